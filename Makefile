@@ -1,0 +1,52 @@
+# Engagement Portal — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# XStatic-Bootstrap builds from source with pkg_resources, which setuptools 81 removed.
+export PIP_CONSTRAINT := $(CURDIR)/.build-constraints.txt
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test lint format messages worker beat clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+## run: a working portal with demo data on http://127.0.0.1:8000/ (SQLite, in-process tasks)
+run: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## test: the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## messages: refresh the catalogues after changing strings, then translate and compile
+messages: $(VENV)/.dev
+	$(BIN)/python manage.py makemessages -l es --no-obsolete --no-location --ignore=.venv --ignore=staticfiles
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+worker: $(VENV)/.runtime
+	$(BIN)/celery -A engagement_portal worker -Q default,mail -l info
+
+beat: $(VENV)/.runtime
+	$(BIN)/celery -A engagement_portal beat -l info
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

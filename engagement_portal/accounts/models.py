@@ -1,0 +1,306 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=normalise_email(email), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively everywhere in the portal."""
+    return (email or "").strip().lower()
+
+
+class Unit(models.Model):
+    """An organisational unit of the agency (patrol district, detectives, records...)."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    is_community_outreach = models.BooleanField(
+        _("community outreach unit"),
+        default=False,
+        help_text=_("Dashboards show how much engagement comes from outside these units."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rank(models.TextChoices):
+    CIVILIAN = "civilian", _("Civilian staff")
+    RECRUIT = "recruit", _("Recruit / cadet")
+    OFFICER = "officer", _("Officer")
+    DETECTIVE = "detective", _("Detective")
+    CORPORAL = "corporal", _("Corporal")
+    SERGEANT = "sergeant", _("Sergeant")
+    LIEUTENANT = "lieutenant", _("Lieutenant")
+    CAPTAIN = "captain", _("Captain")
+    COMMANDER = "commander", _("Commander / major")
+    DEPUTY_CHIEF = "deputy_chief", _("Deputy chief")
+    CHIEF = "chief", _("Chief")
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: a resident who wanted an account, or agency personnel."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(_("full name"), max_length=150)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    rank = models.CharField(_("rank"), max_length=20, choices=Rank.choices, blank=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    badge_number = models.CharField(_("badge or employee number"), max_length=30, blank=True)
+    is_staff = models.BooleanField(
+        _("admin site access"),
+        default=False,
+        help_text=_("Lets the user sign in to the administration site."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["full_name", "email"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+        permissions = [
+            ("access_staff_portal", _("Can use the agency staff pages")),
+            ("access_command_portal", _("Can use the command staff pages")),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_agency_personnel(self) -> bool:
+        return self.has_perm("accounts.access_staff_portal")
+
+
+class Language(models.Model):
+    """A language the agency can offer programs, events and interpretation in.
+
+    The portal's own interface languages are a setting (LANGUAGES); this list is wider,
+    because a program can run in a language the website is not translated into.
+    """
+
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name = models.CharField(_("name in English"), max_length=60)
+    native_name = models.CharField(_("name in the language itself"), max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+
+    def __str__(self) -> str:
+        translated = gettext(self.name)
+        if self.native_name and self.native_name != translated:
+            return f"{self.native_name} ({translated})"
+        return translated
+
+
+def validate_demographics(value) -> None:
+    """Shares are {category: {group: fraction}} with fractions in [0, 1] summing to ≤ 1."""
+    if value in (None, {}):
+        return
+    if not isinstance(value, dict):
+        raise ValidationError(_("Demographic shares must be a mapping of categories."))
+    for category, groups in value.items():
+        if not isinstance(groups, dict):
+            raise ValidationError(
+                _("Category %(category)s must map groups to shares."),
+                params={"category": category},
+            )
+        total = 0.0
+        for group, share in groups.items():
+            if not isinstance(share, (int, float)) or not 0 <= share <= 1:
+                raise ValidationError(
+                    _("The share for %(group)s in %(category)s must be between 0 and 1."),
+                    params={"group": group, "category": category},
+                )
+            total += share
+        if total > 1.0001:
+            raise ValidationError(
+                _("The shares in %(category)s add up to more than 100%%."),
+                params={"category": category},
+            )
+
+
+class Neighbourhood(models.Model):
+    """A beat, district or neighbourhood: the unit of reach per capita on dashboards."""
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.SlugField(
+        _("code"),
+        max_length=30,
+        unique=True,
+        help_text=_("The beat or district code the agency uses, e.g. D3 or north-4."),
+    )
+    population = models.PositiveIntegerField(_("population"))
+    demographics = models.JSONField(
+        _("demographic shares"),
+        default=dict,
+        blank=True,
+        validators=[validate_demographics],
+        help_text=_(
+            'Optional population shares by group, e.g. {"age": {"18-24": 0.12, "65+": 0.18}}.'
+        ),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("neighbourhood")
+        verbose_name_plural = _("neighbourhoods")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Resident(models.Model):
+    """A member of the public the agency is in contact with. No account is required.
+
+    One person is one row: lookups go through the normalised email and phone, which are
+    unique where present (see accounts.services.find_or_create_resident).
+    """
+
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=30, blank=True)
+    email_normalised = models.CharField(max_length=254, blank=True, editable=False)
+    phone_normalised = models.CharField(max_length=20, blank=True, editable=False)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        verbose_name=_("neighbourhood"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="residents",
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resident",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email_normalised"],
+                condition=~models.Q(email_normalised=""),
+                name="resident_unique_email",
+            ),
+            models.UniqueConstraint(
+                fields=["phone_normalised"],
+                condition=~models.Q(phone_normalised=""),
+                name="resident_unique_phone",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(email_normalised="", phone_normalised=""),
+                name="resident_has_contact",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def has_consent(self, channel: str) -> bool:
+        return self.consents.filter(channel=channel, withdrawn_at__isnull=True).exists()
+
+
+class Consent(models.Model):
+    """A resident's permission to be contacted on a channel, with when it was given or withdrawn.
+
+    Rows are never deleted: withdrawing sets withdrawn_at and a later grant adds a new row,
+    so the history of what the resident agreed to stays auditable.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email updates")
+        SMS = "sms", _("Text messages")
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    granted_at = models.DateTimeField(_("granted"))
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    source = models.CharField(
+        _("source"), max_length=60, blank=True, help_text=_("Where the consent was given.")
+    )
+
+    class Meta:
+        ordering = ["-granted_at"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resident", "channel"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="consent_one_active_per_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.get_channel_display()}"

@@ -1,0 +1,5 @@
+from django.conf import settings
+
+
+def portal(request):
+    return {"AGENCY_NAME": settings.PORTAL_AGENCY_NAME}

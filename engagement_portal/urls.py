@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("Engagement Portal administration")
+admin.site.site_title = _("Engagement Portal")
+
+urlpatterns = [
+    path("", include("engagement_portal.core.urls")),
+    path("", include("programs.urls")),
+    path("accounts/", include("engagement_portal.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "engagement_portal.core.errors.page_not_found"
+handler403 = "engagement_portal.core.errors.permission_denied"
+handler500 = "engagement_portal.core.errors.server_error"

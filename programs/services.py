@@ -1,0 +1,89 @@
+"""Writes for programs: creation, edits and status changes."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from .models import Program
+from .selectors import user_can_manage_program
+
+Status = Program.Status
+
+# Which status a program may move to from each status. Completed programs can be reopened
+# (a second cohort, a renewed committee); archived ones are read-only history.
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    Status.DRAFT: (Status.ACTIVE, Status.ARCHIVED),
+    Status.ACTIVE: (Status.COMPLETED,),
+    Status.COMPLETED: (Status.ACTIVE, Status.ARCHIVED),
+    Status.ARCHIVED: (),
+}
+
+
+def unique_program_slug(title: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(title)[:70] or "program"
+    slug, n = base, 2
+    while Program.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def create_program(*, form, owner) -> Program:
+    """Save a new program from a valid ProgramForm. Not idempotent: each call adds a program."""
+    program = form.save(commit=False)
+    program.owner = form.cleaned_data.get("owner") or owner
+    program.slug = unique_program_slug(program.title)
+    program.save()
+    form.save_m2m()
+    return program
+
+
+@transaction.atomic
+def update_program(*, form, user) -> Program:
+    """Save edits from a valid ProgramForm. Saving the same form twice leaves the same row."""
+    if not user_can_manage_program(user, form.instance):
+        raise PermissionDenied
+    program = form.save()
+    return program
+
+
+def allowed_transitions(program: Program) -> tuple[str, ...]:
+    return TRANSITIONS[program.status]
+
+
+def change_program_status(
+    *, program: Program, status: str, user, outcome: str = "", now=None
+) -> Program:
+    """Move a program to a new status. Asking for the status it already has changes nothing."""
+    now = now or timezone.now()
+    if not user_can_manage_program(user, program):
+        raise PermissionDenied
+    with transaction.atomic():
+        program = Program.objects.select_for_update().get(pk=program.pk)
+        if program.status == status:
+            return program
+        if status not in TRANSITIONS[program.status]:
+            raise ValidationError(
+                _("A %(current)s program cannot become %(new)s.")
+                % {
+                    "current": program.get_status_display().lower(),
+                    "new": Status(status).label.lower(),
+                }
+            )
+        fields = ["status", "updated_at"]
+        if status == Status.COMPLETED:
+            if not outcome.strip():
+                raise ValidationError(
+                    {"outcome": _("Describe the outcome before completing the program.")}
+                )
+            program.outcome = outcome.strip()
+            program.completed_at = now
+            fields += ["outcome", "completed_at"]
+        if status == Status.ACTIVE and program.started_at is None:
+            program.started_at = now
+            fields.append("started_at")
+        program.status = status
+        program.save(update_fields=fields)
+    return program

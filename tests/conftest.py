@@ -1,0 +1,63 @@
+"""Shared fixtures. Personas: alice and bob run programs, carol is command staff, dave is a
+resident with an account, root is an administrator."""
+
+import os
+import shutil
+
+import pytest
+
+from engagement_portal.accounts import roles
+
+from .factories import PASSWORD, StaffUserFactory, UnitFactory, UserFactory
+
+REQUIRE_ALL = os.environ.get("PORTAL_REQUIRE_ALL_TESTS") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip locally when a service or tool is missing; in CI (PORTAL_REQUIRE_ALL_TESTS=1) fail."""
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def outreach_unit(db):
+    return UnitFactory(name="Community Outreach", is_community_outreach=True)
+
+
+@pytest.fixture
+def alice(db, outreach_unit):
+    return StaffUserFactory(email="alice@example.org", full_name="Alice Adams", unit=outreach_unit)
+
+
+@pytest.fixture
+def bob(db):
+    return StaffUserFactory(email="bob@example.org", full_name="Bob Brown")
+
+
+@pytest.fixture
+def carol(db):
+    return UserFactory(email="carol@example.org", full_name="Carol Chen", role=roles.COMMAND_STAFF)
+
+
+@pytest.fixture
+def dave(db):
+    return UserFactory(email="dave@example.org", full_name="Dave Diaz", role=roles.RESIDENT)
+
+
+@pytest.fixture
+def root(db):
+    return UserFactory(email="root@example.org", full_name="Root Admin", role=roles.ADMINISTRATOR)
+
+
+@pytest.fixture
+def chromium_path():
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(path):
+        skip_or_fail("Debian's chromium package is not installed")
+    return path

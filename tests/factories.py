@@ -1,0 +1,131 @@
+"""factory_boy factories for every model. Seeded rows (tiers, engagement types, languages,
+roles) come from migrations; factories reuse them rather than inventing new ones."""
+
+import factory
+from django.contrib.auth.models import Group
+
+from engagement_portal.accounts import roles
+from engagement_portal.accounts.models import (
+    Consent,
+    Language,
+    Neighbourhood,
+    Rank,
+    Resident,
+    Unit,
+    User,
+    normalise_email,
+)
+from engagement_portal.accounts.services import normalise_phone
+from programs.models import EngagementType, PartnerOrganisation, Program, Tier
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Unit {n}")
+    is_community_outreach = False
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.org")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+            if extracted == roles.ADMINISTRATOR:
+                self.is_staff = True
+        if create:
+            self.save()
+
+
+class StaffUserFactory(UserFactory):
+    rank = Rank.OFFICER
+    unit = factory.SubFactory(UnitFactory)
+    role = roles.PROGRAM_STAFF
+
+
+class NeighbourhoodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Neighbourhood
+        django_get_or_create = ["code"]
+
+    name = factory.Sequence(lambda n: f"Neighbourhood {n}")
+    code = factory.Sequence(lambda n: f"n{n}")
+    population = 10000
+
+
+class LanguageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Language
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"x{n}")
+    name = factory.Sequence(lambda n: f"Language {n}")
+    native_name = factory.SelfAttribute("name")
+
+
+class ResidentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resident
+
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"resident{n}@example.net")
+    email_normalised = factory.LazyAttribute(lambda o: normalise_email(o.email))
+    phone = ""
+    phone_normalised = factory.LazyAttribute(lambda o: normalise_phone(o.phone))
+    neighbourhood = factory.SubFactory(NeighbourhoodFactory)
+
+
+class ConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consent
+
+    resident = factory.SubFactory(ResidentFactory)
+    channel = Consent.Channel.EMAIL
+    granted_at = factory.Faker("date_time_this_year", tzinfo=__import__("datetime").UTC)
+
+
+class EngagementTypeFactory(factory.django.DjangoModelFactory):
+    """A custom, agency-added type (seeded types come from the migration)."""
+
+    class Meta:
+        model = EngagementType
+
+    tier = factory.LazyFunction(lambda: Tier.objects.get(number=2))
+    slug = factory.Sequence(lambda n: f"custom-type-{n}")
+    name = factory.Sequence(lambda n: f"Custom type {n}")
+    description = "An engagement type an agency added itself."
+
+
+class PartnerOrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartnerOrganisation
+
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    kind = PartnerOrganisation.Kind.OTHER
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    title = factory.Sequence(lambda n: f"Program {n}")
+    slug = factory.Sequence(lambda n: f"program-{n}")
+    engagement_type = factory.LazyFunction(
+        lambda: EngagementType.objects.get(slug="unstructured-engagement")
+    )
+    intention = "Meet residents informally and hear their concerns early."
+    status = Program.Status.ACTIVE
+    visibility = Program.Visibility.PUBLIC
+    owner = factory.SubFactory(StaffUserFactory)

@@ -41,18 +41,27 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.groups.add(Group.objects.get(name=extracted))
-            if extracted == roles.ADMINISTRATOR:
-                self.is_staff = True
-        if create:
-            self.save()
+        _apply_role(self, create, extracted)
+
+
+def _apply_role(user, create, role):
+    if not create:
+        return
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+        user.is_staff = role == roles.ADMINISTRATOR
+    user.save()
 
 
 class StaffUserFactory(UserFactory):
+    """Agency personnel with a rank and unit; program staff unless role= says otherwise."""
+
     rank = Rank.OFFICER
     unit = factory.SubFactory(UnitFactory)
-    role = roles.PROGRAM_STAFF
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        _apply_role(self, create, extracted or roles.PROGRAM_STAFF)
 
 
 class NeighbourhoodFactory(factory.django.DjangoModelFactory):

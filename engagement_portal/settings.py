@@ -36,6 +36,7 @@ else:
 INSTALLED_APPS = [
     "engagement_portal.accounts",
     "engagement_portal.core",
+    "engagement_portal.messaging",
     "programs",
     "events",
     "surveys",
@@ -148,6 +149,13 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Region used to read phone numbers typed without a country code.
 PORTAL_PHONE_REGION = env.str("PORTAL_PHONE_REGION", default="US")
 PORTAL_AGENCY_NAME = env.str("PORTAL_AGENCY_NAME", default="Riverside Police Department")
+# Absolute address of the portal, for links in emails and text messages.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Text messages go through this class (see engagement_portal/messaging/sms.py).
+PORTAL_SMS_BACKEND = env.str(
+    "PORTAL_SMS_BACKEND", default="engagement_portal.messaging.sms.ConsoleSMSBackend"
+)
+PORTAL_SMS_FILE_PATH = env.str("PORTAL_SMS_FILE_PATH", default=str(BASE_DIR / "sms-outbox.jsonl"))
 
 # --- Static files ---------------------------------------------------------------------
 import xstatic.pkg.bootstrap  # noqa: E402  (a settings-time path, not an app)
@@ -213,6 +221,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Sending is also started when a message is queued; this sweep catches retries that are
+    # due and anything queued while no worker was running.
+    "send-pending-messages": {
+        "task": "engagement_portal.messaging.tasks.send_pending_messages",
+        "schedule": timedelta(minutes=1),
+    },
     "clear-expired-sessions": {
         "task": "engagement_portal.core.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=24),

@@ -61,3 +61,34 @@ def chromium_path():
     if not os.path.exists(path):
         skip_or_fail("Debian's chromium package is not installed")
     return path
+
+
+@pytest.fixture(autouse=True)
+def celery_in_process():
+    """Tasks run in-process in tests, even when CELERY_BROKER_URL is set; only tests that use
+    `celery_worker` below go through the broker. Otherwise every .delay() in an ordinary test
+    would leave a task in Redis for the next real worker to pick up."""
+    from engagement_portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def celery_worker():
+    """A real Celery worker (in a thread) consuming both queues from the Redis broker."""
+    if not os.environ.get("CELERY_BROKER_URL"):
+        skip_or_fail("CELERY_BROKER_URL is not set; no Redis broker to test against")
+    import celery.contrib.testing.tasks  # noqa: F401  (registers celery.ping for the ping check)
+    from celery.contrib.testing.worker import start_worker
+
+    from engagement_portal.celery import app
+
+    app.conf.task_always_eager = False
+    app.control.purge()
+    with start_worker(
+        app, pool="solo", queues=["default", "mail"], perform_ping_check=True, shutdown_timeout=30
+    ) as worker:
+        yield worker

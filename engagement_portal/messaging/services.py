@@ -1,0 +1,232 @@
+"""The outbox: queue a message once, send pending messages in batches, exactly-once marking."""
+
+import base64
+import logging
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import mail, signing
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from .models import OutboxMessage
+from .sms import get_sms_backend
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+# A claim older than this belongs to a worker that died mid-batch; its rows go back in line.
+CLAIM_TIMEOUT = timedelta(minutes=15)
+OPT_OUT_SALT = "messaging.opt-out"
+
+
+def render_message(template: str, context: dict, language: str) -> tuple[str, str, str]:
+    """Subject, text and HTML bodies of templates/emails/<template>_*.txt|html in `language`."""
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+        text = render_to_string(f"emails/{template}_body.txt", context).strip()
+        try:
+            html = render_to_string(f"emails/{template}_body.html", context)
+        except TemplateDoesNotExist:  # the HTML part is optional
+            html = ""
+    return " ".join(subject.split()), text, html
+
+
+def opt_out_url(resident_id: int, channel: str) -> str:
+    token = signing.dumps({"r": resident_id, "c": channel}, salt=OPT_OUT_SALT, compress=True)
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("messaging:opt-out", args=[token])
+
+
+def read_opt_out_token(token: str) -> dict | None:
+    try:
+        return signing.loads(token, salt=OPT_OUT_SALT)
+    except signing.BadSignature:
+        return None
+
+
+def queue_message(
+    *,
+    key: str,
+    channel: str,
+    recipient: str,
+    language: str,
+    template: str,
+    context: dict | None = None,
+    resident=None,
+    essential: bool = False,
+    attachments: list[tuple[str, bytes, str]] = (),
+    now=None,
+) -> OutboxMessage:
+    """Queue one message under `key`. Queueing the same key again returns the existing row.
+
+    Non-essential messages to a resident who has not consented on that channel are stored
+    as suppressed, so the record shows they were deliberately not sent. Sending is kicked
+    off after the surrounding transaction commits.
+    """
+    existing = OutboxMessage.objects.filter(key=key).first()
+    if existing:
+        return existing
+    context = dict(context or {})
+    context.setdefault("agency_name", settings.PORTAL_AGENCY_NAME)
+    if resident is not None and not essential:
+        context["opt_out_url"] = opt_out_url(resident.pk, channel)
+    subject, text, html = render_message(template, context, language)
+    status = OutboxMessage.Status.PENDING
+    if resident is not None and not essential and not resident.has_consent(channel):
+        status = OutboxMessage.Status.SUPPRESSED
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                key=key,
+                channel=channel,
+                recipient=recipient,
+                language=language,
+                subject=subject,
+                body_text=text,
+                body_html=html if channel == OutboxMessage.Channel.EMAIL else "",
+                attachments=[
+                    {"filename": n, "content": base64.b64encode(c).decode(), "mimetype": m}
+                    for n, c, m in attachments
+                ],
+                essential=essential,
+                resident=resident,
+                status=status,
+                created_at=now or timezone.now(),
+                not_before=now or timezone.now(),
+            )
+    except IntegrityError:
+        # Queued concurrently under the same key by another request or worker.
+        return OutboxMessage.objects.get(key=key)
+    if status == OutboxMessage.Status.PENDING:
+        from .tasks import send_pending_messages
+
+        transaction.on_commit(send_pending_messages.delay)
+    return message
+
+
+def claim_batch(*, size: int, now=None) -> tuple[uuid.UUID, list[OutboxMessage]]:
+    """Claim up to `size` due messages for one sender. Two senders never claim the same row.
+
+    The claim is a conditional UPDATE (status still pending, or a claim that timed out), so
+    it is race-free on PostgreSQL and SQLite alike without holding locks while sending.
+    """
+    now = now or timezone.now()
+    claim = uuid.uuid4()
+    due = Q(status=OutboxMessage.Status.PENDING, not_before__lte=now) | Q(
+        status=OutboxMessage.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
+    )
+    candidates = list(
+        OutboxMessage.objects.filter(due)
+        .order_by("not_before", "pk")
+        .values_list("pk", flat=True)[:size]
+    )
+    if candidates:
+        OutboxMessage.objects.filter(due, pk__in=candidates).update(
+            status=OutboxMessage.Status.SENDING, claimed_by=claim, claimed_at=now
+        )
+    return claim, list(OutboxMessage.objects.filter(claimed_by=claim, status="sending"))
+
+
+def _mark(message: OutboxMessage, claim: uuid.UUID, **fields) -> bool:
+    """Record the outcome only if this sender still holds the claim; True if it did."""
+    return bool(
+        OutboxMessage.objects.filter(
+            pk=message.pk, claimed_by=claim, status=OutboxMessage.Status.SENDING
+        ).update(**fields)
+    )
+
+
+def _email(message: OutboxMessage, connection) -> mail.EmailMultiAlternatives:
+    email = mail.EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        to=[message.recipient],
+        connection=connection,
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments:
+        email.attach(
+            attachment["filename"],
+            base64.b64decode(attachment["content"]),
+            attachment["mimetype"],
+        )
+    if not message.essential and message.resident_id:
+        email.extra_headers["List-Unsubscribe"] = f"<{opt_out_url(message.resident_id, 'email')}>"
+    return email
+
+
+def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
+    """Send one batch of due messages over a single SMTP connection. Safe to run concurrently.
+
+    Each row is marked sent exactly once (a conditional update on the claim). A failure puts
+    the row back with exponential backoff until MAX_ATTEMPTS, then marks it failed.
+    """
+    now = now or timezone.now()
+    claim, messages = claim_batch(size=batch_size, now=now)
+    counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0}
+    if not messages:
+        return counts
+    sms = None
+    with mail.get_connection() as connection:
+        for message in messages:
+            if (
+                not message.essential
+                and message.resident_id
+                and not message.resident.has_consent(message.channel)
+            ):
+                _mark(message, claim, status=OutboxMessage.Status.SUPPRESSED)
+                counts["suppressed"] += 1
+                continue
+            try:
+                if message.channel == OutboxMessage.Channel.EMAIL:
+                    _email(message, connection).send()
+                else:
+                    sms = sms or get_sms_backend()
+                    sms.send(message.recipient, message.body_text)
+            except Exception as exc:  # noqa: BLE001 — any delivery error is recorded on the row
+                attempts = message.attempts + 1
+                if attempts >= MAX_ATTEMPTS:
+                    _mark(
+                        message,
+                        claim,
+                        status=OutboxMessage.Status.FAILED,
+                        attempts=attempts,
+                        last_error=repr(exc)[:2000],
+                    )
+                    counts["failed"] += 1
+                else:
+                    _mark(
+                        message,
+                        claim,
+                        status=OutboxMessage.Status.PENDING,
+                        attempts=attempts,
+                        last_error=repr(exc)[:2000],
+                        not_before=now + timedelta(minutes=2**attempts),
+                        claimed_by=None,
+                    )
+                    counts["retry"] += 1
+                logger.warning("Message %s not sent: %r", message.pk, exc)
+                continue
+            _mark(
+                message,
+                claim,
+                status=OutboxMessage.Status.SENT,
+                attempts=message.attempts + 1,
+                sent_at=timezone.now(),
+                last_error="",
+            )
+            counts["sent"] += 1
+    return counts
+
+
+def has_due_messages(now=None) -> bool:
+    now = now or timezone.now()
+    return OutboxMessage.objects.filter(
+        status=OutboxMessage.Status.PENDING, not_before__lte=now
+    ).exists()

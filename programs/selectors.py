@@ -1,5 +1,6 @@
 """Reads for program pages, the catalogue and the spectrum overview."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from .models import EngagementType, Program, Tier
@@ -20,6 +21,14 @@ def programs_for_staff() -> QuerySet[Program]:
     return Program.objects.select_related(
         "engagement_type__tier", "owner", "owner__unit"
     ).prefetch_related("neighbourhoods")
+
+
+def program_for_staff_page() -> QuerySet[Program]:
+    """Everything the staff program page shows, including each team member's unit."""
+    team = get_user_model().objects.select_related("unit")
+    return programs_for_staff().prefetch_related(
+        Prefetch("team", queryset=team), "partners", "languages"
+    )
 
 
 def programs_managed_by(user) -> QuerySet[Program]:
@@ -56,7 +65,10 @@ def public_catalogue(*, neighbourhood=None, language=None) -> list[tuple[Tier, l
 
 
 def spectrum_overview() -> list[dict]:
-    """The five tiers with their types and active programs; three queries whatever the size."""
+    """The five tiers with their types and active programs; three queries whatever the size.
+
+    A tier with no active program is flagged idle: the agency is not engaging at that level.
+    """
     active = Program.objects.filter(status=Program.Status.ACTIVE).select_related("owner")
     types = (
         EngagementType.objects.annotate(
@@ -71,11 +83,13 @@ def spectrum_overview() -> list[dict]:
     overview = []
     for tier in Tier.objects.all():
         tier_types = by_tier.get(tier.pk, [])
+        active_count = sum(t.active_count for t in tier_types)
         overview.append(
             {
                 "tier": tier,
                 "types": tier_types,
-                "active_count": sum(t.active_count for t in tier_types),
+                "active_count": active_count,
+                "idle": not active_count,
             }
         )
     return overview

@@ -22,7 +22,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 
 def unique_program_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    base = slugify(title)[:70] or "program"
+    base = slugify(title)[:70].strip("-") or "program"
     slug, n = base, 2
     while Program.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
         slug, n = f"{base}-{n}", n + 1
@@ -43,7 +43,10 @@ def create_program(*, form, owner) -> Program:
 @transaction.atomic
 def update_program(*, form, user) -> Program:
     """Save edits from a valid ProgramForm. Saving the same form twice leaves the same row."""
-    if not user_can_manage_program(user, form.instance):
+    # form.is_valid() has already copied the posted owner onto form.instance, so the check
+    # must read the saved row, or staff could make themselves owner to get the right to edit.
+    saved = Program.objects.select_for_update().get(pk=form.instance.pk)
+    if not user_can_manage_program(user, saved):
         raise PermissionDenied
     program = form.save()
     return program
@@ -64,6 +67,8 @@ def change_program_status(
         program = Program.objects.select_for_update().get(pk=program.pk)
         if program.status == status:
             return program
+        if status not in Status.values:
+            raise ValidationError(_("%(status)s is not a program status.") % {"status": status})
         if status not in TRANSITIONS[program.status]:
             raise ValidationError(
                 _("A %(current)s program cannot become %(new)s.")

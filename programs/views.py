@@ -82,9 +82,7 @@ class ProgramCreateView(StaffRequiredMixin, TemplateView):
 
 
 def _staff_program(pk):
-    return get_object_or_404(
-        selectors.programs_for_staff().prefetch_related("team", "partners", "languages"), pk=pk
-    )
+    return get_object_or_404(selectors.program_for_staff_page(), pk=pk)
 
 
 class ProgramDetailView(StaffRequiredMixin, TemplateView):
@@ -155,7 +153,7 @@ class ProgramStatusView(StaffRequiredMixin, TemplateView):
                 )
                 return redirect(program.get_staff_url())
         return self.render_to_response(
-            {"program": program, "can_manage": True, "status_form": form}, status=400
+            {"program": program, "can_manage": True, "status_form": form}
         )
 
 
@@ -167,6 +165,6 @@ class SpectrumView(StaffRequiredMixin, TemplateView):
         overview = selectors.spectrum_overview()
         return super().get_context_data(
             overview=overview,
-            idle_tiers=[row["tier"] for row in overview if not row["active_count"]],
+            idle_tiers=[row["tier"] for row in overview if row["idle"]],
             **kwargs,
         )

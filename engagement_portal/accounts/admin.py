@@ -64,7 +64,10 @@ class NeighbourhoodAdmin(admin.ModelAdmin):
     def import_csv(self, request):
         if not self.has_add_permission(request) or not self.has_change_permission(request):
             raise PermissionDenied
-        form = NeighbourhoodImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST":
+            form = NeighbourhoodImportForm(request.POST, request.FILES)
+        else:
+            form = NeighbourhoodImportForm()
         errors = []
         if request.method == "POST" and form.is_valid():
             result = services.import_neighbourhoods(form.cleaned_data["file"].read())

@@ -8,6 +8,7 @@ import phonenumbers
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.validators import slug_re
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,7 +69,8 @@ def find_or_create_resident(
     """The one Resident with this email or phone, created if new, with blanks filled in.
 
     Run twice with the same contact details it returns the same row. A match on email wins
-    over a match on phone. Details already on file are not overwritten by blanks.
+    over a match on phone. Details already on file are not overwritten, a phone that is not a
+    number is not stored, and a phone on file for someone else is not copied onto this row.
     """
     email_n = normalise_email(email)
     phone_n = normalise_phone(phone)
@@ -83,7 +85,7 @@ def find_or_create_resident(
                     resident = Resident.objects.create(
                         name=name.strip(),
                         email=email.strip(),
-                        phone=phone.strip(),
+                        phone=phone.strip() if phone_n else "",
                         email_normalised=email_n,
                         phone_normalised=phone_n,
                         preferred_language=preferred_language or settings.LANGUAGE_CODE,
@@ -97,8 +99,8 @@ def find_or_create_resident(
                 resident.save()
                 return resident, False
         except IntegrityError:
-            # Another request created the same person between our lookup and insert, or the
-            # phone belongs to a different resident: look again and merge into that row.
+            # Another request created the same person, or gave our phone to someone else,
+            # between our lookup and our write: look again, now seeing its committed row.
             continue
     raise ValidationError(_("This contact is already used by another person on file."))
 
@@ -116,7 +118,13 @@ def _match_resident(email_n: str, phone_n: str) -> Resident | None:
 def _fill_blanks(resident, name, email, email_n, phone, phone_n, neighbourhood, user) -> None:
     if email_n and not resident.email_normalised:
         resident.email, resident.email_normalised = email.strip(), email_n
-    if phone_n and not resident.phone_normalised:
+    # A phone on file for another resident (a shared family phone, say) stays theirs: the
+    # email match wins and this row keeps its blank rather than failing the unique constraint.
+    if (
+        phone_n
+        and not resident.phone_normalised
+        and not Resident.objects.filter(phone_normalised=phone_n).exclude(pk=resident.pk).exists()
+    ):
         resident.phone, resident.phone_normalised = phone.strip(), phone_n
     if name.strip() and not resident.name:
         resident.name = name.strip()
@@ -132,11 +140,12 @@ def record_consent(
     """Grant or withdraw consent on a channel. Repeating the same answer changes nothing."""
     now = now or timezone.now()
     with transaction.atomic():
-        active = (
-            Consent.objects.select_for_update()
-            .filter(resident=resident, channel=channel, withdrawn_at__isnull=True)
-            .first()
-        )
+        # Lock the resident, not the consent: when there is no active consent yet there is no
+        # row to lock, and two simultaneous grants would both insert and one would fail.
+        Resident.objects.select_for_update().filter(pk=resident.pk).first()
+        active = Consent.objects.filter(
+            resident=resident, channel=channel, withdrawn_at__isnull=True
+        ).first()
         if granted:
             if active:
                 return active
@@ -171,6 +180,8 @@ def register_resident_account(
 # --- Neighbourhood CSV import ---------------------------------------------------------
 
 REQUIRED_COLUMNS = ("name", "code", "population")
+# The population column is a PostgreSQL integer; SQLite would take more, production would not.
+MAX_POPULATION = 2_147_483_647
 
 
 @dataclass
@@ -197,6 +208,8 @@ def import_neighbourhoods(source) -> ImportResult:
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError:
             return ImportResult(errors=[_("The file is not UTF-8 text. Save it as CSV UTF-8.")])
+    if isinstance(source, str):
+        source = source.removeprefix("\ufeff")
     reader = csv.DictReader(io.StringIO(source) if isinstance(source, str) else source)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -246,16 +259,22 @@ def _parse_neighbourhood_row(row: dict, share_columns: list[str]) -> dict:
     name = (row.get("name") or "").strip()
     code = (row.get("code") or "").strip()
     population_raw = (row.get("population") or "").strip().replace(",", "")
+    name_max = Neighbourhood._meta.get_field("name").max_length
+    code_max = Neighbourhood._meta.get_field("code").max_length
     problems = []
     if not name:
         problems.append(_("the name is empty."))
+    elif len(name) > name_max:
+        problems.append(_("the name is longer than %(max)d characters.") % {"max": name_max})
     if not code:
         problems.append(_("the code is empty."))
-    elif not all(c.isalnum() or c in "-_" for c in code):
+    elif not slug_re.match(code):
         problems.append(_("the code may use only letters, digits, - and _."))
+    elif len(code) > code_max:
+        problems.append(_("the code is longer than %(max)d characters.") % {"max": code_max})
     try:
         population = int(population_raw)
-        if population < 0:
+        if not 0 <= population <= MAX_POPULATION:
             raise ValueError
     except ValueError:
         problems.append(

@@ -6,6 +6,13 @@ from engagement_portal.accounts.models import Language
 from programs.models import EngagementType, Program
 from tests.factories import NeighbourhoodFactory, ProgramFactory
 
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    # The personas are created with a password; the default hasher costs ~0.3 s per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 INTENTION = "Hear what worries residents on the east side before summer starts."
 
 
@@ -53,7 +60,10 @@ def program(alice, coffee):
 @pytest.fixture
 def draft(alice, coffee):
     return ProgramFactory(
-        title="Draft chats", slug="draft-chats", engagement_type=coffee, owner=alice,
+        title="Draft chats",
+        slug="draft-chats",
+        engagement_type=coffee,
+        owner=alice,
         status=Program.Status.DRAFT,
     )
 

@@ -138,9 +138,9 @@ def test_every_tier_five_type_produces_recommendations():
 
 def test_registration_is_open_or_selective_never_both():
     for engagement_type in EngagementType.objects.all():
-        assert not (
-            engagement_type.open_registration and engagement_type.selective_application
-        ), engagement_type.slug
+        assert not (engagement_type.open_registration and engagement_type.selective_application), (
+            engagement_type.slug
+        )
 
 
 def test_types_with_registration_have_sessions():
@@ -178,4 +178,3 @@ def test_agency_added_type_displays_its_own_name():
     with translation.override("es"):
         assert custom.display_name == "Bike patrol chats"
     assert not custom.is_seeded
-

@@ -10,8 +10,12 @@ class Command(BaseCommand):
         parser.add_argument("path")
 
     def handle(self, path, **options):
-        with open(path, "rb") as fh:
-            result = import_neighbourhoods(fh.read())
+        try:
+            with open(path, "rb") as fh:
+                content = fh.read()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
+        result = import_neighbourhoods(content)
         if not result.ok:
             raise CommandError("Nothing imported:\n" + "\n".join(result.errors))
         self.stdout.write(f"Imported {result.created} new, {result.updated} updated.")

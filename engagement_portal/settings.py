@@ -128,6 +128,9 @@ LOGOUT_REDIRECT_URL = "core:home"
 AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Django's login form posts the email as "username" (USERNAME_FIELD is email, which axes
+# would otherwise look for, recording every failure against no account).
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -226,6 +229,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-pending-messages": {
         "task": "engagement_portal.messaging.tasks.send_pending_messages",
         "schedule": timedelta(minutes=1),
+    },
+    "send-due-reminders": {
+        "task": "events.tasks.send_due_reminders",
+        "schedule": timedelta(minutes=5),
     },
     "clear-expired-sessions": {
         "task": "engagement_portal.core.tasks.clear_expired_sessions",

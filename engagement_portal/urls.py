@@ -8,6 +8,7 @@ admin.site.site_title = _("Engagement Portal")
 urlpatterns = [
     path("", include("engagement_portal.core.urls")),
     path("", include("programs.urls")),
+    path("", include("events.urls")),
     path("accounts/", include("engagement_portal.accounts.urls")),
     path("", include("engagement_portal.messaging.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,26 +6,26 @@ Tier and EngagementType, and for tests that check the seed. Strings are marked w
 gettext_noop so they enter the catalogues; models translate them when displayed.
 """
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 # Building blocks an engagement type can use. Keys are EngagementType boolean fields.
 BUILDING_BLOCKS = {
-    "uses_sessions": N_("Scheduled sessions"),
-    "open_registration": N_("Open registration"),
-    "selective_application": N_("Selective application"),
-    "standing_membership": N_("Standing membership with terms"),
-    "volunteer_hours": N_("Volunteer hours"),
-    "requires_waiver": N_("Waiver"),
-    "requires_guardian_consent": N_("Guardian consent"),
-    "produces_recommendations": N_("Recommendations the agency answers"),
+    "uses_sessions": gettext_noop("Scheduled sessions"),
+    "open_registration": gettext_noop("Open registration"),
+    "selective_application": gettext_noop("Selective application"),
+    "standing_membership": gettext_noop("Standing membership with terms"),
+    "volunteer_hours": gettext_noop("Volunteer hours"),
+    "requires_waiver": gettext_noop("Waiver"),
+    "requires_guardian_consent": gettext_noop("Guardian consent"),
+    "produces_recommendations": gettext_noop("Recommendations the agency answers"),
 }
 
 TIERS = [
     {
         "number": 1,
         "slug": "information-sharing",
-        "name": N_("Information sharing"),
-        "description": N_(
+        "name": gettext_noop("Information sharing"),
+        "description": gettext_noop(
             "The agency tells the community what it is doing and asks for input at a "
             "distance: posts, releases, surveys and press briefings that anyone can follow."
         ),
@@ -33,8 +33,8 @@ TIERS = [
     {
         "number": 2,
         "slug": "in-person-interactions",
-        "name": N_("In-person interactions"),
-        "description": N_(
+        "name": gettext_noop("In-person interactions"),
+        "description": gettext_noop(
             "Officers and residents meet face to face, formally or informally, to talk "
             "about what matters on their streets."
         ),
@@ -42,8 +42,8 @@ TIERS = [
     {
         "number": 3,
         "slug": "structured-programs",
-        "name": N_("Structured agency programs"),
-        "description": N_(
+        "name": gettext_noop("Structured agency programs"),
+        "description": gettext_noop(
             "Programs with a curriculum, a cohort or a roster, where residents learn how "
             "policing works and help the agency do its work."
         ),
@@ -51,16 +51,16 @@ TIERS = [
     {
         "number": 4,
         "slug": "personnel-development",
-        "name": N_("Shared contributions to personnel development"),
-        "description": N_(
+        "name": gettext_noop("Shared contributions to personnel development"),
+        "description": gettext_noop(
             "Residents help train, test and select the people who police their community."
         ),
     },
     {
         "number": 5,
         "slug": "co-produced-solutions",
-        "name": N_("Co-produced solution development"),
-        "description": N_(
+        "name": gettext_noop("Co-produced solution development"),
+        "description": gettext_noop(
             "Residents and the agency work out policies, practices and decisions together, "
             "and the agency answers every recommendation it receives."
         ),
@@ -89,8 +89,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "information-sharing",
         "social-media-releases",
-        N_("Social media and media releases"),
-        N_(
+        gettext_noop("Social media and media releases"),
+        gettext_noop(
             "Short public messages through the agency's channels and local media: traffic "
             "updates, appeals for help identifying someone, upcoming community events and "
             "good news worth sharing."
@@ -99,8 +99,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "information-sharing",
         "community-surveys",
-        N_("Community surveys"),
-        N_(
+        gettext_noop("Community surveys"),
+        gettext_noop(
             "Questionnaires online, on paper or at a kiosk that ask residents how satisfied "
             "they are with the agency or what they think about a specific topic."
         ),
@@ -109,8 +109,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "information-sharing",
         "press-conferences",
-        N_("Press conferences"),
-        N_(
+        gettext_noop("Press conferences"),
+        gettext_noop(
             "Briefings on investigations and new initiatives that set aside time for "
             "questions from residents as well as from reporters."
         ),
@@ -121,8 +121,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "in-person-interactions",
         "community-events",
-        N_("Community events"),
-        N_(
+        gettext_noop("Community events"),
+        gettext_noop(
             "Safety fairs and similar events the agency hosts, or community fairs where the "
             "agency has a presence."
         ),
@@ -133,8 +133,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "in-person-interactions",
         "unstructured-engagement",
-        N_("Unstructured engagement (Coffee with a Cop, National Night Out)"),
-        N_(
+        gettext_noop("Unstructured engagement (Coffee with a Cop, National Night Out)"),
+        gettext_noop(
             "Relaxed time when officers are simply available to chat with whoever comes by, "
             "with no agenda and no sign-up needed."
         ),
@@ -145,8 +145,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "in-person-interactions",
         "ride-outs",
-        N_("Ride-outs"),
-        N_(
+        gettext_noop("Ride-outs"),
+        gettext_noop(
             "A resident rides along with a patrol officer or a specialty unit such as K-9 or "
             "traffic to see the work first hand and ask questions on the way."
         ),
@@ -160,8 +160,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "in-person-interactions",
         "front-porch-line-ups",
-        N_("Front-porch line-ups"),
-        N_(
+        gettext_noop("Front-porch line-ups"),
+        gettext_noop(
             "A shift briefing held at a resident's home, a place of worship or a park, so "
             "neighbours can meet the officers who work their area."
         ),
@@ -173,8 +173,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "in-person-interactions",
         "neighbourhood-briefings",
-        N_("Neighbourhood briefings"),
-        N_(
+        gettext_noop("Neighbourhood briefings"),
+        gettext_noop(
             "A meeting in the neighbourhood after an incident, or on a topic residents asked "
             "about, with the people most affected."
         ),
@@ -185,8 +185,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "in-person-interactions",
         "town-hall-meetings",
-        N_("Town hall meetings"),
-        N_(
+        gettext_noop("Town hall meetings"),
+        gettext_noop(
             "Public meetings, regular or on a single topic, where residents raise issues and "
             "both the agency and the community leave with next steps."
         ),
@@ -198,8 +198,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "in-person-interactions",
         "strategic-partnerships",
-        N_("Strategic partnerships"),
-        N_(
+        gettext_noop("Strategic partnerships"),
+        gettext_noop(
             "Working relationships with faith leaders, treatment providers, schools and "
             "victim services that carry messages both ways and shape joint responses."
         ),
@@ -208,8 +208,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "structured-programs",
         "citizen-police-academy",
-        N_("Citizen police academy"),
-        N_(
+        gettext_noop("Citizen police academy"),
+        gettext_noop(
             "A course of several weekly sessions where residents learn how the agency works, "
             "from patrol to investigations, offered in the languages of the community."
         ),
@@ -222,8 +222,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "structured-programs",
         "youth-engagement",
-        N_("Youth engagement activities (Explorers, school programs)"),
-        N_(
+        gettext_noop("Youth engagement activities (Explorers, school programs)"),
+        gettext_noop(
             "Explorer posts, school visits and other programs where young people get to know "
             "officers and the work they do."
         ),
@@ -236,8 +236,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "structured-programs",
         "volunteer-opportunities",
-        N_("Volunteer opportunities"),
-        N_(
+        gettext_noop("Volunteer opportunities"),
+        gettext_noop(
             "Residents give their time: helping at events, Citizens on Patrol, liaising with "
             "neighbourhood watch groups, victim services response and Volunteers in Police "
             "Service."
@@ -251,8 +251,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "personnel-development",
         "training-scenario-participation",
-        N_("Training scenario participation"),
-        N_(
+        gettext_noop("Training scenario participation"),
+        gettext_noop(
             "Residents take part in realistic scenarios during cadet academy and in-service "
             "training, and tell trainers what they saw."
         ),
@@ -264,8 +264,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "personnel-development",
         "co-facilitated-training",
-        N_("Co-facilitated training"),
-        N_(
+        gettext_noop("Co-facilitated training"),
+        gettext_noop(
             "A training session taught jointly by agency staff and a community partner, such "
             "as detectives teaching alongside domestic violence advocates."
         ),
@@ -274,8 +274,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "personnel-development",
         "hiring-promotion-scenarios",
-        N_("Hiring and promotion scenario participation"),
-        N_(
+        gettext_noop("Hiring and promotion scenario participation"),
+        gettext_noop(
             "Residents play a role, such as a worried neighbour or a victim, in scenarios "
             "that candidates for hiring or promotion must handle well."
         ),
@@ -288,8 +288,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "co-produced-solutions",
         "listening-sessions",
-        N_("Listening sessions, roundtables and focus groups"),
-        N_(
+        gettext_noop("Listening sessions, roundtables and focus groups"),
+        gettext_noop(
             "Facilitated conversations on a chosen topic, such as how police respond to "
             "marginalised groups or the use of force, that end in recommendations."
         ),
@@ -302,8 +302,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "co-produced-solutions",
         "policy-review-committees",
-        N_("Policy review committees"),
-        N_(
+        gettext_noop("Policy review committees"),
+        gettext_noop(
             "A committee reviews chosen policies, new technology and new initiatives, such "
             "as pursuit policy or body-worn cameras, before the agency adopts them."
         ),
@@ -316,8 +316,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "co-produced-solutions",
         "hiring-promotion-boards",
-        N_("Hiring and promotion board participation"),
-        N_(
+        gettext_noop("Hiring and promotion board participation"),
+        gettext_noop(
             "Residents help write interview questions and assessment criteria, sit on panels "
             "and give input on selection decisions."
         ),
@@ -332,8 +332,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "co-produced-solutions",
         "community-advisory-groups",
-        N_("Community advisory groups"),
-        N_(
+        gettext_noop("Community advisory groups"),
+        gettext_noop(
             "A standing group that reflects the wider community and advises on issues such "
             "as training curriculum, community policing and recruiting."
         ),
@@ -346,8 +346,8 @@ ENGAGEMENT_TYPES = [
     _type(
         "co-produced-solutions",
         "citizen-review-boards",
-        N_("Citizen review boards"),
-        N_(
+        gettext_noop("Citizen review boards"),
+        gettext_noop(
             "A board of residents that reviews complaint investigations, use-of-force "
             "incidents and discipline decisions, and gives its view to the agency."
         ),

@@ -73,6 +73,7 @@ def queue_message(
         return existing
     context = dict(context or {})
     context.setdefault("agency_name", settings.PORTAL_AGENCY_NAME)
+    context.setdefault("TIME_ZONE", settings.TIME_ZONE)
     if resident is not None and not essential:
         context["opt_out_url"] = opt_out_url(resident.pk, channel)
     subject, text, html = render_message(template, context, language)

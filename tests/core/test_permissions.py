@@ -44,8 +44,40 @@ ACCESS = {
     "password_change_done": LOGIN,
     "set_language": PUBLIC,
     "messaging:opt-out": PUBLIC,  # guarded by a signed token; a bad token is a clear 404 page
+    "events:list": PUBLIC,
+    "events:feed": PUBLIC,
+    "events:program-feed": PUBLIC,
+    "events:detail": PUBLIC,
+    "events:register": PUBLIC,
+    "events:ics": PUBLIC,
+    "events:manage": PUBLIC,  # the private token is the key
+    "events:manage-cancel": PUBLIC,
+    "events:manage-qr": PUBLIC,
+    "events:staff-list": STAFF,
+    "events:staff-create": PROGRAM,
+    "events:staff-series": PROGRAM,
+    # Everything that shows or changes registrants' personal data: the program's own staff.
+    "events:staff-detail": PROGRAM,
+    "events:staff-edit": PROGRAM,
+    "events:staff-cancel": PROGRAM,
+    "events:staff-add-registrant": PROGRAM,
+    "events:staff-door": PROGRAM,
+    "events:staff-check-in": PROGRAM,
+    "events:staff-check-in-code": PROGRAM,
+    "events:staff-walk-in": PROGRAM,
+    "events:staff-no-shows": PROGRAM,
+    "events:staff-export": PROGRAM,
+    "events:staff-personnel": PROGRAM,
+    "events:staff-accommodation": PROGRAM,
 }
-POST_ONLY = {"programs:staff-status", "logout", "set_language"}
+POST_ONLY = {
+    "programs:staff-status",
+    "logout",
+    "set_language",
+    "events:staff-check-in",
+    "events:staff-no-shows",
+    "events:staff-accommodation",
+}
 
 # Which classes each persona may open. Everything else must be refused.
 ALLOWED = {
@@ -73,16 +105,30 @@ def project_urls():
     return dict(walk(get_resolver().url_patterns))
 
 
-def url_for(name, program):
+def url_for(name, objects):
+    program, event, registration, token = objects
     kwargs = {}
     pattern = project_urls()[name].pattern.regex.pattern
-    if "pk" in pattern:
-        kwargs["pk"] = program.pk
-    if "slug" in pattern:
+    if "<pk>" in pattern:
+        if name == "events:staff-accommodation":
+            kwargs["pk"] = registration.accommodations.get().pk
+        else:
+            kwargs["pk"] = event.pk if name.startswith("events:") else program.pk
+    if "<program_pk>" in pattern:
+        kwargs["program_pk"] = program.pk
+    if "<registration_pk>" in pattern:
+        kwargs["registration_pk"] = registration.pk
+    if "<public_id>" in pattern:
+        kwargs["public_id"] = event.public_id
+    if "<code>" in pattern:
+        kwargs["code"] = registration.check_in_code
+    if "<fmt>" in pattern:
+        kwargs["fmt"] = "png"
+    if "<slug>" in pattern:
         kwargs["slug"] = program.slug
-    if "token" in pattern and "uidb64" not in pattern:
-        kwargs["token"] = "not-a-valid-token"
-    if "uidb64" in pattern:
+    if "<token>" in pattern and "<uidb64>" not in pattern:
+        kwargs["token"] = token if name.startswith("events:") else "not-a-valid-token"
+    if "<uidb64>" in pattern:
         kwargs.update(uidb64="MQ", token="set-password")
     return reverse(name, kwargs=kwargs)
 
@@ -95,18 +141,34 @@ def test_every_url_pattern_is_classified():
 
 
 @pytest.fixture
-def program(alice):
-    return ProgramFactory(owner=alice)
+def objects(alice):
+    """A program alice owns, an upcoming event of it, and a registration with its token."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from events import services as event_services
+    from events.models import Event
+
+    program = ProgramFactory(owner=alice)
+    start = timezone.now() + timedelta(days=7)
+    event = Event.objects.create(
+        program=program, title="Town hall", starts_at=start, ends_at=start + timedelta(hours=2)
+    )
+    result = event_services.register(
+        event=event, name="Rosa", email="rosa@example.net", accessibility="Step-free access"
+    )
+    return program, event, result.registration, result.token
 
 
 @pytest.mark.parametrize("persona", list(ALLOWED))
-def test_each_persona_reaches_exactly_what_its_role_allows(persona, request, client, program):
+def test_each_persona_reaches_exactly_what_its_role_allows(persona, request, client, objects):
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
     problems = []
     for name, level in ACCESS.items():
         if user:
             client.force_login(user)  # again each time: the walk includes logout
-        url = url_for(name, program)
+        url = url_for(name, objects)
         if name in POST_ONLY:
             response = client.post(url, {"status": "completed", "outcome": "x"})
         else:

@@ -1,0 +1,79 @@
+"""iCalendar files (icalendar) and check-in QR codes (segno)."""
+
+import io
+
+import segno
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+from .models import Event, Registration
+
+
+def _calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Engagement Portal//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def _vevent(event: Event) -> CalendarEvent:
+    item = CalendarEvent()
+    item.add("uid", f"{event.public_id}@engagement-portal")
+    item.add("summary", event.title)
+    item.add("dtstart", event.starts_at)
+    item.add("dtend", event.ends_at)
+    item.add("dtstamp", timezone.now())
+    where = ", ".join(p for p in [event.venue_name, event.address] if p) or event.online_url
+    if where:
+        item.add("location", where)
+    item.add("url", settings.PORTAL_BASE_URL.rstrip("/") + event.get_absolute_url())
+    description = event.description
+    if event.accessibility_notes:
+        description += "\n\n" + event.accessibility_notes
+    if description:
+        item.add("description", description.strip())
+    if event.status == Event.Status.CANCELLED:
+        item.add("status", "CANCELLED")
+    return item
+
+
+def event_ics(event: Event) -> bytes:
+    calendar = _calendar(event.title)
+    calendar.add_component(_vevent(event))
+    return calendar.to_ical()
+
+
+def feed_ics(name: str, events) -> bytes:
+    calendar = _calendar(name)
+    for event in events:
+        calendar.add_component(_vevent(event))
+    return calendar.to_ical()
+
+
+def check_in_url(registration: Registration) -> str:
+    path = reverse("events:staff-check-in-code", args=[registration.check_in_code])
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def check_in_qr_png(registration: Registration, scale: int = 6) -> bytes:
+    out = io.BytesIO()
+    segno.make(check_in_url(registration), error="m").save(out, kind="png", scale=scale, border=2)
+    return out.getvalue()
+
+
+def check_in_qr_svg(registration: Registration) -> str:
+    out = io.BytesIO()
+    segno.make(check_in_url(registration), error="m").save(
+        out,
+        kind="svg",
+        scale=5,
+        border=2,
+        xmldecl=False,
+        svgns=True,
+        title=registration.check_in_code,
+    )
+    return out.getvalue().decode()

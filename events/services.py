@@ -1,0 +1,620 @@
+"""Writes for events: registration, waitlist, check-in, walk-ins, cancellation, reminders.
+
+Every change to who holds a seat happens inside one transaction that first locks the
+event row (select_for_update). That lock serialises registrations, cancellations and
+capacity changes for one event, so the count of seats taken read inside it is exact.
+On SQLite the whole database is locked by the transaction instead (IMMEDIATE mode).
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from engagement_portal.accounts.models import Consent
+from engagement_portal.accounts.services import find_or_create_resident, record_consent
+
+from .models import AccommodationRequest, Event, Registration, Reminder, WalkIn
+
+Status = Registration.Status
+
+
+class RegistrationClosed(ValidationError):
+    """Registration is not open for this event (not yet, no longer, or cancelled)."""
+
+
+class EventFull(ValidationError):
+    """No seat left and no waiting list."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(24)
+    return token, hash_token(token)
+
+
+def registration_by_token(token: str) -> Registration | None:
+    if not token or len(token) > 64:
+        return None
+    return (
+        Registration.objects.select_related("event__program__engagement_type__tier", "resident")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def _lock_event(event_id: int) -> Event:
+    # Honour the test-only switch that proves the race tests can catch a missing lock.
+    queryset = Event.objects.all()
+    if not getattr(settings, "EVENTS_DISABLE_SEAT_LOCK_FOR_TESTS", False):
+        queryset = queryset.select_for_update()
+    return queryset.get(pk=event_id)
+
+
+def seats_taken(event: Event) -> int:
+    return (
+        event.registrations.filter(status__in=Registration.HOLDS_SEAT).aggregate(
+            n=Sum("party_size")
+        )["n"]
+        or 0
+    )
+
+
+def seats_left(event: Event) -> int | None:
+    if event.capacity is None:
+        return None
+    return max(event.capacity - seats_taken(event), 0)
+
+
+def registration_problem(event: Event, now=None) -> str | None:
+    """Why registration is not possible right now, in words for the resident; None if open."""
+    now = now or timezone.now()
+    if event.status == Event.Status.CANCELLED:
+        return _("This event was cancelled.")
+    if event.status == Event.Status.COMPLETED or event.ends_at <= now:
+        return _("This event has already taken place.")
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return _("Registration has not opened yet.")
+    if now >= event.closes_at:
+        return _("Registration for this event has closed.")
+    return None
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    if registration.status != Status.WAITLISTED:
+        return None
+    ahead = registration.event.registrations.filter(status=Status.WAITLISTED).filter(
+        Q(queued_at__lt=registration.queued_at)
+        | Q(queued_at=registration.queued_at, pk__lt=registration.pk)
+    )
+    return ahead.count() + 1
+
+
+@dataclass
+class RegistrationResult:
+    registration: Registration
+    token: str | None  # None when an existing registration was recognised
+    created: bool
+
+
+def register(
+    *,
+    event: Event,
+    name: str,
+    email: str = "",
+    phone: str = "",
+    neighbourhood=None,
+    party_size: int = 1,
+    language: str = "en",
+    accessibility: str = "",
+    interpretation: str = "",
+    wants_reminders: bool = False,
+    user=None,
+    source: str = Registration.Source.WEB,
+    now=None,
+) -> RegistrationResult:
+    """Give the resident a seat, or a place on the waiting list when the event is full.
+
+    Run twice for the same person (same email or phone) it returns the first registration
+    and counts them once. Raises RegistrationClosed or EventFull with a message to show.
+    """
+    now = now or timezone.now()
+    if party_size < 1 or party_size > event.max_party_size:
+        raise ValidationError(
+            _("You can register up to %(n)d people for this event.") % {"n": event.max_party_size}
+        )
+    with transaction.atomic():
+        event = _lock_event(event.pk)
+        problem = registration_problem(event, now)
+        if problem:
+            raise RegistrationClosed(problem)
+        resident, _created = find_or_create_resident(
+            name=name,
+            email=email,
+            phone=phone,
+            preferred_language=language,
+            neighbourhood=neighbourhood,
+            user=user,
+        )
+        existing = (
+            event.registrations.filter(resident=resident).exclude(status=Status.CANCELLED).first()
+        )
+        if existing:
+            return RegistrationResult(existing, None, False)
+
+        capacity_left = None if event.capacity is None else event.capacity - seats_taken(event)
+        if capacity_left is None or party_size <= capacity_left:
+            status = Status.CONFIRMED
+        elif event.waitlist_enabled:
+            status = Status.WAITLISTED
+        else:
+            raise EventFull(_("Sorry, this event is full."))
+
+        token, token_hash = new_token()
+        registration = Registration.objects.create(
+            event=event,
+            resident=resident,
+            token_hash=token_hash,
+            check_in_code=secrets.token_hex(5).upper(),
+            party_size=party_size,
+            status=status,
+            language=language,
+            wants_reminders=wants_reminders,
+            source=source,
+            created_at=now,
+            queued_at=now,
+            confirmed_at=now if status == Status.CONFIRMED else None,
+        )
+        if accessibility.strip():
+            AccommodationRequest.objects.create(
+                registration=registration,
+                kind=AccommodationRequest.Kind.ACCESSIBILITY,
+                details=accessibility.strip(),
+            )
+        if interpretation.strip():
+            AccommodationRequest.objects.create(
+                registration=registration,
+                kind=AccommodationRequest.Kind.INTERPRETATION,
+                details=interpretation.strip(),
+            )
+        if wants_reminders:
+            channel = Consent.Channel.EMAIL if resident.email_normalised else Consent.Channel.SMS
+            record_consent(
+                resident=resident, channel=channel, granted=True, source="event", now=now
+            )
+        if status == Status.CONFIRMED:
+            schedule_reminders(registration)
+        from . import notifications
+
+        notifications.registration_received(registration, token)
+    return RegistrationResult(registration, token, True)
+
+
+def schedule_reminders(registration: Registration) -> None:
+    """Create the reminder rows of a confirmed registration. Idempotent (unique per offset)."""
+    event = registration.event
+    rows = [
+        Reminder(
+            registration=registration,
+            kind=Reminder.Kind.BEFORE,
+            offset_minutes=offset,
+            due_at=event.starts_at - timedelta(minutes=offset),
+        )
+        for offset in event.reminder_offsets or []
+    ]
+    rows.append(
+        Reminder(
+            registration=registration,
+            kind=Reminder.Kind.FOLLOW_UP,
+            offset_minutes=-120,
+            due_at=event.ends_at + timedelta(hours=2),
+        )
+    )
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _promote_waitlist(event: Event, now) -> list[Registration]:
+    """Confirm people from the front of the line while their party fits. Caller holds the lock."""
+    if event.capacity is None:
+        candidates = list(event.registrations.filter(status=Status.WAITLISTED))
+    else:
+        free = event.capacity - seats_taken(event)
+        candidates = []
+        for waiting in event.registrations.filter(status=Status.WAITLISTED).order_by(
+            "queued_at", "pk"
+        ):
+            # Strictly in order: a large party at the front is not skipped for a smaller one.
+            if waiting.party_size > free:
+                break
+            free -= waiting.party_size
+            candidates.append(waiting)
+    from . import notifications
+
+    for registration in candidates:
+        registration.status = Status.CONFIRMED
+        registration.confirmed_at = now
+        registration.save(update_fields=["status", "confirmed_at"])
+        schedule_reminders(registration)
+        notifications.promoted_from_waitlist(registration)
+    return candidates
+
+
+def cancel_registration(*, registration: Registration, now=None) -> Registration:
+    """Cancel a registration and give freed seats to the waiting list. Idempotent."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = _lock_event(registration.event_id)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Status.CANCELLED:
+            return registration
+        if registration.status in (Status.ATTENDED, Status.NO_SHOW):
+            raise ValidationError(_("This event has already taken place."))
+        registration.status = Status.CANCELLED
+        registration.cancelled_at = now
+        registration.save(update_fields=["status", "cancelled_at"])
+        Reminder.objects.filter(registration=registration, queued_at__isnull=True).update(
+            skipped=True
+        )
+        if event.status == Event.Status.SCHEDULED and event.ends_at > now:
+            _promote_waitlist(event, now)
+    return registration
+
+
+def change_party_size(*, registration: Registration, party_size: int, now=None) -> Registration:
+    """Change the size of a party. A larger party that no longer fits moves to the waiting list."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = _lock_event(registration.event_id)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if party_size < 1 or party_size > event.max_party_size:
+            raise ValidationError(
+                _("You can register up to %(n)d people for this event.")
+                % {"n": event.max_party_size}
+            )
+        if registration.status not in (Status.CONFIRMED, Status.WAITLISTED):
+            raise ValidationError(_("This registration can no longer be changed."))
+        if party_size == registration.party_size:
+            return registration
+        growing = party_size > registration.party_size
+        if (
+            growing
+            and registration.status == Status.CONFIRMED
+            and event.capacity is not None
+            and seats_taken(event) - registration.party_size + party_size > event.capacity
+        ):
+            raise EventFull(
+                _("There are not enough seats left for %(n)d people.") % {"n": party_size}
+            )
+        registration.party_size = party_size
+        registration.save(update_fields=["party_size"])
+        if not growing:
+            _promote_waitlist(event, now)
+    return registration
+
+
+def set_capacity(*, event: Event, capacity: int | None, now=None) -> Event:
+    """Change an event's capacity. Lowering it never removes anyone already confirmed;
+    raising it confirms people from the waiting list."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = _lock_event(event.pk)
+        event.capacity = capacity
+        event.save(update_fields=["capacity", "updated_at"])
+        _promote_waitlist(event, now)
+    return event
+
+
+def cancel_event(*, event: Event, reason: str, now=None) -> Event:
+    """Cancel an event and tell everyone registered. Cancelling it again changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        event = _lock_event(event.pk)
+        if event.status == Event.Status.CANCELLED:
+            return event
+        event.status = Event.Status.CANCELLED
+        event.cancellation_reason = reason.strip()
+        event.save(update_fields=["status", "cancellation_reason", "updated_at"])
+        Reminder.objects.filter(registration__event=event, queued_at__isnull=True).update(
+            skipped=True
+        )
+        from . import notifications
+
+        for registration in event.registrations.filter(
+            status__in=(Status.CONFIRMED, Status.WAITLISTED)
+        ).select_related("resident"):
+            notifications.event_cancelled(registration)
+    return event
+
+
+def check_in(*, registration: Registration, now=None) -> Registration:
+    """Mark a registration as attended. Checking in twice keeps the first time."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Status.ATTENDED:
+            return registration
+        if registration.status == Status.CANCELLED:
+            raise ValidationError(_("This registration was cancelled."))
+        if registration.status == Status.WAITLISTED:
+            # At the door a waiting-list resident is let in if there is room: staff decide.
+            pass
+        registration.status = Status.ATTENDED
+        registration.checked_in_at = now
+        registration.save(update_fields=["status", "checked_in_at"])
+    return registration
+
+
+def undo_check_in(*, registration: Registration) -> Registration:
+    """Reverse a mistaken check-in."""
+    with transaction.atomic():
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Status.ATTENDED:
+            registration.status = Status.CONFIRMED
+            registration.checked_in_at = None
+            registration.save(update_fields=["status", "checked_in_at"])
+    return registration
+
+
+def mark_no_shows(*, event: Event, now=None) -> int:
+    """After the event, mark confirmed registrations that never checked in. Idempotent."""
+    now = now or timezone.now()
+    if event.ends_at > now:
+        raise ValidationError(_("No-shows can be marked only after the event has ended."))
+    return event.registrations.filter(status=Status.CONFIRMED).update(status=Status.NO_SHOW)
+
+
+def record_walk_in(
+    *, event: Event, recorded_by, party_size: int = 1, neighbourhood=None, language="", age_group=""
+) -> WalkIn:
+    """Count people who came without registering. Each call records one more walk-in."""
+    if party_size < 1:
+        raise ValidationError(_("Count at least one person."))
+    return WalkIn.objects.create(
+        event=event,
+        recorded_by=recorded_by,
+        party_size=party_size,
+        neighbourhood=neighbourhood,
+        language=language,
+        age_group=age_group,
+    )
+
+
+def set_accommodation_fulfilled(*, request: AccommodationRequest, fulfilled: bool, user, now=None):
+    """Record whether staff arranged an accessibility or interpretation request."""
+    now = now or timezone.now()
+    request.fulfilled = fulfilled
+    request.fulfilled_by = user if fulfilled else None
+    request.fulfilled_at = now if fulfilled else None
+    request.save(update_fields=["fulfilled", "fulfilled_by", "fulfilled_at"])
+    return request
+
+
+def queue_due_reminders(*, now=None, batch_size: int = 500) -> int:
+    """Queue every reminder that is due into the outbox, each exactly once.
+
+    Safe to run concurrently: a reminder is claimed by a conditional UPDATE of queued_at, and
+    the outbox key (one per reminder) makes a retried batch queue nothing twice.
+    """
+    now = now or timezone.now()
+    from . import notifications
+
+    queued = 0
+    while True:
+        due = list(
+            Reminder.objects.filter(queued_at__isnull=True, skipped=False, due_at__lte=now)
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not due:
+            return queued
+        for reminder_id in due:
+            with transaction.atomic():
+                claimed = Reminder.objects.filter(pk=reminder_id, queued_at__isnull=True).update(
+                    queued_at=now
+                )
+                if not claimed:
+                    continue  # another sweep took it
+                reminder = Reminder.objects.select_related(
+                    "registration__event__program", "registration__resident"
+                ).get(pk=reminder_id)
+                if notifications.reminder_due(reminder, now=now):
+                    queued += 1
+
+
+# --- Staff: creating and editing events ------------------------------------------------
+
+
+@transaction.atomic
+def create_event(*, form, program, user) -> Event:
+    """Save a new event of `program` from a valid staff form. Each call adds one event."""
+    event = form.save(commit=False)
+    event.program = program
+    event.save()
+    form.save_m2m()
+    return event
+
+
+def update_event(*, form, user, now=None) -> Event:
+    """Save edits from a valid staff form. A new capacity goes through set_capacity so that
+    raising it confirms people from the waiting list; new times move unsent reminders."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock_event(form.instance.pk)
+        old_capacity = locked.capacity
+        event = form.save()
+        if event.capacity != old_capacity:
+            _promote_waitlist(event, now)
+        for reminder in Reminder.objects.filter(
+            registration__event=event, queued_at__isnull=True, skipped=False
+        ):
+            base = event.starts_at if reminder.kind == Reminder.Kind.BEFORE else event.ends_at
+            reminder.due_at = base - timedelta(minutes=reminder.offset_minutes)
+            reminder.save(update_fields=["due_at"])
+    return event
+
+
+def series_dates(*, first_start, frequency: str, interval: int, occurrences: int) -> list:
+    """Start times of a series, computed with dateutil's rrule in the agency's time zone so
+    that a 6 pm session stays at 6 pm across daylight-saving changes."""
+    from dateutil.rrule import MONTHLY, WEEKLY, rrule
+    from dateutil.rrule import weekday as rr_weekday
+
+    from .models import EventSeries
+
+    local = timezone.localtime(first_start)
+    naive = local.replace(tzinfo=None)
+    if frequency == EventSeries.Frequency.MONTHLY_BY_WEEKDAY:
+        nth = (naive.day - 1) // 7 + 1
+        rule = rrule(
+            MONTHLY,
+            dtstart=naive,
+            count=occurrences,
+            byweekday=rr_weekday(naive.weekday())(nth if nth < 5 else -1),
+        )
+    else:
+        step = 1 if frequency == EventSeries.Frequency.WEEKLY else max(interval, 1)
+        rule = rrule(WEEKLY, dtstart=naive, interval=step, count=occurrences)
+    zone = timezone.get_current_timezone()
+    return [timezone.make_aware(start, zone) for start in rule], str(rule)
+
+
+@transaction.atomic
+def create_series(
+    *, form, program, user, frequency: str, interval: int, occurrences: int
+) -> "list[Event]":
+    """Create a recurring series of sessions in one step from one valid event form."""
+    from .models import EventSeries
+
+    template = form.save(commit=False)
+    duration = template.ends_at - template.starts_at
+    closes_before = (
+        template.starts_at - template.registration_closes_at
+        if template.registration_closes_at
+        else None
+    )
+    starts, rule = series_dates(
+        first_start=template.starts_at,
+        frequency=frequency,
+        interval=interval,
+        occurrences=occurrences,
+    )
+    series = EventSeries.objects.create(
+        program=program,
+        frequency=frequency,
+        interval=interval,
+        occurrences=occurrences,
+        rule=rule.replace("\n", " ")[:200],
+    )
+    languages = list(form.cleaned_data.get("languages") or [])
+    events = []
+    for number, start in enumerate(starts, start=1):
+        event = Event()
+        for field in Event._meta.concrete_fields:
+            if field.name not in ("id", "public_id", "created_at", "updated_at"):
+                setattr(event, field.attname, getattr(template, field.attname))
+        event.program = program
+        event.series = series
+        event.starts_at = start
+        event.ends_at = start + duration
+        if closes_before is not None:
+            event.registration_closes_at = start - closes_before
+        if occurrences > 1:
+            event.title = f"{template.title} ({number}/{len(starts)})"
+        event.save()
+        event.languages.set(languages)
+        events.append(event)
+    return events
+
+
+def add_personnel(*, event: Event, user, role: str) -> None:
+    """Record that a member of staff took part in an event. Adding them twice keeps one row."""
+    from .models import EventPersonnel
+
+    EventPersonnel.objects.update_or_create(event=event, user=user, defaults={"role": role})
+
+
+def remove_personnel(*, event: Event, user) -> None:
+    from .models import EventPersonnel
+
+    EventPersonnel.objects.filter(event=event, user=user).delete()
+
+
+def export_roster(*, event: Event, user) -> list[list[str]]:
+    """Rows of the roster CSV. The export is audit-logged in the same transaction."""
+    from engagement_portal.core.services import audit
+
+    from .selectors import roster
+
+    with transaction.atomic():
+        rows = [
+            [
+                "name",
+                "email",
+                "phone",
+                "neighbourhood",
+                "party_size",
+                "status",
+                "language",
+                "requests",
+                "registered_at",
+                "checked_in_at",
+            ]
+        ]
+        registrations = roster(event)
+        for r in registrations:
+            rows.append(
+                [
+                    r.resident.name,
+                    r.resident.email,
+                    r.resident.phone,
+                    str(r.resident.neighbourhood or ""),
+                    str(r.party_size),
+                    r.get_status_display(),
+                    r.language,
+                    "; ".join(
+                        f"{a.get_kind_display()}: {a.details}" + (" ✓" if a.fulfilled else "")
+                        for a in r.accommodations.all()
+                    ),
+                    timezone.localtime(r.created_at).isoformat(timespec="minutes"),
+                    timezone.localtime(r.checked_in_at).isoformat(timespec="minutes")
+                    if r.checked_in_at
+                    else "",
+                ]
+            )
+        audit(
+            actor=user,
+            action="export_roster",
+            target=event,
+            event_id=event.pk,
+            rows=len(rows) - 1,
+        )
+    return rows
+
+
+# --- Residents: what the private manage link still allows --------------------------------
+
+
+def manage_problem(registration: Registration, now=None) -> str | None:
+    """Why the resident can no longer change or cancel this registration through their
+    private link, in words for them; None while they can. Read-only."""
+    now = now or timezone.now()
+    event = registration.event
+    if registration.status == Status.CANCELLED:
+        return _("This registration is cancelled.")
+    if registration.status not in (Status.CONFIRMED, Status.WAITLISTED):
+        return _("This event has already taken place.")
+    if event.status == Event.Status.CANCELLED:
+        return _("This event was cancelled.")
+    if event.status == Event.Status.COMPLETED or event.starts_at <= now:
+        return _("This event has already started, so the registration can no longer be changed.")
+    return None

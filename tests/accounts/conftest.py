@@ -19,9 +19,3 @@ def good_csv() -> bytes:
 @pytest.fixture
 def dave_resident(dave):
     return ResidentFactory(name=dave.full_name, email=dave.email, user=dave)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The default hasher is slow on purpose; these tests log in and fail to log in a lot."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

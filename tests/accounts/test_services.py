@@ -302,7 +302,7 @@ def postgresql_only():
         pytest.skip("needs real concurrent transactions (PostgreSQL)")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_find_or_create_resident_race_creates_one_row(postgresql_only, monkeypatch):
     barrier = threading.Barrier(2, timeout=10)
     looked_up = threading.local()
@@ -327,7 +327,7 @@ def test_find_or_create_resident_race_creates_one_row(postgresql_only, monkeypat
     assert sorted(created for _resident, created in results) == [False, True]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_record_consent_race_keeps_one_active_row(postgresql_only):
     erin = Resident.objects.create(
         name="Erin", email="erin@example.net", email_normalised="erin@example.net"

@@ -35,9 +35,18 @@ class _BrowserHolder:
 
     def get(self, executable_path: str):
         if self.browser is None:
+            from django.db import connections
             from playwright.sync_api import sync_playwright
 
+            # Between sync calls Playwright leaves its event loop marked as running, and
+            # Django then looks database connections up per context instead of per thread:
+            # the tests would get fresh connections without the serialized seed data, and
+            # every later test would start with the seeded tiers and roles flushed away.
+            # Hand the thread's own connections over so that nothing changes.
+            kept = {alias: connections[alias] for alias in connections}
             self.playwright = sync_playwright().start()
+            for alias, connection in kept.items():
+                connections[alias] = connection
             self.browser = self.playwright.chromium.launch(
                 executable_path=executable_path, args=CHROMIUM_ARGS
             )
@@ -48,6 +57,12 @@ class _BrowserHolder:
             self.browser.close()
         if self.playwright is not None:
             self.playwright.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests last: once Playwright has started, its event loop counts as
+    running in this thread until the session ends, which other tests should not see."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(scope="session")
@@ -68,10 +83,13 @@ def _new_page(browser, live_server, device: dict):
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     page.console_errors = []
+
     # CSP violations and script errors surface here; a page that logs one is broken.
-    page.on(
-        "console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text)
-    )
+    def on_console(message):
+        if message.type == "error":
+            page.console_errors.append(f"{message.text} [{message.location.get('url', '')}]")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
     return context, page
 

@@ -180,10 +180,9 @@ def test_each_persona_reaches_exactly_what_its_role_allows(persona, request, cli
             problems.append(f"{name} ({url}) refused {persona}: {response.status_code}")
         if level not in ALLOWED[persona] and not refused:
             problems.append(f"{name} ({url}) let {persona} in: {response.status_code}")
-        if persona == "anonymous" and level not in ALLOWED[persona]:
-            # Anonymous visitors are sent to log in, not shown a bare 403.
-            if response.status_code != 302:
-                problems.append(f"{name} ({url}) gave anonymous {response.status_code}")
+        # Anonymous visitors are sent to log in, not shown a bare 403.
+        if persona == "anonymous" and level not in ALLOWED[persona] and response.status_code != 302:
+            problems.append(f"{name} ({url}) gave anonymous {response.status_code}")
         if response.status_code >= 500:
             problems.append(f"{name} ({url}) crashed for {persona}")
     assert not problems, "\n".join(problems)

@@ -6,13 +6,6 @@ from engagement_portal.accounts.models import Language
 from programs.models import EngagementType, Program
 from tests.factories import NeighbourhoodFactory, ProgramFactory
 
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    # The personas are created with a password; the default hasher costs ~0.3 s per user.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 INTENTION = "Hear what worries residents on the east side before summer starts."
 
 

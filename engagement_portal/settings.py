@@ -199,6 +199,23 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="engagement@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Cache and rate limits -------------------------------------------------------------
+# Rate limits count in the cache, so production (several gunicorn workers) needs a shared
+# one: DJANGO_CACHE_URL=redis://host:6379/1. The embedded default is one process.
+if (cache_url := env.str("DJANGO_CACHE_URL", default="")).startswith(("redis://", "rediss://")):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Registration, cancellation and other public form posts per client address.
+PORTAL_PUBLIC_POST_RATE = env.str("PORTAL_PUBLIC_POST_RATE", default="10/m")
+# Behind DJANGO_PROXY_COUNT trusted proxies the client is the address they appended
+# last-but-N in X-Forwarded-For; with none, REMOTE_ADDR (a client cannot forge that).
+RATELIMIT_IP_META_KEY = (
+    "engagement_portal.core.net.client_ip" if AXES_IPWARE_PROXY_COUNT else "REMOTE_ADDR"
+)
+
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # No broker configured: tasks run in-process, synchronously (the embedded default).

@@ -33,7 +33,7 @@ def _context(registration: Registration, token: str | None = None) -> dict:
     return context
 
 
-def _send(registration, *, key, template, context, essential, attachments=()):
+def _send(registration, *, key, template, context, essential, attachments=(), send_now=True):
     address = _address(registration)
     if address is None:
         return None
@@ -48,6 +48,7 @@ def _send(registration, *, key, template, context, essential, attachments=()):
         resident=registration.resident,
         essential=essential,
         attachments=attachments if channel == OutboxMessage.Channel.EMAIL else (),
+        send_now=send_now,
     )
 
 
@@ -95,7 +96,7 @@ def event_cancelled(registration: Registration) -> None:
 
 
 def reminder_due(reminder: Reminder, *, now) -> bool:
-    """Queue a claimed reminder if it still applies; mark it skipped otherwise. True if queued."""
+    """Queue a claimed reminder if it still applies. True if queued; the caller marks the rest skipped."""
     registration = reminder.registration
     event = registration.event
     applies = (
@@ -109,18 +110,17 @@ def reminder_due(reminder: Reminder, *, now) -> bool:
     )
     address = _address(registration)
     if applies and address:
-        consent = (
-            registration.resident.consents.filter(channel=address[0], withdrawn_at__isnull=True)
-            .order_by("granted_at")
-            .first()
-        )
+        consents = [
+            c
+            for c in registration.resident.consents.all()
+            if c.channel == address[0] and c.withdrawn_at is None
+        ]
         # Only reminders that fall due after the resident agreed to them are sent.
-        applies = consent is not None and consent.granted_at <= reminder.due_at
+        applies = bool(consents) and min(c.granted_at for c in consents) <= reminder.due_at
     if reminder.kind == Reminder.Kind.BEFORE and now >= event.starts_at:
         applies = False  # too late to remind: the sweep was down past the start time
     if not applies or address is None:
-        Reminder.objects.filter(pk=reminder.pk).update(skipped=True)
-        return False
+        return False  # the sweep marks it skipped
     context = _context(registration)
     context["reminder"] = reminder
     context["follow_up_url"] = getattr(event.program, "follow_up_survey_url", "")
@@ -131,5 +131,6 @@ def reminder_due(reminder: Reminder, *, now) -> bool:
         template=template,
         context=context,
         essential=False,
+        send_now=False,  # the sweep starts one send for the whole batch
     )
     return True

@@ -1,5 +1,7 @@
 """Reads for event pages, the roster and the door."""
 
+from datetime import timedelta
+
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -180,3 +182,13 @@ def registration_by_check_in_code(code: str) -> Registration | None:
 def event_personnel(event: Event):
     """Agency personnel who took part, with rank and unit, for the roster."""
     return event.personnel_links.select_related("user__unit").order_by("role", "user__full_name")
+
+
+def program_events_for_staff_page(program: Program, *, limit: int = 10, now=None) -> list[Event]:
+    """The program page's events: upcoming and those of the last 30 days, soonest first."""
+    now = now or timezone.now()
+    return list(
+        with_seat_counts(program.events.filter(ends_at__gt=now - timedelta(days=30))).order_by(
+            "starts_at", "pk"
+        )[:limit]
+    )

@@ -76,13 +76,19 @@ def seats_left(event: Event) -> int | None:
     return max(event.capacity - seats_taken(event), 0)
 
 
-def registration_problem(event: Event, now=None) -> str | None:
-    """Why registration is not possible right now, in words for the resident; None if open."""
+def registration_problem(event: Event, now=None, *, by_staff: bool = False) -> str | None:
+    """Why registration is not possible right now, in words for the resident; None if open.
+
+    Staff adding someone by hand are not bound by the public registration window (a phone
+    call the day before), but nobody joins a cancelled or finished event.
+    """
     now = now or timezone.now()
     if event.status == Event.Status.CANCELLED:
         return _("This event was cancelled.")
     if event.status == Event.Status.COMPLETED or event.ends_at <= now:
         return _("This event has already taken place.")
+    if by_staff:
+        return None
     if event.registration_opens_at and now < event.registration_opens_at:
         return _("Registration has not opened yet.")
     if now >= event.closes_at:
@@ -135,7 +141,7 @@ def register(
         )
     with transaction.atomic():
         event = _lock_event(event.pk)
-        problem = registration_problem(event, now)
+        problem = registration_problem(event, now, by_staff=source == Registration.Source.STAFF)
         if problem:
             raise RegistrationClosed(problem)
         resident, _created = find_or_create_resident(
@@ -221,6 +227,24 @@ def schedule_reminders(registration: Registration) -> None:
         )
     )
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _reschedule_reminders(event: Event) -> None:
+    """After an edit: unsent reminders follow the new times, reminders for offsets that were
+    removed are dropped and new offsets get rows. Sent reminders are history and stay."""
+    offsets = set(event.reminder_offsets or [])
+    pending = Reminder.objects.filter(
+        registration__event=event, queued_at__isnull=True, skipped=False
+    )
+    pending.filter(kind=Reminder.Kind.BEFORE).exclude(offset_minutes__in=offsets).update(
+        skipped=True
+    )
+    for reminder in pending.filter(skipped=False):
+        base = event.starts_at if reminder.kind == Reminder.Kind.BEFORE else event.ends_at
+        reminder.due_at = base - timedelta(minutes=reminder.offset_minutes)
+        reminder.save(update_fields=["due_at"])
+    for registration in event.registrations.filter(status=Status.CONFIRMED):
+        schedule_reminders(registration)
 
 
 def _promote_waitlist(event: Event, now) -> list[Registration]:
@@ -402,33 +426,44 @@ def set_accommodation_fulfilled(*, request: AccommodationRequest, fulfilled: boo
 def queue_due_reminders(*, now=None, batch_size: int = 500) -> int:
     """Queue every reminder that is due into the outbox, each exactly once.
 
-    Safe to run concurrently: a reminder is claimed by a conditional UPDATE of queued_at, and
-    the outbox key (one per reminder) makes a retried batch queue nothing twice.
+    Safe to run concurrently: each batch is claimed with SELECT ... FOR UPDATE SKIP LOCKED
+    (on SQLite the transaction holds the database's write lock), marked queued in the
+    same transaction, and the outbox key (one per reminder) makes even a retried batch
+    queue nothing twice. One send task is started per batch, not one per message.
     """
     now = now or timezone.now()
+    from django.db.models import Prefetch
+
+    from engagement_portal.accounts.models import Consent
+    from engagement_portal.messaging.services import start_sending
+
     from . import notifications
 
     queued = 0
     while True:
-        due = list(
-            Reminder.objects.filter(queued_at__isnull=True, skipped=False, due_at__lte=now)
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not due:
-            return queued
-        for reminder_id in due:
-            with transaction.atomic():
-                claimed = Reminder.objects.filter(pk=reminder_id, queued_at__isnull=True).update(
-                    queued_at=now
+        with transaction.atomic():
+            batch = list(
+                Reminder.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(queued_at__isnull=True, skipped=False, due_at__lte=now)
+                .select_related("registration__event__program", "registration__resident")
+                .prefetch_related(
+                    Prefetch(
+                        "registration__resident__consents",
+                        queryset=Consent.objects.filter(withdrawn_at__isnull=True),
+                    )
                 )
-                if not claimed:
-                    continue  # another sweep took it
-                reminder = Reminder.objects.select_related(
-                    "registration__event__program", "registration__resident"
-                ).get(pk=reminder_id)
-                if notifications.reminder_due(reminder, now=now):
-                    queued += 1
+                .order_by("due_at", "pk")[:batch_size]
+            )
+            if not batch:
+                return queued
+            sent_now = [r.pk for r in batch if notifications.reminder_due(r, now=now)]
+            Reminder.objects.filter(pk__in=[r.pk for r in batch]).update(queued_at=now)
+            Reminder.objects.filter(pk__in=[r.pk for r in batch]).exclude(pk__in=sent_now).update(
+                skipped=True
+            )
+            queued += len(sent_now)
+            if sent_now:
+                start_sending()  # runs when this batch commits
 
 
 # --- Staff: creating and editing events ------------------------------------------------
@@ -454,12 +489,7 @@ def update_event(*, form, user, now=None) -> Event:
         event = form.save()
         if event.capacity != old_capacity:
             _promote_waitlist(event, now)
-        for reminder in Reminder.objects.filter(
-            registration__event=event, queued_at__isnull=True, skipped=False
-        ):
-            base = event.starts_at if reminder.kind == Reminder.Kind.BEFORE else event.ends_at
-            reminder.due_at = base - timedelta(minutes=reminder.offset_minutes)
-            reminder.save(update_fields=["due_at"])
+        _reschedule_reminders(event)
     return event
 
 

@@ -22,13 +22,20 @@ from .filters import PublicEventFilter
 from .forms_public import PartySizeForm, RegistrationForm
 from .models import Registration
 
-# Public POSTs per client address. The key is REMOTE_ADDR only (django-ratelimit's "ip"
-# with RATELIMIT_IP_META_KEY unset): no proxy is trusted, so X-Forwarded-For is the
-# client's to invent and must not reset the count.
-PUBLIC_POST_RATE = "10/m"
+# Public POSTs per client address (settings.PORTAL_PUBLIC_POST_RATE). The address is
+# REMOTE_ADDR unless DJANGO_PROXY_COUNT says how many trusted proxies stand in front
+# (settings.RATELIMIT_IP_META_KEY): otherwise X-Forwarded-For is the client's to invent
+# and must not reset the count.
 RATE_GROUP = "events-public-post"
 
-limit_posts = ratelimit(group=RATE_GROUP, key="ip", rate=PUBLIC_POST_RATE, method="POST", block=False)
+
+def public_post_rate(group, request) -> str:
+    return settings.PORTAL_PUBLIC_POST_RATE
+
+
+limit_posts = ratelimit(
+    group=RATE_GROUP, key="ip", rate=public_post_rate, method="POST", block=False
+)
 
 
 def too_many_requests(request) -> HttpResponse:
@@ -212,7 +219,12 @@ def manage_cancel(request, token):
     return render(
         request,
         "events/public_cancel.html",
-        {"registration": registration, "event": registration.event, "token": token, "problem": problem},
+        {
+            "registration": registration,
+            "event": registration.event,
+            "token": token,
+            "problem": problem,
+        },
     )
 
 

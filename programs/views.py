@@ -93,8 +93,14 @@ class ProgramDetailView(StaffRequiredMixin, TemplateView):
         can_manage = selectors.user_can_manage_program(self.request.user, program)
         allowed = services.allowed_transitions(program)
         status_form = ProgramStatusForm(program=program, allowed=allowed) if allowed else None
+        from events.selectors import program_events_for_staff_page
+
         return super().get_context_data(
-            program=program, can_manage=can_manage, status_form=status_form, **kwargs
+            program=program,
+            can_manage=can_manage,
+            status_form=status_form,
+            events=program_events_for_staff_page(program),
+            **kwargs,
         )
 
 

@@ -268,7 +268,8 @@ class Resident(models.Model):
         return self.name
 
     def has_consent(self, channel: str) -> bool:
-        return self.consents.filter(channel=channel, withdrawn_at__isnull=True).exists()
+        # .all() uses prefetched consents when a bulk caller loaded them.
+        return any(c.channel == channel and c.withdrawn_at is None for c in self.consents.all())
 
 
 class Consent(models.Model):

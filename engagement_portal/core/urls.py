@@ -11,4 +11,5 @@ urlpatterns = [
     path("staff/", views.StaffHomeView.as_view(), name="staff-home"),
     path("command/", views.CommandHomeView.as_view(), name="command-home"),
     path("administration/", views.AdminHomeView.as_view(), name="admin-home"),
+    path("healthz", views.healthz, name="healthz"),
 ]

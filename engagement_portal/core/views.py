@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -8,6 +9,7 @@ from django.views.generic import TemplateView
 from engagement_portal.accounts import roles
 from engagement_portal.accounts.models import Neighbourhood, Resident, User
 from engagement_portal.accounts.services import role_of
+from events.selectors import registrations_for_user
 from programs.models import EngagementType, Program
 from programs.selectors import programs_managed_by, public_programs, spectrum_overview
 
@@ -41,7 +43,11 @@ def role_home(request):
 @login_required
 def resident_home(request):
     resident = Resident.objects.filter(user=request.user).select_related("neighbourhood").first()
-    return render(request, "core/resident_home.html", {"resident": resident})
+    return render(
+        request,
+        "core/resident_home.html",
+        {"resident": resident, "registrations": registrations_for_user(request.user)},
+    )
 
 
 class StaffHomeView(StaffRequiredMixin, TemplateView):
@@ -93,6 +99,11 @@ class AdminHomeView(AdministratorRequiredMixin, TemplateView):
             import_url=reverse("admin:accounts_neighbourhood_import"),
             **kwargs,
         )
+
+
+def healthz(request):
+    """Liveness probe for load balancers: touches no database, so it stays cheap."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def csrf_failure(request, reason=""):

@@ -60,13 +60,15 @@ def queue_message(
     resident=None,
     essential: bool = False,
     attachments: list[tuple[str, bytes, str]] = (),
+    send_now: bool = True,
     now=None,
 ) -> OutboxMessage:
     """Queue one message under `key`. Queueing the same key again returns the existing row.
 
     Non-essential messages to a resident who has not consented on that channel are stored
     as suppressed, so the record shows they were deliberately not sent. Sending is kicked
-    off after the surrounding transaction commits.
+    off after the surrounding transaction commits, unless `send_now` is False (bulk callers
+    queue many, then call `start_sending()` once).
     """
     existing = OutboxMessage.objects.filter(key=key).first()
     if existing:
@@ -103,11 +105,16 @@ def queue_message(
     except IntegrityError:
         # Queued concurrently under the same key by another request or worker.
         return OutboxMessage.objects.get(key=key)
-    if status == OutboxMessage.Status.PENDING:
-        from .tasks import send_pending_messages
-
-        transaction.on_commit(send_pending_messages.delay)
+    if status == OutboxMessage.Status.PENDING and send_now:
+        start_sending()
     return message
+
+
+def start_sending() -> None:
+    """Ask a worker to send what is due, once the current transaction commits."""
+    from .tasks import send_pending_messages
+
+    transaction.on_commit(send_pending_messages.delay)
 
 
 def claim_batch(*, size: int, now=None) -> tuple[uuid.UUID, list[OutboxMessage]]:
@@ -130,7 +137,12 @@ def claim_batch(*, size: int, now=None) -> tuple[uuid.UUID, list[OutboxMessage]]
         OutboxMessage.objects.filter(due, pk__in=candidates).update(
             status=OutboxMessage.Status.SENDING, claimed_by=claim, claimed_at=now
         )
-    return claim, list(OutboxMessage.objects.filter(claimed_by=claim, status="sending"))
+    claimed = (
+        OutboxMessage.objects.filter(claimed_by=claim, status=OutboxMessage.Status.SENDING)
+        .select_related("resident")
+        .prefetch_related("resident__consents")
+    )
+    return claim, list(claimed)
 
 
 def _mark(message: OutboxMessage, claim: uuid.UUID, **fields) -> bool:

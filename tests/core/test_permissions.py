@@ -20,6 +20,7 @@ ADMIN = "admin"  # administrators only
 
 ACCESS = {
     "core:home": PUBLIC,
+    "core:healthz": PUBLIC,
     "core:role-home": LOGIN,
     "core:resident-home": LOGIN,
     "core:staff-home": STAFF,

@@ -264,6 +264,34 @@ def test_moving_an_event_moves_its_unsent_reminders(make_event):
     assert due == [event.starts_at - timedelta(hours=24), event.starts_at - timedelta(hours=2)]
 
 
+def test_changing_reminder_offsets_reschedules_unsent_reminders(make_event):
+    event = make_event(starts_at=timezone.now() + timedelta(days=3))
+    reg = register(event, 1, wants_reminders=True).registration
+    event.reminder_offsets = [60 * 48, 120]  # 48 hours instead of 24
+
+    class Form:
+        instance = event
+
+        def save(self):
+            event.save()
+            return event
+
+    services.update_event(form=Form(), user=None)
+    live = reg.reminders.filter(kind="before", skipped=False)
+    assert sorted(live.values_list("offset_minutes", flat=True)) == [120, 2880]
+
+
+def test_staff_may_add_people_after_public_registration_closes(make_event):
+    event = make_event(registration_closes_at=timezone.now() - timedelta(minutes=5))
+    with pytest.raises(services.RegistrationClosed):
+        register(event, 1)
+    added = register(event, 2, source=Registration.Source.STAFF)
+    assert added.registration.status == Status.CONFIRMED
+    services.cancel_event(event=event, reason="Flooding")
+    with pytest.raises(services.RegistrationClosed):
+        register(event, 3, source=Registration.Source.STAFF)
+
+
 # --- Real races on PostgreSQL ----------------------------------------------------------
 
 race = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -1,0 +1,76 @@
+"""Shared set-up for the benchmarks: a scratch PostgreSQL database, the project's settings
+in production mode, and helpers to run manage.py and wait for a server."""
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+BIN = Path(PYTHON).parent
+
+
+def scratch_database(name: str) -> str:
+    """Drop and create database `name` on the server of DATABASE_URL (default: local)."""
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    parsed = urlparse(base)
+    conn = psycopg2.connect(
+        dbname="postgres",
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        host=parsed.hostname or "127.0.0.1",
+        port=parsed.port or 5432,
+    )
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return parsed._replace(path=f"/{name}").geturl()
+
+
+def production_env(database_url: str, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=database_url,
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    env.update(extra)
+    return env
+
+
+def manage(env: dict, *args: str, capture: bool = False) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout if capture else ""
+
+
+def wait_for(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{url} did not answer within {timeout} s")
+        time.sleep(0.2)

@@ -1,0 +1,192 @@
+#!/usr/bin/env python
+"""Benchmark: concurrent registration POSTs against gunicorn and PostgreSQL on loopback.
+
+    .venv/bin/python bench/registration_load.py [--requests 500] [--seats 100] [--workers 4]
+
+Creates a scratch database, one event with --seats seats, starts gunicorn in production
+mode, has --requests residents (one thread each) load the registration form, then POST it
+all at once. Prints how many were confirmed (must equal the seats), waitlisted, errors
+(must be 0), registrations per second, and that rate as a ratio to a minimal Django view
+(/healthz) hit with the same concurrency by the same gunicorn in the same run.
+Tasks go to a Redis broker (as in production) that nothing consumes; the queue is purged.
+"""
+
+import argparse
+import http.client
+import re
+import signal
+import subprocess
+import threading
+import time
+from urllib.parse import urlencode
+
+import _harness as h
+
+PORT = 8765
+
+
+def request(method, path, body=None, headers=None):
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.getheaders(), response.read()
+    finally:
+        conn.close()
+
+
+class Resident:
+    def __init__(self, n, public_id):
+        self.n = n
+        self.path = f"/events/{public_id}/register/"
+
+    def load_form(self):
+        status, headers, body = request("GET", self.path)
+        assert status == 200, (status, body[:300])
+        cookie = next(v for k, v in headers if k.lower() == "set-cookie" and "csrftoken" in v)
+        self.csrf_cookie = cookie.split(";")[0]
+        self.csrf_token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
+
+    def register(self):
+        data = urlencode(
+            {
+                "csrfmiddlewaretoken": self.csrf_token.decode(),
+                "name": f"Bench Resident {self.n}",
+                "email": f"bench{self.n}@example.net",
+                "language": "en",
+                "party_size": "1",
+            }
+        )
+        status, _headers, body = request(
+            "POST",
+            self.path,
+            body=data,
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": self.csrf_cookie,
+                "Referer": f"http://127.0.0.1:{PORT}{self.path}",
+            },
+        )
+        return status, body
+
+
+def burst(n, work):
+    """Run work(i) in n threads released together; return (elapsed seconds, results)."""
+    barrier = threading.Barrier(n + 1)
+    results = [None] * n
+
+    def runner(i):
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001
+            results[i] = exc
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start, results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--seats", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+
+    db = h.scratch_database("portal_bench_registration")
+    env = h.production_env(
+        db,
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/15",
+        PORTAL_PUBLIC_POST_RATE="1000000/m",
+    )
+    h.manage(env, "migrate", "--noinput")
+    h.manage(env, "collectstatic", "--noinput")
+    public_id = (
+        h.manage(
+            env,
+            "shell",
+            "-c",
+            "from datetime import timedelta; from django.utils import timezone; "
+            "from tests.factories import ProgramFactory; from events.models import Event; "
+            "s = timezone.now() + timedelta(days=7); "
+            f"e = Event.objects.create(program=ProgramFactory(), title='Bench', capacity={args.seats}, "
+            "starts_at=s, ends_at=s + timedelta(hours=2)); print(e.public_id)",
+            capture=True,
+        )
+        .strip()
+        .splitlines()[-1]
+    )
+
+    server = subprocess.Popen(
+        [
+            str(h.BIN / "gunicorn"),
+            "engagement_portal.wsgi",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "-w",
+            str(args.workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--backlog",
+            "2048",
+            "--log-level",
+            "warning",
+        ],
+        cwd=h.ROOT,
+        env=env,
+    )
+    try:
+        h.wait_for(f"http://127.0.0.1:{PORT}/healthz")
+        residents = [Resident(i, public_id) for i in range(args.requests)]
+        for resident in residents:
+            resident.load_form()
+        for _ in range(20):  # warm every worker
+            request("GET", "/healthz")
+
+        base_time, base_results = burst(args.requests, lambda i: request("GET", "/healthz")[0])
+        reg_time, reg_results = burst(args.requests, lambda i: residents[i].register()[0])
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+    counts = h.manage(
+        env,
+        "shell",
+        "-c",
+        "from events.models import Registration as R; "
+        "print(R.objects.filter(status='confirmed').count(), "
+        "R.objects.filter(status='waitlisted').count())",
+        capture=True,
+    ).split()
+    subprocess.run(["redis-cli", "-n", "15", "flushdb"], capture_output=True)
+    errors = [r for r in reg_results if r != 302]
+    base_errors = [r for r in base_results if r != 200]
+    reg_rate = args.requests / reg_time
+    base_rate = args.requests / base_time
+    print(
+        f"requests:             {args.requests} concurrent POSTs, {args.seats} seats, "
+        f"gunicorn {args.workers} workers x {args.threads} threads"
+    )
+    print(f"confirmed:            {counts[0]}  (must be {args.seats})")
+    print(f"waitlisted:           {counts[1]}")
+    print(
+        f"errors:               {len(errors)}  (must be 0){'  ' + str(errors[:5]) if errors else ''}"
+    )
+    print(f"registrations/s:      {reg_rate:.1f}  ({reg_time:.2f} s for the burst)")
+    print(f"/healthz requests/s:  {base_rate:.1f}  ({len(base_errors)} errors)")
+    print(f"ratio to /healthz:    {reg_rate / base_rate:.3f}")
+    ok = int(counts[0]) == args.seats and not errors
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -116,7 +116,8 @@ def main():
             "from datetime import timedelta; from django.utils import timezone; "
             "from tests.factories import ProgramFactory; from events.models import Event; "
             "s = timezone.now() + timedelta(days=7); "
-            f"e = Event.objects.create(program=ProgramFactory(), title='Bench', capacity={args.seats}, "
+            "e = Event.objects.create(program=ProgramFactory(), title='Bench', "
+            f"capacity={args.seats}, "
             "starts_at=s, ends_at=s + timedelta(hours=2)); print(e.public_id)",
             capture=True,
         )
@@ -166,7 +167,7 @@ def main():
         "print(R.objects.filter(status='confirmed').count(), "
         "R.objects.filter(status='waitlisted').count())",
         capture=True,
-    ).split()
+    ).strip().splitlines()[-1].split()
     subprocess.run(["redis-cli", "-n", "15", "flushdb"], capture_output=True)
     errors = [r for r in reg_results if r != 302]
     base_errors = [r for r in base_results if r != 200]
@@ -179,7 +180,8 @@ def main():
     print(f"confirmed:            {counts[0]}  (must be {args.seats})")
     print(f"waitlisted:           {counts[1]}")
     print(
-        f"errors:               {len(errors)}  (must be 0){'  ' + str(errors[:5]) if errors else ''}"
+        f"errors:               {len(errors)}  (must be 0)"
+        + (f"  first: {errors[:5]}" if errors else "")
     )
     print(f"registrations/s:      {reg_rate:.1f}  ({reg_time:.2f} s for the burst)")
     print(f"/healthz requests/s:  {base_rate:.1f}  ({len(base_errors)} errors)")

@@ -54,12 +54,14 @@ def feed_ics(name: str, events) -> bytes:
     return calendar.to_ical()
 
 
-def check_in_url(registration: Registration) -> str:
-    path = reverse("events:staff-check-in-code", args=[registration.check_in_code])
+def check_in_url(registration: Registration | str) -> str:
+    code = registration if isinstance(registration, str) else registration.check_in_code
+    path = reverse("events:staff-check-in-code", args=[code])
     return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
-def check_in_qr_png(registration: Registration, scale: int = 6) -> bytes:
+def check_in_qr_png(registration: Registration | str, scale: int = 6) -> bytes:
+    """PNG of the check-in QR code, for a registration or a check-in code."""
     out = io.BytesIO()
     segno.make(check_in_url(registration), error="m").save(out, kind="png", scale=scale, border=2)
     return out.getvalue()

@@ -52,15 +52,21 @@ def _send(registration, *, key, template, context, essential, attachments=(), se
     )
 
 
-def registration_received(registration: Registration, token: str) -> None:
-    """Confirmation (or waiting-list notice) with the private link, calendar file and QR code."""
+def registration_received(
+    registration: Registration, token: str, *, ics: bytes | None = None, qr_png: bytes | None = None
+) -> None:
+    """Confirmation (or waiting-list notice) with the private link, calendar file and QR code.
+
+    The caller may pass the calendar file and QR image made in advance, outside its lock.
+    """
     from .services import waitlist_position
 
     context = _context(registration, token)
     context["position"] = waitlist_position(registration)
-    attachments = [("event.ics", event_ics(registration.event), "text/calendar")]
+    attachments = [("event.ics", ics or event_ics(registration.event), "text/calendar")]
     if registration.status == Registration.Status.CONFIRMED:
-        attachments.append(("check-in.png", check_in_qr_png(registration), "image/png"))
+        png = qr_png or check_in_qr_png(registration)
+        attachments.append(("check-in.png", png, "image/png"))
     _send(
         registration,
         key=f"registration:{registration.pk}:received",
@@ -96,7 +102,7 @@ def event_cancelled(registration: Registration) -> None:
 
 
 def reminder_due(reminder: Reminder, *, now) -> bool:
-    """Queue a claimed reminder if it still applies. True if queued; the caller marks the rest skipped."""
+    """Queue a claimed reminder if it still applies; True if queued (the sweep skips the rest)."""
     registration = reminder.registration
     event = registration.event
     applies = (

@@ -135,23 +135,37 @@ def register(
     and counts them once. Raises RegistrationClosed or EventFull with a message to show.
     """
     now = now or timezone.now()
+    by_staff = source == Registration.Source.STAFF
     if party_size < 1 or party_size > event.max_party_size:
         raise ValidationError(
             _("You can register up to %(n)d people for this event.") % {"n": event.max_party_size}
         )
+    # Registrations for one event queue on its row lock, so everything that does not depend
+    # on the seat count happens before taking it: a first check of the window (repeated
+    # under the lock), the resident lookup (safe on its own under concurrency), the private
+    # token, the check-in code and its QR image, and the calendar file.
+    problem = registration_problem(event, now, by_staff=by_staff)
+    if problem:
+        raise RegistrationClosed(problem)
+    resident, _created = find_or_create_resident(
+        name=name,
+        email=email,
+        phone=phone,
+        preferred_language=language,
+        neighbourhood=neighbourhood,
+        user=user,
+    )
+    token, token_hash = new_token()
+    check_in_code = secrets.token_hex(5).upper()
+    from .calendar import check_in_qr_png, event_ics
+
+    qr_png, ics = check_in_qr_png(check_in_code), event_ics(event)
+
     with transaction.atomic():
         event = _lock_event(event.pk)
-        problem = registration_problem(event, now, by_staff=source == Registration.Source.STAFF)
+        problem = registration_problem(event, now, by_staff=by_staff)
         if problem:
             raise RegistrationClosed(problem)
-        resident, _created = find_or_create_resident(
-            name=name,
-            email=email,
-            phone=phone,
-            preferred_language=language,
-            neighbourhood=neighbourhood,
-            user=user,
-        )
         existing = (
             event.registrations.filter(resident=resident).exclude(status=Status.CANCELLED).first()
         )
@@ -166,12 +180,11 @@ def register(
         else:
             raise EventFull(_("Sorry, this event is full."))
 
-        token, token_hash = new_token()
         registration = Registration.objects.create(
             event=event,
             resident=resident,
             token_hash=token_hash,
-            check_in_code=secrets.token_hex(5).upper(),
+            check_in_code=check_in_code,
             party_size=party_size,
             status=status,
             language=language,
@@ -202,7 +215,7 @@ def register(
             schedule_reminders(registration)
         from . import notifications
 
-        notifications.registration_received(registration, token)
+        notifications.registration_received(registration, token, ics=ics, qr_png=qr_png)
     return RegistrationResult(registration, token, True)
 
 

@@ -48,3 +48,15 @@ def test_a_stale_form_gives_the_styled_csrf_page(db):
     response = client.post("/accounts/login/", {"username": "a@b.c", "password": "x"})
     assert response.status_code == 403
     assert "This form expired" in response.content.decode()
+
+
+def test_null_characters_anywhere_get_a_clear_400_not_a_500(client, alice):
+    client.force_login(alice)
+    for response in [
+        client.get("/events/abc%00def/"),
+        client.get("/programs/", {"neighbourhood": "1\x00"}),
+        client.get("/staff/programs/", {"q": "a\x00b"}),
+        client.post("/accounts/login/", {"username": "a\x00@b.c", "password": "x"}),
+    ]:
+        assert response.status_code == 400
+        assert "We could not understand that request" in response.content.decode()

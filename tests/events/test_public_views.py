@@ -290,11 +290,17 @@ def test_internal_program_events_are_not_found(client, make_event):
         assert client.get(url).status_code == 404, url
 
 
-@pytest.mark.parametrize("public_id", ["nope", "x" * 500, "%00", "1"])
+@pytest.mark.parametrize("public_id", ["nope", "x" * 500, "1", "%E2%9C%93"])
 def test_unknown_event_ids_give_the_styled_404(client, db, public_id):
     response = client.get(f"/events/{public_id}/")
     assert response.status_code == 404
     assert "We could not find that page" in html(response)
+
+
+def test_a_null_character_in_an_event_id_gets_the_styled_400(client, db):
+    response = client.get("/events/ab%00cd/")
+    assert response.status_code == 400
+    assert "We could not understand that request" in html(response)
 
 
 def test_event_page_queries_are_bounded(client, make_event, django_assert_max_num_queries):
@@ -582,7 +588,7 @@ def test_manage_page_shows_the_registration_and_check_in_code(client, make_event
     response = client.get(manage_url(result.token))
 
     assert response.status_code == 200
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
     page = html(response)
     for text in (
@@ -615,7 +621,7 @@ def test_qr_code_images(client, make_event):
     assert png.content.startswith(b"\x89PNG")
     svg = client.get(reverse("events:manage-qr", args=[token, "svg"]))
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
-    assert svg["Referrer-Policy"] == "no-referrer"
+    assert svg["Referrer-Policy"] == "same-origin"
     assert client.get(reverse("events:manage-qr", args=[token, "gif"])).status_code == 404
 
 
@@ -640,7 +646,7 @@ def test_invalid_manage_links_show_a_clear_page(client, db, token):
 def test_invalid_link_page_says_so_and_hides_the_referrer(client, db):
     response = client.get(manage_url("not-a-valid-token"))
     assert "This link is not valid or has expired" in html(response)
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_changing_the_party_size(client, make_event):
@@ -680,7 +686,7 @@ def test_cancel_asks_first_then_cancels_and_promotes_the_next_person(client, mak
     confirm = client.get(url)
     assert confirm.status_code == 200
     assert "Yes, cancel my registration" in html(confirm)
-    assert confirm["Referrer-Policy"] == "no-referrer"
+    assert confirm["Referrer-Policy"] == "same-origin"
     first.registration.refresh_from_db()
     assert first.registration.status == Status.CONFIRMED  # GET changes nothing
 

@@ -59,7 +59,8 @@ def manage(env: dict, *args: str, capture: bool = False) -> str:
         capture_output=True,
         text=True,
     )
-    return result.stdout if capture else ""
+    # `shell` prints a banner line first ("N objects imported automatically"): keep the last.
+    return result.stdout.strip().splitlines()[-1] if capture else ""
 
 
 def wait_for(url: str, timeout: float = 30) -> None:

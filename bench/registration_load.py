@@ -167,7 +167,7 @@ def main():
         "print(R.objects.filter(status='confirmed').count(), "
         "R.objects.filter(status='waitlisted').count())",
         capture=True,
-    ).strip().splitlines()[-1].split()
+    ).split()
     subprocess.run(["redis-cli", "-n", "15", "flushdb"], capture_output=True)
     errors = [r for r in reg_results if r != 302]
     base_errors = [r for r in base_results if r != 200]

@@ -71,7 +71,7 @@ def main():
     subprocess.run(["redis-cli", "-n", "14", "flushdb"], capture_output=True, check=True)
     h.manage(env, "migrate", "--noinput")
     created = h.manage(env, "shell", "-c", SETUP.format(n=args.reminders), capture=True)
-    print(f"set-up:               {created.split()[-1]} reminders due")  # last line of output
+    print(f"set-up:               {created} reminders due")
 
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=SMTP_PORT)

@@ -1,8 +1,11 @@
 """factory_boy factories for every model. Seeded rows (tiers, engagement types, languages,
 roles) come from migrations; factories reuse them rather than inventing new ones."""
 
+from datetime import timedelta
+
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from engagement_portal.accounts import roles
 from engagement_portal.accounts.models import (
@@ -138,3 +141,109 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     status = Program.Status.ACTIVE
     visibility = Program.Visibility.PUBLIC
     owner = factory.SubFactory(StaffUserFactory)
+
+
+# --- Spectrum, events, messaging, audit ----------------------------------------------
+
+
+class TierFactory(factory.django.DjangoModelFactory):
+    """The five tiers are seeded; this returns the seeded row for a number."""
+
+    class Meta:
+        model = Tier
+        django_get_or_create = ["number"]
+
+    number = 2
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Event"
+        skip_postgeneration_save = True
+
+    program = factory.SubFactory(ProgramFactory)
+    title = factory.Sequence(lambda n: f"Event {n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=2))
+    venue_name = "Community Center"
+
+
+class EventSeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.EventSeries"
+
+    program = factory.SubFactory(ProgramFactory)
+    frequency = "weekly"
+    occurrences = 4
+    rule = "FREQ=WEEKLY;COUNT=4"
+
+
+class EventPersonnelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.EventPersonnel"
+
+    event = factory.SubFactory(EventFactory)
+    user = factory.SubFactory(StaffUserFactory)
+    role = "support"
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A registration row as stored; flows that allocate seats go through events.services."""
+
+    class Meta:
+        model = "events.Registration"
+
+    event = factory.SubFactory(EventFactory)
+    resident = factory.SubFactory(ResidentFactory)
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    check_in_code = factory.Sequence(lambda n: f"C{n:09d}")
+    status = "confirmed"
+    language = "en"
+
+
+class AccommodationRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.AccommodationRequest"
+
+    registration = factory.SubFactory(RegistrationFactory)
+    kind = "accessibility"
+    details = "Step-free access"
+
+
+class WalkInFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.WalkIn"
+
+    event = factory.SubFactory(EventFactory)
+    recorded_by = factory.SubFactory(StaffUserFactory)
+
+
+class ReminderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.Reminder"
+
+    registration = factory.SubFactory(RegistrationFactory)
+    kind = "before"
+    offset_minutes = 1440
+    due_at = factory.LazyAttribute(lambda o: o.registration.event.starts_at - timedelta(hours=24))
+
+
+class OutboxMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "messaging.OutboxMessage"
+
+    key = factory.Sequence(lambda n: f"test:{n}")
+    channel = "email"
+    recipient = factory.Sequence(lambda n: f"person{n}@example.net")
+    language = "en"
+    subject = "Hello"
+    body_text = "Hello there."
+
+
+class AuditLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "core.AuditLog"
+
+    actor = factory.SubFactory(StaffUserFactory)
+    action = "export_roster"
+    target = "Town hall"

@@ -229,7 +229,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"engagement_portal.messaging.*": {"queue": "mail"}}
+CELERY_TASK_ROUTES = {
+    "engagement_portal.messaging.*": {"queue": "mail"},
+    "surveys.tasks.*": {"queue": "mail"},
+}
 # acks_late: a task is acknowledged when it finishes, so a worker that dies mid-task hands
 # it back. Redis redelivers unacknowledged tasks after the visibility timeout, which must
 # be longer than any task may run (the hard time limit) or tasks would run twice.
@@ -251,6 +254,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-reminders": {
         "task": "events.tasks.send_due_reminders",
         "schedule": timedelta(minutes=5),
+    },
+    "remind-survey-non-responders": {
+        "task": "surveys.tasks.remind_non_responders",
+        "schedule": timedelta(hours=1),
     },
     "clear-expired-sessions": {
         "task": "engagement_portal.core.tasks.clear_expired_sessions",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("engagement_portal.core.urls")),
     path("", include("programs.urls")),
     path("", include("events.urls")),
+    path("", include("surveys.urls")),
     path("accounts/", include("engagement_portal.accounts.urls")),
     path("", include("engagement_portal.messaging.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -70,6 +70,34 @@ ACCESS = {
     "events:staff-export": PROGRAM,
     "events:staff-personnel": PROGRAM,
     "events:staff-accommodation": PROGRAM,
+    "surveys:invitation": PUBLIC,
+    "surveys:answer": PUBLIC,
+    "surveys:thanks": PUBLIC,
+    "surveys:kiosk": PUBLIC,
+    "surveys:qr": PUBLIC,
+    "surveys:print": PUBLIC,
+    "surveys:public-results": PUBLIC,  # only what staff published; 404 otherwise
+    "surveys:staff-list": STAFF,
+    "surveys:staff-create": CREATE,
+    "surveys:staff-trends": STAFF,  # aggregates of standard questions, suppressed under 10
+    # A survey's own pages: its owner, the team of its program, administrators.
+    "surveys:staff-detail": PROGRAM,
+    "surveys:staff-edit": PROGRAM,
+    "surveys:staff-question-add": PROGRAM,
+    "surveys:staff-bank-add": PROGRAM,
+    "surveys:staff-translations": PROGRAM,
+    "surveys:staff-status": PROGRAM,
+    "surveys:staff-version": PROGRAM,
+    "surveys:staff-question-edit": PROGRAM,
+    "surveys:staff-question-move": PROGRAM,
+    "surveys:staff-question-delete": PROGRAM,
+    "surveys:staff-paper": PROGRAM,
+    "surveys:staff-distributions": PROGRAM,
+    "surveys:staff-distribution": PROGRAM,
+    "surveys:staff-distribution-action": PROGRAM,
+    "surveys:staff-results": PROGRAM,
+    "surveys:staff-results-csv": PROGRAM,
+    "surveys:staff-publish": PROGRAM,
 }
 POST_ONLY = {
     "programs:staff-status",
@@ -78,6 +106,11 @@ POST_ONLY = {
     "events:staff-check-in",
     "events:staff-no-shows",
     "events:staff-accommodation",
+    "surveys:staff-status",
+    "surveys:staff-version",
+    "surveys:staff-question-move",
+    "surveys:staff-distribution-action",
+    "surveys:staff-publish",
 }
 
 # Which classes each persona may open. Everything else must be refused.
@@ -107,20 +140,30 @@ def project_urls():
 
 
 def url_for(name, objects):
-    program, event, registration, token = objects
+    program, event, registration, token, survey = objects
     kwargs = {}
     pattern = project_urls()[name].pattern.regex.pattern
     if "<pk>" in pattern:
         if name == "events:staff-accommodation":
             kwargs["pk"] = registration.accommodations.get().pk
+        elif name.startswith("surveys:"):
+            kwargs["pk"] = survey.pk
         else:
             kwargs["pk"] = event.pk if name.startswith("events:") else program.pk
+    if "<question_pk>" in pattern:
+        kwargs["question_pk"] = survey.questions.first().pk
+    if "<distribution_pk>" in pattern:
+        kwargs["distribution_pk"] = survey.distributions.first().pk
+    if "<action>" in pattern:
+        kwargs["action"] = "pause"
+    if "<lang>" in pattern:
+        kwargs["lang"] = "en"
     if "<program_pk>" in pattern:
         kwargs["program_pk"] = program.pk
     if "<registration_pk>" in pattern:
         kwargs["registration_pk"] = registration.pk
     if "<public_id>" in pattern:
-        kwargs["public_id"] = event.public_id
+        kwargs["public_id"] = survey.public_id if name.startswith("surveys:") else event.public_id
     if "<code>" in pattern:
         kwargs["code"] = registration.check_in_code
     if "<fmt>" in pattern:
@@ -159,7 +202,18 @@ def objects(alice):
     result = event_services.register(
         event=event, name="Rosa", email="rosa@example.net", accessibility="Step-free access"
     )
-    return program, event, result.registration, result.token
+    from surveys.models import Distribution, Question, Survey
+
+    survey = Survey.objects.create(
+        owner=alice,
+        program=program,
+        title={"en": "How did we do?"},
+        languages=["en"],
+        status=Survey.Status.OPEN,
+    )
+    Question.objects.create(survey=survey, kind="rating", text={"en": "Rate the event"})
+    Distribution.objects.create(survey=survey, audience="csv", created_by=alice)
+    return program, event, result.registration, result.token, survey
 
 
 @pytest.mark.parametrize("persona", list(ALLOWED))

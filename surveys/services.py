@@ -1,0 +1,388 @@
+"""Writes for surveys: building, versions, opening, and storing answers anonymously.
+
+The rules that protect respondents live here and nowhere else:
+- an anonymous Response gets a random key, the date only, and no link to a person or an
+  invitation;
+- an invitation is claimed (used = true) by a conditional UPDATE in its own transaction,
+  before and apart from the transaction that stores the response, so two submissions of
+  one invitation at the same moment store one response;
+- questions of a survey that has answers cannot change: edits go to a new version.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from engagement_portal.accounts.models import Neighbourhood
+
+from .models import Answer, FollowUpContact, Invitation, Question, Response, Survey
+
+Kind = Question.Kind
+MAX_TEXT = {Kind.SHORT_TEXT: 300, Kind.LONG_TEXT: 5000}
+SCALES = {Kind.AGREEMENT: (1, 5), Kind.RATING: (1, 5), Kind.SCALE: (0, 10), Kind.YES_NO: (0, 1)}
+DECLINED = "declined"  # the form value of "Prefer not to say"
+
+
+class SurveyLocked(ValidationError):
+    """The survey has answers: its questions are frozen."""
+
+
+# --- Languages ---------------------------------------------------------------------------
+
+
+def portal_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def translation_gaps(survey: Survey) -> list[str]:
+    """Every text the survey lacks in one of its languages, in words for the builder."""
+    gaps = []
+    languages = survey.languages or []
+    names = dict(settings.LANGUAGES)
+
+    def check(texts, what):
+        for language in languages:
+            if not (texts or {}).get(language, "").strip():
+                gaps.append(
+                    _("%(what)s has no %(language)s text.")
+                    % {"what": what, "language": names.get(language, language)}
+                )
+
+    check(survey.title, _("The title"))
+    for number, question in enumerate(
+        survey.questions.prefetch_related("choices").order_by("page", "position", "pk"), start=1
+    ):
+        check(question.text, _("Question %(n)d") % {"n": number})
+        if any((question.help or {}).values()):
+            check(question.help, _("The help text of question %(n)d") % {"n": number})
+        for choice_number, choice in enumerate(question.choices.all(), start=1):
+            check(
+                choice.label,
+                _("Choice %(c)d of question %(n)d") % {"c": choice_number, "n": number},
+            )
+    return gaps
+
+
+# --- Building and versions ---------------------------------------------------------------
+
+
+def is_locked(survey: Survey) -> bool:
+    return survey.responses.exists()
+
+
+def ensure_editable(survey: Survey) -> None:
+    if is_locked(survey):
+        raise SurveyLocked(
+            _(
+                "This survey already has answers, so its questions cannot change. "
+                "Make a new version to edit them."
+            )
+        )
+
+
+def set_mode(*, survey: Survey, mode: str) -> Survey:
+    """Change anonymous/identified; refused once the survey has a response."""
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=survey.pk)
+        if survey.mode != mode:
+            if survey.responses.exists():
+                raise ValidationError(
+                    _("The mode of a survey cannot change once it has a response.")
+                )
+            survey.mode = mode
+            survey.save(update_fields=["mode"])
+    return survey
+
+
+def open_survey(*, survey: Survey, now=None) -> Survey:
+    """Open a survey for answers. Refused while any text is missing in an offered language."""
+    now = now or timezone.now()
+    if not survey.questions.exists():
+        raise ValidationError(_("Add at least one question before opening the survey."))
+    if not survey.languages:
+        raise ValidationError(_("Choose at least one language."))
+    gaps = translation_gaps(survey)
+    if gaps:
+        raise ValidationError([_("Some texts are not translated yet:")] + gaps)
+    survey.status = Survey.Status.OPEN
+    survey.closed_at = None
+    survey.save(update_fields=["status", "closed_at"])
+    return survey
+
+
+def close_survey(*, survey: Survey, now=None) -> Survey:
+    """Close a survey. Closing it twice keeps the first closing time."""
+    if survey.status != Survey.Status.CLOSED:
+        survey.status = Survey.Status.CLOSED
+        survey.closed_at = now or timezone.now()
+        survey.save(update_fields=["status", "closed_at"])
+    return survey
+
+
+@transaction.atomic
+def new_version(*, survey: Survey, user) -> Survey:
+    """Copy a survey with its questions into version + 1, a draft that replaces it.
+
+    The old version is closed and keeps its answers under its own wording. Running it on a
+    survey that was already replaced returns the existing newer version.
+    """
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if survey.replaced_by_id:
+        return survey.replaced_by
+    copy = Survey.objects.get(pk=survey.pk)
+    copy.pk = None
+    copy.public_id = Survey._meta.get_field("public_id").default()
+    copy.version = survey.version + 1
+    copy.status = Survey.Status.DRAFT
+    copy.closed_at = None
+    copy.results_published = False
+    copy.results_summary = {}
+    copy.created_at = timezone.now()
+    copy.owner = user
+    copy.save()
+    choice_map = {}
+    questions = list(survey.questions.prefetch_related("choices").order_by("page", "position"))
+    new_questions = {}
+    for question in questions:
+        old_pk = question.pk
+        choices = list(question.choices.all())
+        question.pk = None
+        question.survey = copy
+        question.condition_choice = None
+        question.save()
+        new_questions[old_pk] = question
+        for choice in choices:
+            old_choice = choice.pk
+            choice.pk = None
+            choice.question = question
+            choice.save()
+            choice_map[old_choice] = choice
+    for old in survey.questions.filter(condition_choice__isnull=False):
+        new_questions[old.pk].condition_choice = choice_map.get(old.condition_choice_id)
+        new_questions[old.pk].save(update_fields=["condition_choice"])
+    survey.replaced_by = copy
+    survey.save(update_fields=["replaced_by"])
+    close_survey(survey=survey)
+    return copy
+
+
+def current_version(survey: Survey) -> Survey:
+    """Follow replacements to the survey that public links should show now."""
+    seen = set()
+    while survey.replaced_by_id and survey.pk not in seen:
+        seen.add(survey.pk)
+        survey = survey.replaced_by
+    return survey
+
+
+def answering_problem(survey: Survey, now=None) -> str | None:
+    """Why the survey cannot be answered now, in words for the resident; None if open."""
+    now = now or timezone.now()
+    if survey.status == Survey.Status.DRAFT or (survey.opens_at and now < survey.opens_at):
+        return _("This survey is not open yet.")
+    if survey.status == Survey.Status.CLOSED or (survey.closes_at and now >= survey.closes_at):
+        return _("This survey is closed.")
+    return None
+
+
+# --- Answers -----------------------------------------------------------------------------
+
+
+@dataclass
+class CleanAnswers:
+    answers: list[dict] = field(default_factory=list)
+    errors: dict[int, str] = field(default_factory=dict)
+    neighbourhood: Neighbourhood | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def visible_questions(questions: list[Question], chosen: set[int]) -> list[Question]:
+    """Questions whose display condition (if any) is met by the choices made."""
+    return [
+        q for q in questions if q.condition_choice_id is None or q.condition_choice_id in chosen
+    ]
+
+
+def clean_answers(survey: Survey, raw: dict[str, list[str]], questions=None) -> CleanAnswers:
+    """Check raw form values (key "q<id>" → list of strings) against the survey.
+
+    Hidden questions (unmet display conditions) are ignored; required questions must be
+    answered; choices must belong to the question; numbers must be whole and in range;
+    texts have a length limit. Never raises on bad input: errors come back per question.
+    """
+    questions = questions or list(survey.questions.prefetch_related("choices"))
+    result = CleanAnswers()
+    chosen: set[int] = set()
+    for question in questions:
+        if question.kind in Question.CHOICE_KINDS:
+            valid = {str(c.pk): c.pk for c in question.choices.all()}
+            chosen.update(valid[v] for v in raw.get(f"q{question.pk}", []) if v in valid)
+    for question in visible_questions(questions, chosen):
+        values = [v.strip() for v in raw.get(f"q{question.pk}", []) if v and v.strip()]
+        required = question.required and not question.demographic
+        if not values:
+            if required:
+                result.errors[question.pk] = _("Please answer this question.")
+            continue
+        if DECLINED in values:
+            if question.demographic:
+                result.answers.append({"question": question, "declined": True})
+            else:
+                result.errors[question.pk] = _("Choose one of the answers offered.")
+            continue
+        error = _clean_one(question, values, result)
+        if error:
+            result.errors[question.pk] = error
+    return result
+
+
+def _clean_one(question: Question, values: list[str], result: CleanAnswers) -> str | None:
+    kind = question.kind
+    if kind in Question.CHOICE_KINDS:
+        valid = {str(c.pk): c for c in question.choices.all()}
+        if any(v not in valid for v in values) or (kind == Kind.SINGLE and len(values) > 1):
+            return _("Choose one of the answers offered.")
+        for value in dict.fromkeys(values):
+            result.answers.append({"question": question, "choice": valid[value]})
+        return None
+    if len(values) > 1:
+        return _("Give one answer.")
+    value = values[0]
+    if kind in MAX_TEXT:
+        if len(value) > MAX_TEXT[kind]:
+            return _("Please keep this answer under %(n)d characters.") % {"n": MAX_TEXT[kind]}
+        result.answers.append({"question": question, "text": value})
+        return None
+    if kind == Kind.NEIGHBOURHOOD:
+        neighbourhood = Neighbourhood.objects.filter(pk=value).first() if value.isdigit() else None
+        if neighbourhood is None:
+            return _("Choose one of the answers offered.")
+        result.neighbourhood = neighbourhood
+        result.answers.append({"question": question, "number": neighbourhood.pk})
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        return _("Enter a whole number.")
+    low, high = SCALES.get(kind, (question.min_value, question.max_value))
+    if low is not None and number < low or high is not None and number > high:
+        if kind in SCALES:
+            return _("Choose one of the answers offered.")
+        return _("Enter a number between %(low)s and %(high)s.") % {
+            "low": low if low is not None else "…",
+            "high": high if high is not None else "…",
+        }
+    if abs(number) > 10**9:
+        return _("Enter a smaller number.")
+    result.answers.append({"question": question, "number": number})
+    return None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_invitation_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(24)
+    return token, hash_token(token)
+
+
+def invitation_by_token(token: str) -> Invitation | None:
+    if not token or len(token) > 64:
+        return None
+    return Invitation.objects.select_related("survey").filter(token_hash=hash_token(token)).first()
+
+
+class InvitationUsed(ValidationError):
+    """The invitation was already used to answer."""
+
+
+def claim_invitation(invitation_id: int) -> None:
+    """Mark an invitation used, in a transaction of its own. Only one caller ever succeeds."""
+    with transaction.atomic():
+        claimed = Invitation.objects.filter(pk=invitation_id, used=False).update(used=True)
+    if not claimed:
+        raise InvitationUsed(_("This invitation has already been used to answer the survey."))
+
+
+def release_invitation(invitation_id: int) -> None:
+    """Undo a claim when storing the response failed, so the resident can try again."""
+    Invitation.objects.filter(pk=invitation_id).update(used=False)
+
+
+def submit_response(
+    *,
+    survey: Survey,
+    cleaned: CleanAnswers,
+    language: str,
+    source: str,
+    invitation_id: int | None = None,
+    resident=None,
+    today=None,
+) -> Response:
+    """Store one response. With an invitation, claim it first, in its own transaction.
+
+    In an anonymous survey the response records no resident and no invitation, only the
+    date. In an identified survey the resident is linked (from the invitation if any).
+    """
+    if not cleaned.ok:
+        raise ValidationError(_("Some answers need attention."))
+    problem = answering_problem(survey)
+    if problem:
+        raise ValidationError(problem)
+    invitation = None
+    if invitation_id is not None:
+        invitation = Invitation.objects.get(pk=invitation_id, survey=survey)
+        claim_invitation(invitation.pk)
+    if survey.is_anonymous:
+        resident = None
+    elif invitation is not None and invitation.resident_id:
+        resident = invitation.resident
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                survey=survey,
+                language=language,
+                source=Response.Source.INVITATION if invitation else source,
+                submitted_on=today or timezone.localdate(),
+                neighbourhood=cleaned.neighbourhood,
+                resident=resident,
+            )
+            Answer.objects.bulk_create(
+                [
+                    Answer(
+                        response=response,
+                        question=a["question"],
+                        choice=a.get("choice"),
+                        number=a.get("number"),
+                        text=a.get("text", ""),
+                        declined=a.get("declined", False),
+                    )
+                    for a in cleaned.answers
+                ]
+            )
+    except Exception:
+        if invitation is not None:
+            release_invitation(invitation.pk)
+        raise
+    return response
+
+
+def leave_follow_up_email(*, survey: Survey, email: str, language: str) -> None:
+    """Keep an email, unlinked from any response, to report back. Leaving it twice keeps one."""
+    try:
+        with transaction.atomic():
+            FollowUpContact.objects.get_or_create(
+                survey=survey, email=email.strip().lower(), defaults={"language": language}
+            )
+    except IntegrityError:
+        pass

@@ -230,6 +230,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
+    "surveys.tasks.mix_anonymous_rows": {"queue": "default"},
     "engagement_portal.messaging.*": {"queue": "mail"},
     "surveys.tasks.*": {"queue": "mail"},
 }
@@ -254,6 +255,10 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-reminders": {
         "task": "events.tasks.send_due_reminders",
         "schedule": timedelta(minutes=5),
+    },
+    "mix-anonymous-survey-rows": {
+        "task": "surveys.tasks.mix_anonymous_rows",
+        "schedule": timedelta(minutes=15),
     },
     "remind-survey-non-responders": {
         "task": "surveys.tasks.remind_non_responders",

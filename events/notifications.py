@@ -101,6 +101,22 @@ def event_cancelled(registration: Registration) -> None:
     )
 
 
+def follow_up_survey_url(event: Event) -> str:
+    """The open survey about this event, else about its program: asked in the thank-you."""
+    from surveys.models import Survey
+
+    open_surveys = Survey.objects.filter(status=Survey.Status.OPEN, replaced_by__isnull=True)
+    survey = (
+        open_surveys.filter(event=event).order_by("-created_at").first()
+        or open_surveys.filter(program=event.program, event__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    if survey is None:
+        return ""
+    return settings.PORTAL_BASE_URL.rstrip("/") + survey.get_absolute_url()
+
+
 def reminder_due(reminder: Reminder, *, now) -> bool:
     """Queue a claimed reminder if it still applies; True if queued (the sweep skips the rest)."""
     registration = reminder.registration
@@ -129,7 +145,9 @@ def reminder_due(reminder: Reminder, *, now) -> bool:
         return False  # the sweep marks it skipped
     context = _context(registration)
     context["reminder"] = reminder
-    context["follow_up_url"] = getattr(event.program, "follow_up_survey_url", "")
+    context["follow_up_url"] = (
+        follow_up_survey_url(event) if reminder.kind != Reminder.Kind.BEFORE else ""
+    )
     template = "event_reminder" if reminder.kind == Reminder.Kind.BEFORE else "event_follow_up"
     _send(
         registration,

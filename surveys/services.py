@@ -386,3 +386,71 @@ def leave_follow_up_email(*, survey: Survey, email: str, language: str) -> None:
             )
     except IntegrityError:
         pass
+
+
+# --- Mixing: anonymity against someone who can read the database itself ----------------
+
+
+def mix_recent_anonymous_rows(*, days: int = 2, today=None) -> dict[str, int]:
+    """Rewrite recent anonymous responses, their answers and used invitations, in random
+    order, in one transaction. Safe to run any number of times.
+
+    Columns already hide who answered (random keys, dates without times). But a database
+    keeps more than columns: on PostgreSQL each row version carries the id of the
+    transaction that wrote it (xmin) and sits in the heap in write order (ctid). Claiming
+    an invitation and storing its response happen one after the other, so those system
+    values would pair them. After this sweep every mixed row has the same xmin and a
+    random physical position. (SQLite keeps rowids on update, so there the defence is
+    the columns alone; production runs on PostgreSQL.) Beat runs it every 15 minutes.
+    """
+    import random
+    from datetime import timedelta
+
+    from django.db import connection
+
+    today = today or timezone.localdate()
+    since = today - timedelta(days=days)
+    surveys = Survey.objects.filter(mode=Survey.Mode.ANONYMOUS).filter(models_q_recent(since))
+    response_ids = list(
+        Response.objects.filter(survey__in=surveys, submitted_on__gte=since).values_list(
+            "pk", flat=True
+        )
+    )
+    answer_ids = list(
+        Answer.objects.filter(response_id__in=response_ids).values_list("pk", flat=True)
+    )
+    invitation_ids = list(
+        Invitation.objects.filter(survey__in=surveys, used=True).values_list("pk", flat=True)
+    )
+    rng = random.SystemRandom()
+    for ids in (response_ids, answer_ids, invitation_ids):
+        rng.shuffle(ids)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for model, ids, column in (
+            (Response, response_ids, "language"),
+            (Answer, answer_ids, "declined"),
+            (Invitation, invitation_ids, "used"),
+        ):
+            if ids:
+                table = model._meta.db_table
+                cursor.executemany(
+                    f'UPDATE "{table}" SET "{column}" = "{column}" WHERE "id" = %s',
+                    [(_db_key(pk, connection),) for pk in ids],
+                )
+    return {
+        "responses": len(response_ids),
+        "answers": len(answer_ids),
+        "invitations": len(invitation_ids),
+    }
+
+
+def _db_key(pk, connection):
+    if isinstance(pk, int):
+        return pk
+    return pk.hex if connection.vendor == "sqlite" else str(pk)  # SQLite stores UUIDs as hex
+
+
+def models_q_recent(since):
+    from django.db.models import Q
+
+    return Q(status=Survey.Status.OPEN) | Q(closed_at__date__gte=since)

@@ -246,6 +246,25 @@ def test_attendees_get_a_thank_you_after_the_event(make_event):
     assert [m.recipient for m in follow_ups] == [came.resident.email]
 
 
+def test_the_thank_you_carries_the_follow_up_survey_link(make_event):
+    from surveys.models import Survey
+
+    event = make_event(starts_at=timezone.now() + timedelta(days=1))
+    survey = Survey.objects.create(
+        owner=event.program.owner,
+        program=event.program,
+        title={"en": "How was it?"},
+        languages=["en"],
+        status=Survey.Status.OPEN,
+    )
+    came = register(event, 1, wants_reminders=True).registration
+    services.check_in(registration=came)
+    with time_machine.travel(event.ends_at + timedelta(hours=3)):
+        services.queue_due_reminders()
+    message = OutboxMessage.objects.get(subject__startswith="Thank you")
+    assert survey.get_absolute_url() in message.body_text
+
+
 def test_moving_an_event_moves_its_unsent_reminders(make_event):
     event = make_event(starts_at=timezone.now() + timedelta(days=3))
     reg = register(event, 1, wants_reminders=True).registration

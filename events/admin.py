@@ -75,8 +75,16 @@ class RegistrationAdmin(admin.ModelAdmin):
     """Statuses and party sizes are read-only here: the services keep seats and the waiting
     list consistent under the event lock, and an edit here would bypass them."""
 
-    list_display = ["resident", "event", "status", "party_size", "source", "created_at"]
-    list_filter = ["status", "source", "language"]
+    list_display = [
+        "resident",
+        "event",
+        "status",
+        "party_size",
+        "source",
+        "is_sensitive",
+        "created_at",
+    ]
+    list_filter = ["status", "source", "language", "is_sensitive"]
     search_fields = ["resident__name", "resident__email", "event__title", "check_in_code"]
     list_select_related = ["resident", "event"]
     readonly_fields = [

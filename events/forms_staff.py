@@ -144,6 +144,7 @@ class EventForm(forms.ModelForm):
             "interpretation_available",
             "visibility",
             "reminder_offsets",
+            "is_sensitive",
         ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),

@@ -119,6 +119,14 @@ class Event(models.Model):
     reminder_offsets = models.JSONField(
         _("reminders (minutes before the start)"), default=default_reminder_offsets, blank=True
     )
+    is_sensitive = models.BooleanField(
+        _("sensitive participants"),
+        default=False,
+        help_text=_(
+            "Victim services, youth without guardian consent and the like: the people "
+            "registered are never sent surveys automatically."
+        ),
+    )
     personnel = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="EventPersonnel",
@@ -214,6 +222,14 @@ class Registration(models.Model):
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     wants_reminders = models.BooleanField(_("reminders"), default=False)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    is_sensitive = models.BooleanField(
+        _("sensitive contact"),
+        default=False,
+        help_text=_(
+            "A victim, a young person without guardian consent, or anyone who must not be "
+            "surveyed automatically."
+        ),
+    )
     created_at = models.DateTimeField(_("registered"), default=timezone.now)
     # Place in line: the waiting list is served in order of this time (then id).
     queued_at = models.DateTimeField(default=timezone.now)

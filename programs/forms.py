@@ -38,6 +38,7 @@ class ProgramForm(forms.ModelForm):
             "partners",
             "languages",
             "neighbourhoods",
+            "is_sensitive",
         ]
         widgets = {
             "intention": forms.Textarea(attrs={"rows": 3}),

@@ -171,6 +171,14 @@ class Program(models.Model):
     languages = models.ManyToManyField(
         Language, verbose_name=_("languages offered"), blank=True, related_name="programs"
     )
+    is_sensitive = models.BooleanField(
+        _("sensitive participants"),
+        default=False,
+        help_text=_(
+            "Victim services, youth without guardian consent and the like: its participants "
+            "are never sent surveys automatically."
+        ),
+    )
     neighbourhoods = models.ManyToManyField(
         Neighbourhood,
         verbose_name=_("neighbourhoods served"),

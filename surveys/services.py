@@ -55,6 +55,8 @@ def translation_gaps(survey: Survey) -> list[str]:
                 )
 
     check(survey.title, _("The title"))
+    if any((survey.introduction or {}).values()):
+        check(survey.introduction, _("The introduction"))
     for number, question in enumerate(
         survey.questions.prefetch_related("choices").order_by("page", "position", "pk"), start=1
     ):
@@ -341,7 +343,10 @@ def submit_response(
         raise ValidationError(problem)
     invitation = None
     if invitation_id is not None:
-        invitation = Invitation.objects.get(pk=invitation_id, survey=survey)
+        invitation = Invitation.objects.select_related("survey").filter(pk=invitation_id).first()
+        # An invitation sent before a new version still answers the current version, once.
+        if invitation is None or current_version(invitation.survey).pk != survey.pk:
+            raise InvitationUsed(_("This invitation is not valid for this survey."))
         claim_invitation(invitation.pk)
     if survey.is_anonymous:
         resident = None
@@ -454,3 +459,62 @@ def models_q_recent(since):
     from django.db.models import Q
 
     return Q(status=Survey.Status.OPEN) | Q(closed_at__date__gte=since)
+
+
+# --- Results: publishing and export ------------------------------------------------------
+
+
+@transaction.atomic
+def publish_results(*, survey: Survey, summaries: dict[str, str], user) -> Survey:
+    """Publish the results page with a summary per language. Running it twice leaves one
+    published page with the latest summary."""
+    from engagement_portal.core.services import audit
+
+    survey.results_summary = {lang: text.strip() for lang, text in summaries.items()}
+    survey.results_published = True
+    survey.save(update_fields=["results_summary", "results_published"])
+    audit(actor=user, action="publish_survey_results", target=survey)
+    return survey
+
+
+@transaction.atomic
+def unpublish_results(*, survey: Survey, user) -> Survey:
+    """Take the public results page down; the summary is kept for next time. Idempotent."""
+    from engagement_portal.core.services import audit
+
+    if survey.results_published:
+        survey.results_published = False
+        survey.save(update_fields=["results_published"])
+        audit(actor=user, action="unpublish_survey_results", target=survey)
+    return survey
+
+
+def export_results(*, survey: Survey, user):
+    """Audit-log an export of a survey's responses and return (header, rows) to stream.
+
+    Refused below 10 responses: so few rows could identify the people who answered. Each
+    call is one export and writes one audit row.
+    """
+    from django.utils import translation
+
+    from engagement_portal.core.services import audit
+
+    from . import results
+
+    count = survey.responses.count()
+    if count < results.MIN_GROUP:
+        raise ValidationError(
+            _(
+                "This survey has fewer than 10 responses. So few answers could identify "
+                "the people who gave them, so they cannot be exported yet."
+            )
+        )
+    language = (survey.languages or ["en"])[0]
+    questions = list(
+        survey.questions.prefetch_related("choices").order_by("page", "position", "pk")
+    )
+    audit(actor=user, action="export_survey_results", target=survey, rows=count)
+    with translation.override(language):
+        return results.export_header(questions, language), results.export_rows(
+            survey, questions, language
+        )

@@ -1,16 +1,514 @@
-"""Placeholder: being written."""
+"""Answering a survey: the public link, invitation links, the kiosk, QR codes, the printable
+paper version, and the staff screen for keying in paper responses.
 
-from django.http import Http404
+Answers of earlier pages wait in the session (one key per survey and per web/kiosk) until
+the last page is submitted; the key is deleted when the response is stored. An invitation
+link stores only the invitation's id there and redirects at once to the token-free address.
+"""
+
+import copy
+import io
+from functools import wraps
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+from django_ratelimit.decorators import ratelimit
+
+from . import services
+from .forms_public import AnswerForm, FollowUpForm, declined_name, field_name
+from .models import Invitation, Question, Response, Survey, pick
+from .selectors import user_can_manage_survey
+
+# Public POSTs per client address, at the same rate as event registration but counted
+# apart. The kiosk is one tablet answering for a whole event, so it is not limited.
+RATE_GROUP = "surveys-public-post"
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404
+def public_post_rate(group, request) -> str:
+    return settings.PORTAL_PUBLIC_POST_RATE
 
 
-invitation = _todo
-answer = _todo
-thanks = _todo
-kiosk = _todo
-qr = _todo
-printable = _todo
-paper_entry = _todo
+limit_posts = ratelimit(
+    group=RATE_GROUP, key="ip", rate=public_post_rate, method="POST", block=False
+)
+
+
+def too_many_requests(request) -> HttpResponse:
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response
+
+
+def survey_page(view):
+    """Survey pages: never cached (answers on a shared device), never indexed, and no
+    Referer to other sites.
+
+    "same-origin", not "no-referrer": under no-referrer Chromium sends `Origin: null` with
+    the page's own POST forms and Django's CSRF check refuses them. same-origin still sends
+    nothing, not even the origin, to any other site."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = never_cache(view)(request, *args, **kwargs)
+        response.setdefault("Referrer-Policy", "same-origin")
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapper
+
+
+# --- Finding the survey, its questions and the language ---------------------------------
+
+
+def _survey(public_id: str) -> Survey:
+    survey = None
+    if len(public_id) <= 16:
+        survey = Survey.objects.select_related("replaced_by").filter(public_id=public_id).first()
+    if survey is None:
+        raise Http404
+    return services.current_version(survey)
+
+
+def _questions(survey: Survey) -> list[Question]:
+    return list(survey.questions.prefetch_related("choices").order_by("page", "position", "pk"))
+
+
+def _offered(survey: Survey) -> list[str]:
+    return survey.languages or [settings.LANGUAGE_CODE]
+
+
+def _language(request, survey: Survey) -> str:
+    """?lang= if the survey offers it, else the portal's active language if offered, else
+    the survey's first language. POSTs carry the language their page was shown in."""
+    offered = _offered(survey)
+    asked = request.POST.get("lang") if request.method == "POST" else request.GET.get("lang")
+    if asked in offered:
+        return asked
+    active = (translation.get_language() or "").split("-")[0]
+    return active if active in offered else offered[0]
+
+
+def _remember_language(request, response: HttpResponse) -> HttpResponse:
+    """A language picked with ?lang= becomes the portal's language too, as the header's
+    language menu would do, so the two never disagree on the next page."""
+    asked = request.GET.get("lang")
+    if asked and asked in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            asked,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
+
+
+def _render(request, template: str, context: dict, language: str, status: int = 200):
+    with translation.override(language):
+        return render(request, template, context, status=status)
+
+
+def _problem_page(request, survey: Survey, problem: str, language: str) -> HttpResponse:
+    now = timezone.now()
+    closed_on = opens_on = None
+    if survey.status == Survey.Status.CLOSED and survey.closed_at:
+        closed_on = survey.closed_at
+    elif survey.closes_at and survey.closes_at <= now:
+        closed_on = survey.closes_at
+    elif survey.opens_at and survey.opens_at > now and survey.status != Survey.Status.DRAFT:
+        opens_on = survey.opens_at
+    return _render(
+        request,
+        "surveys/public_problem.html",
+        {
+            "survey": survey,
+            "title": pick(survey.title, language),
+            "problem": problem,
+            "closed_on": closed_on,
+            "opens_on": opens_on,
+        },
+        language,
+    )
+
+
+# --- Pages and display conditions -------------------------------------------------------
+
+
+def _chosen(questions: list[Question], answers: dict[str, list[str]]) -> set[int]:
+    chosen = set()
+    for question in questions:
+        if question.kind in Question.CHOICE_KINDS:
+            picked = set(answers.get(field_name(question), []))
+            chosen.update(c.pk for c in question.choices.all() if str(c.pk) in picked)
+    return chosen
+
+
+def _pages(questions: list[Question], answers: dict) -> dict[int, list[Question]]:
+    """Page number → its questions shown now, for pages with at least one question shown."""
+    pages: dict[int, list[Question]] = {}
+    for question in services.visible_questions(questions, _chosen(questions, answers)):
+        pages.setdefault(question.page, []).append(question)
+    return pages
+
+
+def _form_data(questions: list[Question], answers: dict) -> QueryDict:
+    """Kept answers as the POST data that would have produced them, to redraw a page."""
+    data = QueryDict(mutable=True)
+    for question in questions:
+        values = answers.get(field_name(question)) or []
+        boxed = question.kind in (Question.Kind.NUMBER, *Question.TEXT_KINDS)
+        if boxed and question.demographic and values == [services.DECLINED]:
+            data[declined_name(question)] = "on"
+        else:
+            data.setlist(field_name(question), values)
+    return data
+
+
+def _state_key(survey: Survey, kiosk: bool) -> str:
+    return f"survey-{'kiosk' if kiosk else 'web'}-{survey.pk}"
+
+
+# --- Answering ----------------------------------------------------------------------------
+
+
+@survey_page
+@limit_posts
+@require_http_methods(["GET", "POST"])
+def answer(request, public_id):
+    if request.limited:
+        return too_many_requests(request)
+    return _answer(request, _survey(public_id), kiosk=False)
+
+
+@survey_page
+@require_http_methods(["GET", "POST"])
+def kiosk(request, public_id):
+    return _answer(request, _survey(public_id), kiosk=True)
+
+
+def _answer(request, survey: Survey, *, kiosk: bool) -> HttpResponse:
+    language = _language(request, survey)
+    here = reverse("surveys:kiosk" if kiosk else "surveys:answer", args=[survey.public_id])
+    problem = services.answering_problem(survey)
+    if problem:
+        return _remember_language(request, _problem_page(request, survey, problem, language))
+    key = _state_key(survey, kiosk)
+    state = request.session.get(key) or {}
+
+    if kiosk and request.method == "POST" and request.POST.get("action") == "restart":
+        # A new respondent at the tablet: nothing of the last one may remain.
+        request.session.pop(key, None)
+        response = redirect(here)
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response
+    if kiosk and state.get("done"):
+        return _render(request, "surveys/public_kiosk_done.html", {"survey": survey}, language)
+
+    questions = _questions(survey)
+    answers = state.get("answers", {})
+    if request.method == "GET":
+        pages = _pages(questions, answers)
+        numbers = list(pages)
+        number = state.get("page") if state.get("page") in pages else numbers[0]
+        form = AnswerForm(
+            _form_data(pages[number], answers), questions=pages[number], language=language
+        )
+        context = _page_context(survey, numbers, number, form, language, kiosk)
+        return _remember_language(
+            request, _render(request, "surveys/public_answer.html", context, language)
+        )
+
+    # POST: the answers of one page, and where to go.
+    try:
+        number = int(request.POST.get("page", ""))
+    except ValueError:
+        raise Http404 from None
+    if number not in {q.page for q in questions}:
+        raise Http404
+    on_page = [q for q in questions if q.page == number]
+    posted = AnswerForm(request.POST, questions=on_page, language=language).raw_answers()
+    answers = {**answers, **posted}
+    pages = _pages(questions, answers)
+    numbers = list(pages)
+    state["answers"] = answers
+
+    def stay_with_errors(page_number: int, errors: dict[int, str]) -> HttpResponse:
+        state["page"] = page_number
+        request.session[key] = state
+        form = AnswerForm(
+            _form_data(pages[page_number], answers),
+            questions=pages[page_number],
+            language=language,
+        )
+        form.show_errors(errors)
+        context = _page_context(survey, numbers, page_number, form, language, kiosk)
+        return _render(request, "surveys/public_answer.html", context, language)
+
+    if request.POST.get("action") == "back":
+        earlier = [n for n in numbers if n < number]
+        state["page"] = earlier[-1] if earlier else numbers[0]
+        request.session[key] = state
+        return redirect(here)
+
+    if number in pages:
+        so_far = [q for q in questions if q.page <= number]
+        errors = services.clean_answers(survey, answers, questions=so_far).errors
+        errors = {pk: e for pk, e in errors.items() if pk in {q.pk for q in pages[number]}}
+        if errors:
+            return stay_with_errors(number, errors)
+    later = [n for n in numbers if n > number]
+    if later:
+        state["page"] = later[0]
+        request.session[key] = state
+        return redirect(here)
+
+    cleaned = services.clean_answers(survey, answers, questions=questions)
+    if not cleaned.ok:
+        first = next(n for n in numbers if any(q.pk in cleaned.errors for q in pages[n]))
+        return stay_with_errors(first, cleaned.errors)
+    invitation_id = None if kiosk else state.get("invitation")
+    resident = None
+    if not survey.is_anonymous and request.user.is_authenticated:
+        resident = getattr(request.user, "resident", None)
+    try:
+        services.submit_response(
+            survey=survey,
+            cleaned=cleaned,
+            language=language,
+            source=Response.Source.KIOSK if kiosk else Response.Source.WEB,
+            invitation_id=invitation_id,
+            resident=resident,
+        )
+    except services.InvitationUsed:
+        request.session.pop(key, None)
+        return _render(request, "surveys/public_invitation_used.html", {}, language)
+    except ValidationError as error:  # the survey closed while they were answering
+        request.session[key] = state
+        return _problem_page(request, survey, " ".join(error.messages), language)
+    request.session.pop(key, None)
+    if kiosk:
+        request.session[key] = {"done": True}
+        return redirect(here)
+    return redirect("surveys:thanks", survey.public_id)
+
+
+def _page_context(survey, numbers, number, form, language, kiosk) -> dict:
+    names = dict(settings.LANGUAGES)
+    position = numbers.index(number) + 1
+    return {
+        "survey": survey,
+        "title": pick(survey.title, language),
+        "introduction": pick(survey.introduction, language),
+        "form": form,
+        "items": form.items(),
+        "page_number": number,
+        "position": position,
+        "page_count": len(numbers),
+        "first": position == 1,
+        "last": position == len(numbers),
+        "language": language,
+        "survey_languages": [(code, names.get(code, code)) for code in _offered(survey)],
+        "kiosk": kiosk,
+    }
+
+
+# --- Invitations ----------------------------------------------------------------------------
+
+
+@survey_page
+@require_safe
+def invitation(request, token):
+    found = services.invitation_by_token(token)
+    if found is None:
+        return render(request, "surveys/public_invitation_invalid.html", status=404)
+    if found.used:
+        return render(request, "surveys/public_invitation_used.html")
+    Invitation.objects.filter(pk=found.pk, opened=False).update(opened=True)
+    # Invitations sent before a new version answer the current one (services checks it).
+    survey = services.current_version(found.survey)
+    key = _state_key(survey, kiosk=False)
+    state = request.session.get(key) or {}
+    state["invitation"] = found.pk
+    request.session[key] = state
+    # Language of the invitation, unless the resident already chose one.
+    if found.language in _offered(survey) and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        response = redirect(f"{survey.get_absolute_url()}?lang={found.language}")
+    else:
+        response = redirect(survey.get_absolute_url())
+    # The only URL that carries a token: it renders nothing and says nothing onward.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- Thanks -------------------------------------------------------------------------------
+
+
+@survey_page
+@limit_posts
+@require_http_methods(["GET", "POST"])
+def thanks(request, public_id):
+    if request.limited:
+        return too_many_requests(request)
+    survey = _survey(public_id)
+    language = _language(request, survey)
+    form = None
+    if survey.is_anonymous and request.GET.get("email") != "saved":
+        form = FollowUpForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            services.leave_follow_up_email(
+                survey=survey, email=form.cleaned_data["email"], language=language
+            )
+            return redirect(reverse("surveys:thanks", args=[survey.public_id]) + "?email=saved")
+    return _render(
+        request,
+        "surveys/public_thanks.html",
+        {
+            "survey": survey,
+            "title": pick(survey.title, language),
+            "form": form,
+            "email_saved": request.GET.get("email") == "saved" and survey.is_anonymous,
+            "language": language,
+        },
+        language,
+    )
+
+
+# --- QR code and paper ----------------------------------------------------------------------
+
+
+def public_link(survey: Survey) -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + survey.get_absolute_url()
+
+
+@require_safe
+def qr(request, public_id, fmt):
+    if fmt not in ("png", "svg"):
+        raise Http404
+    survey = None
+    if len(public_id) <= 16:
+        survey = Survey.objects.filter(public_id=public_id).first()
+    if survey is None:
+        raise Http404
+    code = segno.make(public_link(survey), error="m")
+    out = io.BytesIO()
+    if fmt == "png":
+        code.save(out, kind="png", scale=8, border=2)
+        return HttpResponse(out.getvalue(), content_type="image/png")
+    code.save(out, kind="svg", scale=6, border=2, xmldecl=False, svgns=True, title=str(survey))
+    return HttpResponse(out.getvalue(), content_type="image/svg+xml")
+
+
+def response_code(survey: Survey, language: str) -> str:
+    """The short code printed on paper copies: which survey, in which language."""
+    return f"{survey.public_id[:6].upper()}-{language.upper()}"
+
+
+@require_safe
+def printable(request, public_id, lang):
+    survey = _survey(public_id)
+    if lang not in _offered(survey):
+        raise Http404
+    questions = list(
+        survey.questions.select_related("condition_choice__question")
+        .prefetch_related("choices")
+        .order_by("page", "position", "pk")
+    )
+    numbers = {q.pk: n for n, q in enumerate(questions, start=1)}
+    form = AnswerForm(questions=questions, language=lang)
+    pages: dict[int, list] = {}
+    for item in form.items():
+        condition = item.question.condition_choice
+        item.condition = (
+            {
+                "number": numbers.get(condition.question_id),
+                "choice": pick(condition.label, lang),
+            }
+            if condition
+            else None
+        )
+        item.number = numbers[item.question.pk]
+        item.lines = range(5 if item.question.kind == Question.Kind.LONG_TEXT else 1)
+        pages.setdefault(item.question.page, []).append(item)
+    return _render(
+        request,
+        "surveys/public_print.html",
+        {
+            "survey": survey,
+            "title": pick(survey.title, lang),
+            "introduction": pick(survey.introduction, lang),
+            "pages": list(pages.values()),
+            "code": response_code(survey, lang),
+            "link": public_link(survey),
+            "language": lang,
+        },
+        lang,
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def paper_entry(request, pk):
+    survey = get_object_or_404(Survey.objects.select_related("program", "event__program"), pk=pk)
+    if not user_can_manage_survey(request.user, survey):
+        raise PermissionDenied
+    offered = _offered(survey)
+    asked = request.POST.get("lang") if request.method == "POST" else request.GET.get("lang")
+    language = asked if asked in offered else offered[0]
+    # A paper respondent may leave any question blank: enter what is on the paper rather
+    # than refuse it. (In-memory copies; the questions themselves are not changed.)
+    questions = [copy.copy(q) for q in _questions(survey)]
+    for question in questions:
+        question.required = False
+    form = AnswerForm(
+        request.POST if request.method == "POST" else None,
+        questions=questions,
+        language=language,
+        compact=True,
+    )
+    problem = services.answering_problem(survey)
+    if request.method == "POST":
+        cleaned = services.clean_answers(survey, form.raw_answers(), questions=questions)
+        form.show_errors(cleaned.errors)
+        if cleaned.ok:
+            try:
+                services.submit_response(
+                    survey=survey,
+                    cleaned=cleaned,
+                    language=language,
+                    source=Response.Source.PAPER,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                count = survey.responses.filter(source=Response.Source.PAPER).count()
+                messages.success(request, _("Saved. Paper responses entered: %(n)d") % {"n": count})
+                url = reverse("surveys:staff-paper", args=[survey.pk]) + f"?lang={language}"
+                return redirect(url)
+    if not form.errors and questions:
+        # The next paper starts at the first question (errors take focus to their summary).
+        form.fields[field_name(questions[0])].widget.attrs["autofocus"] = True
+    names = dict(settings.LANGUAGES)
+    return render(
+        request,
+        "surveys/paper_entry.html",
+        {
+            "survey": survey,
+            "title": pick(survey.title, language),
+            "form": form,
+            "items": form.items(),
+            "problem": problem,
+            "language": language,
+            "survey_languages": [(code, names.get(code, code)) for code in offered],
+            "entered": survey.responses.filter(source=Response.Source.PAPER).count(),
+        },
+    )

@@ -247,3 +247,89 @@ class AuditLogFactory(factory.django.DjangoModelFactory):
     actor = factory.SubFactory(StaffUserFactory)
     action = "export_roster"
     target = "Town hall"
+
+
+class SurveyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Survey"
+
+    owner = factory.SubFactory(StaffUserFactory)
+    title = factory.Sequence(lambda n: {"en": f"Survey {n}", "es": f"Encuesta {n}"})
+    languages = ["en", "es"]
+    status = "open"
+
+
+class StandardItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.StandardItem"
+
+    key = factory.Sequence(lambda n: f"item-{n}")
+    kind = "agreement"
+    text = {"en": "A statement", "es": "Una afirmación"}
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Question"
+
+    survey = factory.SubFactory(SurveyFactory)
+    kind = "rating"
+    text = {"en": "How was it?", "es": "¿Qué tal fue?"}
+
+
+class ChoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Choice"
+
+    question = factory.SubFactory(QuestionFactory, kind="single")
+    label = {"en": "Yes", "es": "Sí"}
+
+
+class ResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Response"
+
+    survey = factory.SubFactory(SurveyFactory)
+    language = "en"
+    source = "web"
+    submitted_on = factory.LazyFunction(timezone.localdate)
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Answer"
+
+    response = factory.SubFactory(ResponseFactory)
+    question = factory.SubFactory(
+        QuestionFactory, survey=factory.SelfAttribute("..response.survey")
+    )
+    number = 4
+
+
+class FollowUpContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.FollowUpContact"
+
+    survey = factory.SubFactory(SurveyFactory)
+    email = factory.Sequence(lambda n: f"hear-back{n}@example.net")
+    language = "en"
+
+
+class DistributionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Distribution"
+
+    survey = factory.SubFactory(SurveyFactory)
+    audience = "csv"
+    created_by = factory.SubFactory(StaffUserFactory)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "surveys.Invitation"
+
+    survey = factory.SubFactory(SurveyFactory)
+    contact = factory.Sequence(lambda n: f"invitee{n}@example.net")
+    channel = "email"
+    language = "en"
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")

@@ -132,6 +132,17 @@ def test_a_failed_store_releases_the_invitation(survey, monkeypatch):
     assert invitation.used is False and survey.responses.count() == 0
 
 
+def test_an_invitation_from_before_a_new_version_answers_the_new_version_once(survey):
+    invitation, _token = invite(survey, 1)
+    answer(survey, 0)  # someone else's answer locks version 1
+    newer = services.new_version(survey=survey, user=survey.owner)
+    services.open_survey(survey=newer)
+    answer(newer, 1, invitation)
+    with pytest.raises(services.InvitationUsed):
+        answer(newer, 1, invitation)
+    assert newer.responses.count() == 1
+
+
 def test_the_mode_cannot_change_once_there_is_a_response(survey):
     services.set_mode(survey=survey, mode=Survey.Mode.IDENTIFIED)
     services.set_mode(survey=survey, mode=Survey.Mode.ANONYMOUS)

@@ -42,7 +42,12 @@ from django.utils.translation import gettext_lazy
 from engagement_portal.accounts.models import Consent, Resident, normalise_email
 from engagement_portal.accounts.services import normalise_phone
 from engagement_portal.messaging.models import OutboxMessage
-from engagement_portal.messaging.services import queue_message, start_sending
+from engagement_portal.messaging.services import (
+    build_message,
+    queue_message,
+    queue_messages,
+    start_sending,
+)
 from events.models import Event, Registration
 from programs.models import Program
 
@@ -500,14 +505,18 @@ def _link(token: str) -> str:
 
 
 def _queue(invitation: Invitation, survey: Survey, token: str, *, key: str, template: str, n=0):
+    queue_message(send_now=False, **_message_fields(invitation, survey, token, key, template, n))
+
+
+def _message_fields(invitation, survey, token, key, template, n=0) -> dict:
     resident = invitation.resident
-    queue_message(
-        key=key,
-        channel=invitation.channel,
-        recipient=invitation.contact,
-        language=invitation.language,
-        template=template,
-        context={
+    return {
+        "key": key,
+        "channel": invitation.channel,
+        "recipient": invitation.contact,
+        "language": invitation.language,
+        "template": template,
+        "context": {
             "name": resident.name if resident else "",
             "survey_title": pick(survey.title, invitation.language),
             "anonymous": survey.is_anonymous,
@@ -516,10 +525,9 @@ def _queue(invitation: Invitation, survey: Survey, token: str, *, key: str, temp
             "channel": invitation.channel,
             "reminder_number": n,
         },
-        resident=resident,
-        essential=False,
-        send_now=False,  # one send task per batch, started by the caller
-    )
+        "resident": resident,
+        "essential": False,
+    }
 
 
 def _claim(queryset, size: int) -> list[Invitation]:
@@ -569,13 +577,20 @@ def run_batch(distribution: Distribution, *, size: int | None = None, now=None) 
             batch = [i for i in batch if i.resident_id not in sensitive]
         keys = {f"{INVITATION_KEY}{i.pk}" for i in batch}
         already = set(OutboxMessage.objects.filter(key__in=keys).values_list("key", flat=True))
+        messages = []
         for invitation in batch:
             key = f"{INVITATION_KEY}{invitation.pk}"
             if key not in already:  # else its message (and token) exist: keep both
                 token, invitation.token_hash = new_invitation_token()
-                _queue(invitation, survey, token, key=key, template="survey_invitation")
+                messages.append(
+                    build_message(
+                        **_message_fields(invitation, survey, token, key, "survey_invitation")
+                    )
+                )
             invitation.status = Invitation.Status.QUEUED
             invitation.last_sent_at = now
+        # One INSERT for the batch's messages (the claim lock means no key can collide).
+        queue_messages(messages)
         Invitation.objects.bulk_update(batch, ["token_hash", "status", "last_sent_at"])
         start_sending()  # runs when this batch commits
     return claimed

@@ -49,7 +49,7 @@ def read_opt_out_token(token: str) -> dict | None:
         return None
 
 
-def queue_message(
+def build_message(
     *,
     key: str,
     channel: str,
@@ -60,19 +60,10 @@ def queue_message(
     resident=None,
     essential: bool = False,
     attachments: list[tuple[str, bytes, str]] = (),
-    send_now: bool = True,
     now=None,
 ) -> OutboxMessage:
-    """Queue one message under `key`. Queueing the same key again returns the existing row.
-
-    Non-essential messages to a resident who has not consented on that channel are stored
-    as suppressed, so the record shows they were deliberately not sent. Sending is kicked
-    off after the surrounding transaction commits, unless `send_now` is False (bulk callers
-    queue many, then call `start_sending()` once).
-    """
-    existing = OutboxMessage.objects.filter(key=key).first()
-    if existing:
-        return existing
+    """Render one message into an unsaved outbox row (see queue_message for the rules)."""
+    now = now or timezone.now()
     context = dict(context or {})
     context.setdefault("agency_name", settings.PORTAL_AGENCY_NAME)
     context.setdefault("TIME_ZONE", settings.TIME_ZONE)
@@ -82,32 +73,58 @@ def queue_message(
     status = OutboxMessage.Status.PENDING
     if resident is not None and not essential and not resident.has_consent(channel):
         status = OutboxMessage.Status.SUPPRESSED
+    return OutboxMessage(
+        key=key,
+        channel=channel,
+        recipient=recipient,
+        language=language,
+        subject=subject,
+        body_text=text,
+        body_html=html if channel == OutboxMessage.Channel.EMAIL else "",
+        attachments=[
+            {"filename": n, "content": base64.b64encode(c).decode(), "mimetype": m}
+            for n, c, m in attachments
+        ],
+        essential=essential,
+        resident=resident,
+        status=status,
+        created_at=now,
+        not_before=now,
+    )
+
+
+def queue_message(*, send_now: bool = True, **fields) -> OutboxMessage:
+    """Queue one message under `key`. Queueing the same key again returns the existing row.
+
+    Non-essential messages to a resident who has not consented on that channel are stored
+    as suppressed, so the record shows they were deliberately not sent. Sending is kicked
+    off after the surrounding transaction commits, unless `send_now` is False (bulk callers
+    use queue_messages, or queue many and call `start_sending()` once).
+    """
+    existing = OutboxMessage.objects.filter(key=fields["key"]).first()
+    if existing:
+        return existing
+    message = build_message(**fields)
     try:
         with transaction.atomic():
-            message = OutboxMessage.objects.create(
-                key=key,
-                channel=channel,
-                recipient=recipient,
-                language=language,
-                subject=subject,
-                body_text=text,
-                body_html=html if channel == OutboxMessage.Channel.EMAIL else "",
-                attachments=[
-                    {"filename": n, "content": base64.b64encode(c).decode(), "mimetype": m}
-                    for n, c, m in attachments
-                ],
-                essential=essential,
-                resident=resident,
-                status=status,
-                created_at=now or timezone.now(),
-                not_before=now or timezone.now(),
-            )
+            message.save(force_insert=True)
     except IntegrityError:
         # Queued concurrently under the same key by another request or worker.
-        return OutboxMessage.objects.get(key=key)
-    if status == OutboxMessage.Status.PENDING and send_now:
+        return OutboxMessage.objects.get(key=fields["key"])
+    if message.status == OutboxMessage.Status.PENDING and send_now:
         start_sending()
     return message
+
+
+def queue_messages(messages: list[OutboxMessage]) -> int:
+    """Insert many rows from build_message in one statement; keys already queued are left
+    alone (one message per key, however often this runs). Starts one send after commit."""
+    if not messages:
+        return 0
+    created = OutboxMessage.objects.bulk_create(messages, ignore_conflicts=True, batch_size=500)
+    if any(m.status == OutboxMessage.Status.PENDING for m in messages):
+        start_sending()
+    return len(created)
 
 
 def start_sending() -> None:

@@ -572,7 +572,7 @@ def test_crash_mid_run_then_resume_still_sends_exactly_one_each(celery_worker, a
         csv_bytes([f"P{i},p{i}@example.net,," for i in range(n)])
     ).contacts
     d = distribute(make_survey(alice), alice, "csv", contacts=contacts)
-    real = services._queue
+    real = services.build_message
     calls = []
 
     def die_in_second_batch(*args, **kwargs):
@@ -581,7 +581,7 @@ def test_crash_mid_run_then_resume_still_sends_exactly_one_each(celery_worker, a
             raise RuntimeError("worker died mid-batch")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(services, "_queue", die_in_second_batch)
+    monkeypatch.setattr(services, "build_message", die_in_second_batch)
     mail.outbox = []
     services.start_distribution(d)
     wait_until(lambda: len(calls) >= size + 4 and len(invitation_emails()) >= size)

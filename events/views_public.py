@@ -46,16 +46,16 @@ def too_many_requests(request) -> HttpResponse:
 
 def private_page(view):
     """Pages reached by a private token: not cached, not indexed, and the token never leaves
-    in a Referer header (to the online-meeting host, say).
+    in a Referer header — not to the online-meeting host, and not into our own access logs.
 
-    "same-origin", not "no-referrer": under no-referrer browsers send `Origin: null` with the
-    page's own POST forms (cancel, party size), and Django's CSRF origin check refuses them.
-    same-origin still sends nothing, not even the origin, to any other site."""
+    Under no-referrer browsers post the page's own forms (cancel, party size) with
+    `Origin: null`; NullOriginSameSiteMiddleware restores the origin when the browser
+    vouches the post is same-origin, so Django's CSRF check still applies in full."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = never_cache(view)(request, *args, **kwargs)
-        response["Referrer-Policy"] = "same-origin"
+        response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 

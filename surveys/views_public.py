@@ -51,16 +51,17 @@ def too_many_requests(request) -> HttpResponse:
 
 def survey_page(view):
     """Survey pages: never cached (answers on a shared device), never indexed, and no
-    Referer to other sites.
+    Referer anywhere (`Referrer-Policy: no-referrer`), so nothing about the visit reaches
+    other sites or logs.
 
-    "same-origin", not "no-referrer": under no-referrer Chromium sends `Origin: null` with
-    the page's own POST forms and Django's CSRF check refuses them. same-origin still sends
-    nothing, not even the origin, to any other site."""
+    Under no-referrer browsers post the page's own forms with `Origin: null`;
+    NullOriginSameSiteMiddleware restores the origin when the browser vouches the post is
+    same-origin, so Django's CSRF check still applies in full."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = never_cache(view)(request, *args, **kwargs)
-        response.setdefault("Referrer-Policy", "same-origin")
+        response["Referrer-Policy"] = "no-referrer"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
@@ -344,8 +345,6 @@ def invitation(request, token):
         response = redirect(f"{survey.get_absolute_url()}?lang={found.language}")
     else:
         response = redirect(survey.get_absolute_url())
-    # The only URL that carries a token: it renders nothing and says nothing onward.
-    response["Referrer-Policy"] = "no-referrer"
     return response
 
 

@@ -24,3 +24,27 @@ class RejectNullCharactersMiddleware:
     def _form_has_null(self, request) -> bool:
         # Reading request.POST parses the body once; CsrfViewMiddleware does the same.
         return request.method == "POST" and self._has_null(request.POST)
+
+
+class NullOriginSameSiteMiddleware:
+    """Let pages that send `Referrer-Policy: no-referrer` post their own forms.
+
+    Under no-referrer, browsers send `Origin: null` with form posts, and Django's CSRF check
+    (rightly) refuses a null origin. When the browser also says the request comes from this
+    very origin (`Sec-Fetch-Site: same-origin`, a header pages cannot set or forge), the
+    origin is ours: restore it, so CSRF checks it as usual. The CSRF token is still
+    required. Runs before CsrfViewMiddleware. Pages with private tokens in their address
+    (survey and registration links) use no-referrer so the tokens reach no log, ours
+    included.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.META.get("HTTP_ORIGIN") == "null"
+            and request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin"
+        ):
+            request.META["HTTP_ORIGIN"] = f"{request.scheme}://{request.get_host()}"
+        return self.get_response(request)

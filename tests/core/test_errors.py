@@ -60,3 +60,30 @@ def test_null_characters_anywhere_get_a_clear_400_not_a_500(client, alice):
     ]:
         assert response.status_code == 400
         assert "We could not understand that request" in response.content.decode()
+
+
+def test_a_form_on_a_no_referrer_page_posts_with_csrf_intact(db):
+    """Under Referrer-Policy: no-referrer browsers send Origin: null; the browser's own
+    Sec-Fetch-Site: same-origin (which pages cannot forge) restores the origin for the CSRF
+    check. Without it, or with a real cross-site request, the post is refused."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.get("/accounts/login/")
+    token = client.cookies["csrftoken"].value
+    data = {"username": "a@b.c", "password": "x", "csrfmiddlewaretoken": token}
+    same_site = client.post(
+        "/accounts/login/", data, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin"
+    )
+    assert same_site.status_code == 200  # the form answered (wrong password), CSRF passed
+    cross_site = client.post(
+        "/accounts/login/", data, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="cross-site"
+    )
+    assert cross_site.status_code == 403
+    no_token = client.post(
+        "/accounts/login/",
+        {"username": "a@b.c", "password": "x"},
+        HTTP_ORIGIN="null",
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
+    assert no_token.status_code == 403

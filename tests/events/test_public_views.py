@@ -588,7 +588,7 @@ def test_manage_page_shows_the_registration_and_check_in_code(client, make_event
     response = client.get(manage_url(result.token))
 
     assert response.status_code == 200
-    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Referrer-Policy"] == "no-referrer"
     assert "no-store" in response["Cache-Control"]
     page = html(response)
     for text in (
@@ -621,7 +621,7 @@ def test_qr_code_images(client, make_event):
     assert png.content.startswith(b"\x89PNG")
     svg = client.get(reverse("events:manage-qr", args=[token, "svg"]))
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
-    assert svg["Referrer-Policy"] == "same-origin"
+    assert svg["Referrer-Policy"] == "no-referrer"
     assert client.get(reverse("events:manage-qr", args=[token, "gif"])).status_code == 404
 
 
@@ -646,7 +646,7 @@ def test_invalid_manage_links_show_a_clear_page(client, db, token):
 def test_invalid_link_page_says_so_and_hides_the_referrer(client, db):
     response = client.get(manage_url("not-a-valid-token"))
     assert "This link is not valid or has expired" in html(response)
-    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Referrer-Policy"] == "no-referrer"
 
 
 def test_changing_the_party_size(client, make_event):
@@ -686,7 +686,7 @@ def test_cancel_asks_first_then_cancels_and_promotes_the_next_person(client, mak
     confirm = client.get(url)
     assert confirm.status_code == 200
     assert "Yes, cancel my registration" in html(confirm)
-    assert confirm["Referrer-Policy"] == "same-origin"
+    assert confirm["Referrer-Policy"] == "no-referrer"
     first.registration.refresh_from_db()
     assert first.registration.status == Status.CONFIRMED  # GET changes nothing
 

@@ -172,7 +172,7 @@ def test_identified_survey_says_so_on_the_first_page(client, alice):
 
 def test_survey_pages_send_no_referrer_elsewhere_and_are_not_cached(client, survey):
     response = client.get(answer_url(survey))
-    assert response["Referrer-Policy"] == "same-origin"
+    assert response["Referrer-Policy"] == "no-referrer"
     assert "no-store" in response["Cache-Control"]
 
 
@@ -510,7 +510,7 @@ def test_invitation_link_redirects_at_once_to_a_token_free_address(client, surve
     assert response.status_code == 302
     assert response["Location"].startswith(answer_url(survey))
     assert token not in response["Location"]
-    assert response["Referrer-Policy"] == "no-referrer"  # the one URL with a token
+    assert response["Referrer-Policy"] == "no-referrer"
     invitation.refresh_from_db()
     assert invitation.opened and not invitation.used
 

@@ -242,8 +242,8 @@ class FollowUpForm(forms.Form):
         label=_("Your email"),
         max_length=254,
         help_text=_(
-            "Optional. Kept in a separate list that is not linked to your answers, and used "
-            "only to tell you what we did with the results."
+            "Kept in a separate list that is not linked to your answers, and used only to "
+            "tell you what we did with the results."
         ),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )

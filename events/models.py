@@ -1,5 +1,3 @@
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -7,13 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.models import Language, Neighbourhood, Resident
+from engagement_portal.core.tokens import new_public_id  # noqa: F401 (migrations)
 from programs.models import Program
-
-
-def new_public_id() -> str:
-    """Random, URL-safe identifier: public URLs never show sequential ids."""
-    return secrets.token_urlsafe(8)
-
 
 DEFAULT_REMINDER_OFFSETS = [24 * 60, 2 * 60]  # minutes before the start
 

@@ -6,7 +6,6 @@ capacity changes for one event, so the count of seats taken read inside it is ex
 On SQLite the whole database is locked by the transaction instead (IMMEDIATE mode).
 """
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Consent
 from engagement_portal.accounts.services import find_or_create_resident, record_consent
+from engagement_portal.core.tokens import hash_token, new_token
 
 from .models import AccommodationRequest, Event, Registration, Reminder, WalkIn
 
@@ -32,15 +32,6 @@ class RegistrationClosed(ValidationError):
 
 class EventFull(ValidationError):
     """No seat left and no waiting list."""
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token() -> tuple[str, str]:
-    token = secrets.token_urlsafe(24)
-    return token, hash_token(token)
 
 
 def registration_by_token(token: str) -> Registration | None:

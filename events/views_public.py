@@ -2,8 +2,6 @@
 manage link, and calendar files. Events are addressed by a random public_id and
 registrations by a private token; no sequential id appears in these URLs."""
 
-from functools import wraps
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,10 +9,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
-from django_ratelimit.decorators import ratelimit
 
+from engagement_portal.core.http import limit_public_posts, private_page, too_many_requests
 from programs.selectors import public_programs
 
 from . import calendar, selectors, services
@@ -22,44 +19,7 @@ from .filters import PublicEventFilter
 from .forms_public import PartySizeForm, RegistrationForm
 from .models import Registration
 
-# Public POSTs per client address (settings.PORTAL_PUBLIC_POST_RATE). The address is
-# REMOTE_ADDR unless DJANGO_PROXY_COUNT says how many trusted proxies stand in front
-# (settings.RATELIMIT_IP_META_KEY): otherwise X-Forwarded-For is the client's to invent
-# and must not reset the count.
-RATE_GROUP = "events-public-post"
-
-
-def public_post_rate(group, request) -> str:
-    return settings.PORTAL_PUBLIC_POST_RATE
-
-
-limit_posts = ratelimit(
-    group=RATE_GROUP, key="ip", rate=public_post_rate, method="POST", block=False
-)
-
-
-def too_many_requests(request) -> HttpResponse:
-    response = render(request, "429.html", status=429)
-    response["Retry-After"] = "60"
-    return response
-
-
-def private_page(view):
-    """Pages reached by a private token: not cached, not indexed, and the token never leaves
-    in a Referer header — not to the online-meeting host, and not into our own access logs.
-
-    Under no-referrer browsers post the page's own forms (cancel, party size) with
-    `Origin: null`; NullOriginSameSiteMiddleware restores the origin when the browser
-    vouches the post is same-origin, so Django's CSRF check still applies in full."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = never_cache(view)(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    return wrapper
+limit_posts = limit_public_posts("events-public-post")
 
 
 def _public_event(public_id: str):

@@ -9,7 +9,6 @@ random keys too, so their order reveals nothing either. Invitations keep only a 
 their token and a used flag, set in a transaction of its own.
 """
 
-import secrets
 import uuid
 
 from django.conf import settings
@@ -20,11 +19,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.models import Neighbourhood, Resident
+from engagement_portal.core.tokens import new_public_id  # noqa: F401 (migrations)
 from programs.models import Program
-
-
-def new_public_id() -> str:
-    return secrets.token_urlsafe(8)
 
 
 def pick(texts: dict, language: str | None = None) -> str:

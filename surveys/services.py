@@ -9,8 +9,6 @@ The rules that protect respondents live here and nowhere else:
 - questions of a survey that has answers cannot change: edits go to a new version.
 """
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -20,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Neighbourhood
+from engagement_portal.core.tokens import hash_token, new_token
 
 from .models import Answer, FollowUpContact, Invitation, Question, Response, Survey
 
@@ -289,13 +288,7 @@ def _clean_one(question: Question, values: list[str], result: CleanAnswers) -> s
     return None
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_invitation_token() -> tuple[str, str]:
-    token = secrets.token_urlsafe(24)
-    return token, hash_token(token)
+new_invitation_token = new_token
 
 
 def invitation_by_token(token: str) -> Invitation | None:

@@ -8,7 +8,6 @@ link stores only the invitation's id there and redirects at once to the token-fr
 
 import copy
 import io
-from functools import wraps
 
 import segno
 from django.conf import settings
@@ -22,50 +21,18 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
-from django_ratelimit.decorators import ratelimit
+
+from engagement_portal.core.http import limit_public_posts, private_page, too_many_requests
 
 from . import services
 from .forms_public import AnswerForm, FollowUpForm, declined_name, field_name
 from .models import Invitation, Question, Response, Survey, pick
 from .selectors import user_can_manage_survey
 
-# Public POSTs per client address, at the same rate as event registration but counted
-# apart. The kiosk is one tablet answering for a whole event, so it is not limited.
-RATE_GROUP = "surveys-public-post"
-
-
-def public_post_rate(group, request) -> str:
-    return settings.PORTAL_PUBLIC_POST_RATE
-
-
-limit_posts = ratelimit(
-    group=RATE_GROUP, key="ip", rate=public_post_rate, method="POST", block=False
-)
-
-
-def too_many_requests(request) -> HttpResponse:
-    response = render(request, "429.html", status=429)
-    response["Retry-After"] = "60"
-    return response
-
-
-def survey_page(view):
-    """Survey pages: never cached (answers on a shared device), never indexed, and no
-    Referer anywhere (`Referrer-Policy: no-referrer`), so nothing about the visit reaches
-    other sites or logs.
-
-    Under no-referrer browsers post the page's own forms with `Origin: null`;
-    NullOriginSameSiteMiddleware restores the origin when the browser vouches the post is
-    same-origin, so Django's CSRF check still applies in full."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        response = never_cache(view)(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex, nofollow"
-        return response
-
-    return wrapper
+# Counted apart from event registration. The kiosk is one tablet answering for a whole
+# event, so it is not limited.
+limit_posts = limit_public_posts("surveys-public-post")
+survey_page = private_page
 
 
 # --- Finding the survey, its questions and the language ---------------------------------

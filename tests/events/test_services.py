@@ -1,6 +1,5 @@
 """Seat allocation, waitlists, cancellations and reminders, including real races on PostgreSQL."""
 
-import threading
 import time
 from datetime import timedelta
 
@@ -13,6 +12,7 @@ from django.utils import timezone
 from engagement_portal.messaging.models import OutboxMessage
 from events import services
 from events.models import Event, Registration, Reminder
+from tests.concurrency import run_at_once
 
 Status = Registration.Status
 
@@ -314,28 +314,6 @@ def test_staff_may_add_people_after_public_registration_closes(make_event):
 # --- Real races on PostgreSQL ----------------------------------------------------------
 
 race = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def run_at_once(n, work):
-    """Run work(i) in n threads released together; each thread closes its own connection."""
-    barrier = threading.Barrier(n)
-    errors = []
-
-    def runner(i):
-        try:
-            barrier.wait()
-            work(i)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 @pytest.fixture

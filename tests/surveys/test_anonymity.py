@@ -1,7 +1,6 @@
 """Anonymity of survey responses, proven on the stored rows and under concurrency."""
 
 import random
-import threading
 import uuid
 from datetime import date, timedelta
 
@@ -11,6 +10,7 @@ from django.db import connection, models
 
 from surveys import services
 from surveys.models import Answer, Choice, Invitation, Question, Response, Survey
+from tests.concurrency import run_at_once
 from tests.factories import ResidentFactory, StaffUserFactory
 
 
@@ -227,27 +227,6 @@ def test_prefer_not_to_say_only_on_demographic_questions(survey):
 # --- PostgreSQL: concurrency and the database-level view -------------------------------
 
 pg = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def run_at_once(n, work):
-    barrier = threading.Barrier(n)
-    errors = []
-
-    def runner(i):
-        try:
-            barrier.wait()
-            work(i)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 @pytest.fixture

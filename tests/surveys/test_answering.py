@@ -4,7 +4,6 @@ Residents go through the real views with the test client, page by page, as a bro
 """
 
 import re
-import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from surveys import services
 from surveys.models import Answer, Choice, Invitation, Question, Response, Survey
+from tests.concurrency import run_at_once
 from tests.factories import NeighbourhoodFactory, ProgramFactory, ResidentFactory
 
 Kind = Question.Kind
@@ -595,28 +595,6 @@ def test_identified_survey_links_the_invitation_resident(client, alice):
 
 
 race = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def run_at_once(n, work):
-    """Run work(i) in n threads released together; each thread closes its own connection."""
-    barrier = threading.Barrier(n)
-    errors = []
-
-    def runner(i):
-        try:
-            barrier.wait()
-            work(i)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 @race

@@ -3,7 +3,6 @@ pause, reminders, and the staff pages."""
 
 import io
 import re
-import threading
 import time
 from datetime import timedelta
 
@@ -22,6 +21,7 @@ from engagement_portal.messaging.services import send_pending
 from surveys import distribution as services
 from surveys.models import Distribution, Invitation, Question, Survey
 from surveys.services import hash_token
+from tests.concurrency import run_at_once
 from tests.factories import (
     ConsentFactory,
     EventFactory,
@@ -475,28 +475,6 @@ def test_reminders_are_due_after_n_days_at_most_max_and_never_to_responders_or_o
 
 
 # --- Real races on PostgreSQL --------------------------------------------------------------
-
-
-def run_at_once(n, work):
-    """Run work(i) in n threads released together; each thread closes its own connection."""
-    barrier = threading.Barrier(n)
-    errors = []
-
-    def runner(i):
-        try:
-            barrier.wait()
-            work(i)
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("events.urls")),
     path("", include("surveys.urls")),
+    path("", include("programs.urls_recommendations")),
+    path("", include("programs.urls_announcements")),
     path("accounts/", include("engagement_portal.accounts.urls")),
     path("", include("engagement_portal.messaging.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,6 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.models import Language, Neighbourhood
+from engagement_portal.core.tokens import new_public_id
 
 from .spectrum import BUILDING_BLOCKS
 
@@ -220,3 +221,223 @@ class Program(models.Model):
     @property
     def is_public(self) -> bool:
         return self.visibility == self.Visibility.PUBLIC and self.status == self.Status.ACTIVE
+
+
+# --- Recommendations and the agency's answer ("You said, we did") ----------------------
+
+
+class Recommendation(models.Model):
+    """Something residents asked the agency to do, and the agency's dated answer to it.
+
+    Any group, listening session, town hall or survey can produce one. The answer is due
+    by `response_due`; overdue ones are flagged to the responsible staff by a periodic task.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received: awaiting the agency's answer")
+        UNDER_REVIEW = "under_review", _("Under review")
+        ADOPTED = "adopted", _("Adopted")
+        PARTIALLY_ADOPTED = "partially_adopted", _("Partially adopted")
+        NOT_ADOPTED = "not_adopted", _("Not adopted")
+
+    ANSWERED = (Status.ADOPTED, Status.PARTIALLY_ADOPTED, Status.NOT_ADOPTED)
+    OPEN = (Status.RECEIVED, Status.UNDER_REVIEW)
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    program = models.ForeignKey(
+        Program,
+        verbose_name=_("from program"),
+        on_delete=models.PROTECT,
+        related_name="recommendations",
+    )
+    event = models.ForeignKey(
+        "events.Event",
+        verbose_name=_("from session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recommendations",
+    )
+    survey = models.ForeignKey(
+        "surveys.Survey",
+        verbose_name=_("from survey"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recommendations",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("what residents recommended"))
+    received_on = models.DateField(_("received on"))
+    public = models.BooleanField(
+        _("show on “You said, we did”"),
+        default=True,
+        help_text=_("Untick only for material that cannot be public, e.g. a review-board case."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    rationale = models.TextField(_("the agency's answer and why"), blank=True)
+    responsible_unit = models.ForeignKey(
+        "accounts.Unit",
+        verbose_name=_("responsible unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recommendations",
+    )
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible staff member"),
+        on_delete=models.PROTECT,
+        related_name="recommendations_responsible",
+    )
+    response_due = models.DateField(_("answer due by"))
+    answered_on = models.DateField(_("answered on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_on", "-pk"]
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        indexes = [models.Index(fields=["status", "response_due"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RecommendationUpdate(models.Model):
+    """A dated step in a recommendation's history: a status change or a progress note."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="updates"
+    )
+    on = models.DateField(_("date"))
+    status = models.CharField(_("status"), max_length=20, choices=Recommendation.Status.choices)
+    text = models.TextField(_("progress"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-on", "-pk"]
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+
+    def __str__(self) -> str:
+        return f"{self.recommendation} · {self.on}"
+
+
+class RecommendationFollower(models.Model):
+    """A resident who asked to hear when a recommendation's status changes."""
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="followers"
+    )
+    resident = models.ForeignKey(
+        "accounts.Resident", on_delete=models.CASCADE, related_name="followed_recommendations"
+    )
+    language = models.CharField(max_length=10)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "resident"], name="follow_recommendation_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resident} → {self.recommendation}"
+
+
+# --- Information sharing: announcements and press-conference questions ------------------
+
+
+class Announcement(models.Model):
+    """News, a traffic update, a request for help or a good story, published on the portal
+    and in its Atom feed (which social-media tools can read). Texts per language."""
+
+    class Kind(models.TextChoices):
+        NEWS = "news", _("News")
+        TRAFFIC = "traffic", _("Traffic update")
+        HELP = "help", _("Request for help")
+        STORY = "story", _("Positive story")
+        EVENT = "event", _("Upcoming event")
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    program = models.ForeignKey(
+        Program,
+        verbose_name=_("program"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="announcements",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NEWS)
+    title = models.JSONField(_("title"), default=dict)
+    body = models.JSONField(_("text"), default=dict)
+    neighbourhoods = models.ManyToManyField(
+        Neighbourhood, verbose_name=_("neighbourhoods"), blank=True, related_name="announcements"
+    )
+    published_at = models.DateTimeField(
+        _("published"), null=True, blank=True, help_text=_("Empty while it is a draft.")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="announcements"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        indexes = [models.Index(fields=["published_at"])]
+
+    def __str__(self) -> str:
+        return next(iter((self.title or {}).values()), self.public_id)
+
+
+class PressQuestion(models.Model):
+    """A resident's question sent in advance of a press conference, moderated by staff."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for moderation")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Not taken")
+        ANSWERED = "answered", _("Answered")
+
+    event = models.ForeignKey(
+        "events.Event", on_delete=models.CASCADE, related_name="press_questions"
+    )
+    question = models.TextField(_("your question"), max_length=1000)
+    name = models.CharField(_("your name (optional)"), max_length=150, blank=True)
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        verbose_name=_("neighbourhood"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED
+    )
+    answer_note = models.TextField(_("answer given"), blank=True)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_on = models.DateField(_("submitted on"), default=timezone.localdate)
+
+    class Meta:
+        ordering = ["submitted_on", "pk"]
+        verbose_name = _("press-conference question")
+        verbose_name_plural = _("press-conference questions")
+
+    def __str__(self) -> str:
+        return self.question[:60]

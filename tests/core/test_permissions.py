@@ -98,6 +98,22 @@ ACCESS = {
     "surveys:staff-results": PROGRAM,
     "surveys:staff-results-csv": PROGRAM,
     "surveys:staff-publish": PROGRAM,
+    "recommendations:public-list": PUBLIC,
+    "recommendations:public-detail": PUBLIC,
+    "recommendations:staff-list": STAFF,  # no personal data: what was asked and answered
+    "recommendations:staff-detail": STAFF,
+    "recommendations:staff-create": PROGRAM,
+    "recommendations:staff-respond": PROGRAM,  # the program's staff and the responsible person
+    "announcements:public-list": PUBLIC,
+    "announcements:feed": PUBLIC,
+    "announcements:public-detail": PUBLIC,
+    "announcements:ask": PUBLIC,
+    "announcements:staff-list": STAFF,
+    "announcements:staff-create": CREATE,
+    "announcements:staff-edit": PROGRAM,  # its author, its program's staff, administrators
+    "announcements:staff-publish": PROGRAM,
+    "announcements:staff-questions": PROGRAM,  # residents' names: the event's program staff
+    "announcements:staff-moderate": PROGRAM,
 }
 POST_ONLY = {
     "programs:staff-status",
@@ -111,6 +127,8 @@ POST_ONLY = {
     "surveys:staff-question-move",
     "surveys:staff-distribution-action",
     "surveys:staff-publish",
+    "announcements:staff-publish",
+    "announcements:staff-moderate",
 }
 
 # Which classes each persona may open. Everything else must be refused.
@@ -140,7 +158,8 @@ def project_urls():
 
 
 def url_for(name, objects):
-    program, event, registration, token, survey = objects
+    program, event, registration, token, survey, voice = objects
+    recommendation, announcement, press_question = voice
     kwargs = {}
     pattern = project_urls()[name].pattern.regex.pattern
     if "<pk>" in pattern:
@@ -148,14 +167,23 @@ def url_for(name, objects):
             kwargs["pk"] = registration.accommodations.get().pk
         elif name.startswith("surveys:"):
             kwargs["pk"] = survey.pk
+        elif name.startswith("recommendations:"):
+            kwargs["pk"] = recommendation.pk
+        elif name == "announcements:staff-questions":
+            kwargs["pk"] = event.pk
+        elif name.startswith("announcements:"):
+            kwargs["pk"] = announcement.pk
         else:
             kwargs["pk"] = event.pk if name.startswith("events:") else program.pk
     if "<question_pk>" in pattern:
-        kwargs["question_pk"] = survey.questions.first().pk
+        if name.startswith("announcements:"):
+            kwargs["question_pk"] = press_question.pk
+        else:
+            kwargs["question_pk"] = survey.questions.first().pk
     if "<distribution_pk>" in pattern:
         kwargs["distribution_pk"] = survey.distributions.first().pk
     if "<action>" in pattern:
-        kwargs["action"] = "pause"
+        kwargs["action"] = "approve" if name.startswith("announcements:") else "pause"
     if "<lang>" in pattern:
         kwargs["lang"] = "en"
     if "<program_pk>" in pattern:
@@ -163,7 +191,13 @@ def url_for(name, objects):
     if "<registration_pk>" in pattern:
         kwargs["registration_pk"] = registration.pk
     if "<public_id>" in pattern:
-        kwargs["public_id"] = survey.public_id if name.startswith("surveys:") else event.public_id
+        kwargs["public_id"] = {
+            "surveys": survey.public_id,
+            "recommendations": recommendation.public_id,
+            "announcements": announcement.public_id,
+        }.get(name.split(":")[0], event.public_id)
+        if name == "announcements:ask":
+            kwargs["public_id"] = event.public_id
     if "<code>" in pattern:
         kwargs["code"] = registration.check_in_code
     if "<fmt>" in pattern:
@@ -213,7 +247,27 @@ def objects(alice):
     )
     Question.objects.create(survey=survey, kind="rating", text={"en": "Rate the event"})
     Distribution.objects.create(survey=survey, audience="csv", created_by=alice)
-    return program, event, result.registration, result.token, survey
+    from programs.models import Announcement, PressQuestion, Recommendation
+
+    recommendation = Recommendation.objects.create(
+        program=program,
+        title="Publish stop data",
+        text="Every quarter, by beat.",
+        received_on=timezone.localdate(),
+        responsible_user=alice,
+        created_by=alice,
+        response_due=timezone.localdate() + timedelta(days=60),
+    )
+    announcement = Announcement.objects.create(
+        program=program,
+        title={"en": "Road closed"},
+        body={"en": "Main St, Sunday."},
+        author=alice,
+        published_at=timezone.now(),
+    )
+    question = PressQuestion.objects.create(event=event, question="When will it reopen?")
+    voice = (recommendation, announcement, question)
+    return program, event, result.registration, result.token, survey, voice
 
 
 @pytest.mark.parametrize("persona", list(ALLOWED))

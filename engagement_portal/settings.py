@@ -261,6 +261,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "surveys.tasks.mix_anonymous_rows",
         "schedule": timedelta(minutes=15),
     },
+    "flag-overdue-recommendations": {
+        "task": "programs.tasks.flag_overdue_recommendations",
+        "schedule": timedelta(hours=24),
+    },
     "remind-survey-non-responders": {
         "task": "surveys.tasks.remind_non_responders",
         "schedule": timedelta(hours=1),

@@ -95,11 +95,14 @@ class ProgramDetailView(StaffRequiredMixin, TemplateView):
         status_form = ProgramStatusForm(program=program, allowed=allowed) if allowed else None
         from events.selectors import program_events_for_staff_page
 
+        from .selectors_recommendations import program_recommendations
+
         return super().get_context_data(
             program=program,
             can_manage=can_manage,
             status_form=status_form,
             events=program_events_for_staff_page(program),
+            recommendations=program_recommendations(program),
             **kwargs,
         )
 

@@ -333,3 +333,54 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     channel = "email"
     language = "en"
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class RecommendationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Recommendation"
+
+    program = factory.SubFactory(ProgramFactory)
+    title = factory.Sequence(lambda n: f"Recommendation {n}")
+    text = "Publish stop data every quarter, by beat."
+    received_on = factory.LazyFunction(timezone.localdate)
+    response_due = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=60))
+    responsible_user = factory.SubFactory(StaffUserFactory)
+    created_by = factory.SelfAttribute("responsible_user")
+
+
+class RecommendationUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.RecommendationUpdate"
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    on = factory.LazyFunction(timezone.localdate)
+    status = "under_review"
+    text = "The chief's office is reviewing it."
+    author = factory.SelfAttribute("recommendation.responsible_user")
+
+
+class RecommendationFollowerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.RecommendationFollower"
+
+    recommendation = factory.SubFactory(RecommendationFactory)
+    resident = factory.SubFactory(ResidentFactory)
+    language = "en"
+
+
+class AnnouncementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Announcement"
+
+    title = factory.Sequence(lambda n: {"en": f"News {n}", "es": f"Noticia {n}"})
+    body = {"en": "Main St is closed on Sunday.", "es": "La calle Main cierra el domingo."}
+    author = factory.SubFactory(StaffUserFactory)
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class PressQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.PressQuestion"
+
+    event = factory.SubFactory(EventFactory)
+    question = "When will the report be public?"

@@ -107,13 +107,14 @@ def test_filtered_staff_list(client, alice, world, django_assert_max_num_queries
 def test_staff_program_page(client, alice, world, django_assert_max_num_queries):
     client.force_login(alice)
     # +1: the events section (one query with seat counts, whatever the number of events).
-    response = get(client, world.get_staff_url(), 10, django_assert_max_num_queries)
+    # +1: the recommendations section (one query, whatever the number of recommendations).
+    response = get(client, world.get_staff_url(), 11, django_assert_max_num_queries)
     assert response.context["can_manage"]
 
 
 def test_staff_program_page_for_a_team_member(client, bob, world, django_assert_max_num_queries):
     client.force_login(bob)
-    response = get(client, world.get_staff_url(), 11, django_assert_max_num_queries)
+    response = get(client, world.get_staff_url(), 12, django_assert_max_num_queries)
     assert response.context["can_manage"]
 
 

@@ -5,6 +5,7 @@ import os
 import secrets
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -75,3 +76,57 @@ def wait_for(url: str, timeout: float = 30) -> None:
         if time.monotonic() > deadline:
             raise SystemExit(f"{url} did not answer within {timeout} s")
         time.sleep(0.2)
+
+
+class SmtpSink:
+    """A local SMTP server (aiosmtpd) that counts the messages it receives."""
+
+    def __init__(self, port: int):
+        from aiosmtpd.controller import Controller
+
+        self.count = 0
+        self._lock = threading.Lock()
+        self._controller = Controller(self, hostname="127.0.0.1", port=port)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        with self._lock:
+            self.count += 1
+        return "250 OK"
+
+    def start(self) -> "SmtpSink":
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def wait_for(self, n: int, timeout: float) -> float:
+        """Wait until n messages arrived (or timeout); returns time.perf_counter() then."""
+        deadline = time.perf_counter() + timeout
+        while self.count < n and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        return time.perf_counter()
+
+
+def start_worker(env: dict, concurrency: int, *extra: str) -> subprocess.Popen:
+    """A real Celery worker on both queues, as production runs it."""
+    return subprocess.Popen(
+        [
+            str(BIN / "celery"),
+            "-A",
+            "engagement_portal",
+            "worker",
+            "-Q",
+            "default,mail",
+            "-c",
+            str(concurrency),
+            *extra,
+            "--loglevel",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+    )

@@ -12,25 +12,12 @@ time until the last message reached the sink, and messages per second end to end
 
 import argparse
 import subprocess
-import threading
 import time
 
 import _harness as h
-from aiosmtpd.controller import Controller
 
 SMTP_PORT = 8025
 BROKER = "redis://127.0.0.1:6379/14"
-
-
-class Sink:
-    def __init__(self):
-        self.count = 0
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        with self.lock:
-            self.count += 1
-        return "250 OK"
 
 
 SETUP = """
@@ -73,28 +60,8 @@ def main():
     created = h.manage(env, "shell", "-c", SETUP.format(n=args.reminders), capture=True)
     print(f"set-up:               {created} reminders due")
 
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    worker = subprocess.Popen(
-        [
-            str(h.BIN / "celery"),
-            "-A",
-            "engagement_portal",
-            "worker",
-            "-Q",
-            "default,mail",
-            "-c",
-            str(args.concurrency),
-            "--loglevel",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=h.ROOT,
-        env=env,
-    )
+    sink = h.SmtpSink(SMTP_PORT).start()
+    worker = h.start_worker(env, args.concurrency)
     try:
         time.sleep(3)
         start = time.perf_counter()
@@ -112,7 +79,7 @@ def main():
     finally:
         worker.terminate()
         worker.wait(timeout=60)
-        controller.stop()
+        sink.stop()
     sent = h.manage(
         env,
         "shell",

@@ -20,32 +20,13 @@ import argparse
 import os
 import subprocess
 import tempfile
-import threading
 import time
 
 import _harness as h
-from aiosmtpd.controller import Controller
 
 SMTP_PORT = 8026
 BROKER = "redis://127.0.0.1:6379/3"
 PING_ROUND_TRIPS = 1000
-
-
-class Sink:
-    def __init__(self):
-        self.count = 0
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        with self.lock:
-            self.count += 1
-        return "250 OK"
-
-    def wait_for(self, n: int, timeout: float) -> float:
-        deadline = time.perf_counter() + timeout
-        while self.count < n and time.perf_counter() < deadline:
-            time.sleep(0.05)
-        return time.perf_counter()
 
 
 SETUP = """
@@ -132,30 +113,8 @@ def main():
     csv_path = os.path.join(tempfile.mkdtemp(prefix="bench-survey-"), "contacts.csv")
     survey = h.manage(env, "shell", "-c", SETUP.format(path=csv_path, n=n), capture=True)
 
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    worker = subprocess.Popen(
-        [
-            str(h.BIN / "celery"),
-            "-A",
-            "engagement_portal",
-            "worker",
-            "-Q",
-            "default,mail",
-            "-c",
-            str(args.concurrency),
-            "-I",
-            "celery.contrib.testing.tasks",
-            "--loglevel",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=h.ROOT,
-        env=env,
-    )
+    sink = h.SmtpSink(SMTP_PORT).start()
+    worker = h.start_worker(env, args.concurrency, "-I", "celery.contrib.testing.tasks")
     try:
         time.sleep(3)
         # Baseline (b): empty task round trips through the broker and result backend.
@@ -194,7 +153,7 @@ def main():
     finally:
         worker.terminate()
         worker.wait(timeout=60)
-        controller.stop()
+        sink.stop()
 
     sent_rate = received / send_seconds
     raw_rate = raw_received / raw_seconds

@@ -265,6 +265,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programs.tasks.flag_overdue_recommendations",
         "schedule": timedelta(hours=24),
     },
+    "remind-agreement-renewals": {
+        "task": "programs.tasks.remind_agreement_renewals",
+        "schedule": timedelta(hours=24),
+    },
     "remind-survey-non-responders": {
         "task": "surveys.tasks.remind_non_responders",
         "schedule": timedelta(hours=1),

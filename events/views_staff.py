@@ -21,8 +21,10 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from programs.forms_partners import CoFacilitatorForm
 from programs.models import Program
 from programs.selectors import user_can_manage_program
+from programs.services_partners import is_training_session
 
 from . import selectors, services
 from .forms_staff import (
@@ -187,6 +189,9 @@ def event_detail(request, pk):
             "personnel": selectors.event_personnel(event),
             "personnel_form": PersonnelForm(),
             "has_ended": event.ends_at <= timezone.now(),
+            "co_facilitators": event.co_facilitators.select_related("partner"),
+            "co_facilitator_form": CoFacilitatorForm(),
+            "is_training": is_training_session(event),
         },
     )
 

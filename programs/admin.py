@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from .models import EngagementType, PartnerOrganisation, Program, Tier
+from .models import (
+    EngagementType,
+    PartnerAgreement,
+    PartnerContact,
+    PartnerOrganisation,
+    Program,
+    Tier,
+)
 
 
 @admin.register(Tier)
@@ -27,9 +34,21 @@ class EngagementTypeAdmin(admin.ModelAdmin):
     readonly_fields = ["is_seeded"]
 
 
+class PartnerContactInline(admin.TabularInline):
+    model = PartnerContact
+    extra = 0
+
+
+class PartnerAgreementInline(admin.StackedInline):
+    model = PartnerAgreement
+    extra = 0
+    autocomplete_fields = ["responsible_user"]
+
+
 @admin.register(PartnerOrganisation)
 class PartnerOrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind"]
+    inlines = [PartnerContactInline, PartnerAgreementInline]
     list_filter = ["kind"]
     search_fields = ["name"]
 

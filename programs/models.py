@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -115,6 +117,78 @@ class PartnerOrganisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PartnerContact(models.Model):
+    """A person to talk to at a partner organisation."""
+
+    partner = models.ForeignKey(
+        PartnerOrganisation,
+        verbose_name=_("partner organisation"),
+        on_delete=models.CASCADE,
+        related_name="contacts",
+    )
+    name = models.CharField(_("name"), max_length=150)
+    role = models.CharField(_("role"), max_length=150, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("partner contact")
+        verbose_name_plural = _("partner contacts")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.partner})"
+
+
+class PartnerAgreement(models.Model):
+    """A written agreement with a partner (MOU, data sharing, co-facilitation) and its renewal.
+
+    The responsible staff member is reminded `renewal_notice_days` before `renews_on`.
+    """
+
+    class Kind(models.TextChoices):
+        MOU = "mou", _("Memorandum of understanding")
+        DATA_SHARING = "data_sharing", _("Data sharing agreement")
+        CO_FACILITATION = "co_facilitation", _("Co-facilitation agreement")
+        OTHER = "other", _("Other agreement")
+
+    partner = models.ForeignKey(
+        PartnerOrganisation,
+        verbose_name=_("partner organisation"),
+        on_delete=models.CASCADE,
+        related_name="agreements",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.MOU)
+    starts_on = models.DateField(_("starts on"))
+    renews_on = models.DateField(_("up for renewal on"))
+    document_url = models.URLField(_("link to the document"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible staff member"),
+        on_delete=models.PROTECT,
+        related_name="partner_agreements_responsible",
+    )
+    renewal_notice_days = models.PositiveSmallIntegerField(
+        _("renewal reminder (days before)"),
+        default=60,
+        help_text=_("Days before renewal that the responsible staff member is emailed."),
+    )
+
+    class Meta:
+        ordering = ["renews_on", "pk"]
+        verbose_name = _("partner agreement")
+        verbose_name_plural = _("partner agreements")
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.partner})"
+
+    def renewal_is_due(self, today) -> bool:
+        """True from `renewal_notice_days` before the renewal date until that date."""
+        return today <= self.renews_on <= today + timedelta(days=self.renewal_notice_days)
 
 
 class Program(models.Model):

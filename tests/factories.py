@@ -384,3 +384,35 @@ class PressQuestionFactory(factory.django.DjangoModelFactory):
 
     event = factory.SubFactory(EventFactory)
     question = "When will the report be public?"
+
+
+class PartnerContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.PartnerContact"
+
+    partner = factory.SubFactory(PartnerOrganisationFactory)
+    name = factory.Sequence(lambda n: f"Contact {n}")
+    role = "Outreach coordinator"
+    email = factory.Sequence(lambda n: f"contact{n}@partner.example.net")
+
+
+class PartnerAgreementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.PartnerAgreement"
+
+    partner = factory.SubFactory(PartnerOrganisationFactory)
+    title = factory.Sequence(lambda n: f"Memorandum {n}")
+    kind = "mou"
+    starts_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=300))
+    renews_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365))
+    responsible_user = factory.SubFactory(StaffUserFactory)
+
+
+class EventCoFacilitatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.EventCoFacilitator"
+
+    event = factory.SubFactory(EventFactory)
+    partner = factory.SubFactory(PartnerOrganisationFactory)
+    name = factory.Sequence(lambda n: f"Co-facilitator {n}")
+    role = "Peer trainer"

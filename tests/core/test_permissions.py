@@ -114,6 +114,16 @@ ACCESS = {
     "announcements:staff-publish": PROGRAM,
     "announcements:staff-questions": PROGRAM,  # residents' names: the event's program staff
     "announcements:staff-moderate": PROGRAM,
+    "partners:staff-list": STAFF,
+    "partners:staff-detail": STAFF,
+    # Editing partner records needs programs.change_program: program staff and administrators.
+    "partners:staff-create": CREATE,
+    "partners:staff-edit": CREATE,
+    "partners:contact-add": CREATE,
+    "partners:contact-edit": CREATE,
+    "partners:agreement-add": CREATE,
+    "partners:agreement-edit": CREATE,
+    "partners:staff-co-facilitators": PROGRAM,  # the session's program staff
 }
 POST_ONLY = {
     "programs:staff-status",
@@ -169,7 +179,7 @@ def url_for(name, objects):
             kwargs["pk"] = survey.pk
         elif name.startswith("recommendations:"):
             kwargs["pk"] = recommendation.pk
-        elif name == "announcements:staff-questions":
+        elif name == "announcements:staff-questions" or name == "partners:staff-co-facilitators":
             kwargs["pk"] = event.pk
         elif name.startswith("announcements:"):
             kwargs["pk"] = announcement.pk
@@ -180,6 +190,12 @@ def url_for(name, objects):
             kwargs["question_pk"] = press_question.pk
         else:
             kwargs["question_pk"] = survey.questions.first().pk
+    if "<partner_pk>" in pattern:
+        kwargs["partner_pk"] = program.partners.get().pk
+    if "<contact_pk>" in pattern:
+        kwargs["contact_pk"] = program.partners.get().contacts.get().pk
+    if "<agreement_pk>" in pattern:
+        kwargs["agreement_pk"] = program.partners.get().agreements.get().pk
     if "<distribution_pk>" in pattern:
         kwargs["distribution_pk"] = survey.distributions.first().pk
     if "<action>" in pattern:
@@ -266,6 +282,11 @@ def objects(alice):
         published_at=timezone.now(),
     )
     question = PressQuestion.objects.create(event=event, question="When will it reopen?")
+    from tests.factories import PartnerAgreementFactory, PartnerContactFactory
+
+    partner_agreement = PartnerAgreementFactory(responsible_user=alice)
+    PartnerContactFactory(partner=partner_agreement.partner)
+    program.partners.add(partner_agreement.partner)
     voice = (recommendation, announcement, question)
     return program, event, result.registration, result.token, survey, voice
 

@@ -1,0 +1,197 @@
+"""Staff pages for partnerships: partner organisations, their contacts and agreements, and the
+community co-facilitators of training sessions.
+
+Any staff member may read partner records; those who may change programs may edit them.
+Co-facilitators are recorded by the staff who run the session's program. Access is checked
+before the HTTP method or the input is looked at.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from events.models import Event
+
+from . import selectors_partners as selectors
+from . import services_partners as services
+from .forms_partners import (
+    CoFacilitatorForm,
+    PartnerAgreementForm,
+    PartnerContactForm,
+    PartnerForm,
+)
+from .models import PartnerAgreement, PartnerContact, PartnerOrganisation
+from .selectors import user_can_manage_program
+
+
+def staff_only(view):
+    """Anonymous visitors go to log in; signed-in users without staff access get a 403."""
+    return login_required(
+        permission_required("accounts.access_staff_portal", raise_exception=True)(view)
+    )
+
+
+def editors_only(view):
+    """Partner records are edited by staff who may change programs; others get a 403."""
+    return login_required(
+        permission_required(
+            ("accounts.access_staff_portal", "programs.change_program"), raise_exception=True
+        )(view)
+    )
+
+
+def _only_get_or_post(request):
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return None
+
+
+def _form_page(request, form, *, title, partner=None):
+    return render(
+        request, "partners/staff_form.html", {"form": form, "title": title, "partner": partner}
+    )
+
+
+@staff_only
+@require_safe
+def staff_list(request):
+    return render(
+        request,
+        "partners/staff_list.html",
+        {
+            "partners": selectors.partners_for_list(timezone.localdate()),
+            "can_edit": request.user.has_perm("programs.change_program"),
+        },
+    )
+
+
+@staff_only
+@require_safe
+def staff_detail(request, partner_pk):
+    partner = selectors.partner_for_detail(partner_pk, timezone.localdate())
+    if partner is None:
+        raise Http404
+    return render(
+        request,
+        "partners/staff_detail.html",
+        {"partner": partner, "can_edit": request.user.has_perm("programs.change_program")},
+    )
+
+
+@editors_only
+def staff_create(request):
+    if refused := _only_get_or_post(request):
+        return refused
+    form = PartnerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        partner = form.save()
+        messages.success(request, _("Partner “%(name)s” added.") % {"name": partner.name})
+        return redirect("partners:staff-detail", partner_pk=partner.pk)
+    return _form_page(request, form, title=_("Add a partner organisation"))
+
+
+@editors_only
+def staff_edit(request, partner_pk):
+    partner = get_object_or_404(PartnerOrganisation, pk=partner_pk)
+    if refused := _only_get_or_post(request):
+        return refused
+    form = PartnerForm(request.POST or None, instance=partner)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Changes saved."))
+        return redirect("partners:staff-detail", partner_pk=partner.pk)
+    return _form_page(request, form, title=_("Edit partner organisation"), partner=partner)
+
+
+@editors_only
+def contact_add(request, partner_pk):
+    partner = get_object_or_404(PartnerOrganisation, pk=partner_pk)
+    if refused := _only_get_or_post(request):
+        return refused
+    form = PartnerContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        contact = services.add_contact(partner=partner, **form.cleaned_data)
+        messages.success(request, _("Contact “%(name)s” saved.") % {"name": contact.name})
+        return redirect("partners:staff-detail", partner_pk=partner.pk)
+    return _form_page(request, form, title=_("Add a contact"), partner=partner)
+
+
+@editors_only
+def contact_edit(request, contact_pk):
+    contact = get_object_or_404(PartnerContact.objects.select_related("partner"), pk=contact_pk)
+    if refused := _only_get_or_post(request):
+        return refused
+    # The form edits a copy so that a refused post does not change what the page shows.
+    form = PartnerContactForm(request.POST or None, initial=_values(contact, PartnerContactForm))
+    if request.method == "POST" and form.is_valid():
+        services.update_contact(contact=contact, **form.cleaned_data)
+        messages.success(request, _("Changes saved."))
+        return redirect("partners:staff-detail", partner_pk=contact.partner_id)
+    return _form_page(request, form, title=_("Edit contact"), partner=contact.partner)
+
+
+@editors_only
+def agreement_add(request, partner_pk):
+    partner = get_object_or_404(PartnerOrganisation, pk=partner_pk)
+    if refused := _only_get_or_post(request):
+        return refused
+    form = PartnerAgreementForm(request.POST or None, initial={"responsible_user": request.user})
+    if request.method == "POST" and form.is_valid():
+        agreement = services.add_agreement(partner=partner, **form.cleaned_data)
+        messages.success(request, _("Agreement “%(title)s” saved.") % {"title": agreement.title})
+        return redirect("partners:staff-detail", partner_pk=partner.pk)
+    return _form_page(request, form, title=_("Add an agreement"), partner=partner)
+
+
+@editors_only
+def agreement_edit(request, agreement_pk):
+    agreement = get_object_or_404(
+        PartnerAgreement.objects.select_related("partner"), pk=agreement_pk
+    )
+    if refused := _only_get_or_post(request):
+        return refused
+    form = PartnerAgreementForm(
+        request.POST or None, initial=_values(agreement, PartnerAgreementForm)
+    )
+    if request.method == "POST" and form.is_valid():
+        services.update_agreement(agreement=agreement, **form.cleaned_data)
+        messages.success(request, _("Changes saved."))
+        return redirect("partners:staff-detail", partner_pk=agreement.partner_id)
+    return _form_page(request, form, title=_("Edit agreement"), partner=agreement.partner)
+
+
+def _values(obj, form_class) -> dict:
+    return {name: getattr(obj, name) for name in form_class._meta.fields}
+
+
+@staff_only
+def co_facilitators(request, pk):
+    event = get_object_or_404(Event.objects.select_related("program__engagement_type__tier"), pk=pk)
+    if not user_can_manage_program(request.user, event.program):
+        raise PermissionDenied
+    if refused := _only_get_or_post(request):
+        return refused
+    form = CoFacilitatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person = services.add_co_facilitator(event=event, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s added.") % {"name": person.name})
+            return redirect(f"{event.get_staff_url()}#co-facilitators")
+    return render(
+        request,
+        "partners/co_facilitators.html",
+        {
+            "event": event,
+            "co_facilitators": selectors.event_co_facilitators(event),
+            "co_facilitator_form": form,
+            "is_training": services.is_training_session(event),
+        },
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("programs.urls_recommendations")),
     path("", include("programs.urls_announcements")),
     path("", include("programs.urls_partners")),
+    path("", include("programs.urls_requests")),
     path("accounts/", include("engagement_portal.accounts.urls")),
     path("", include("engagement_portal.messaging.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,6 +6,7 @@ from .models import (
     PartnerContact,
     PartnerOrganisation,
     Program,
+    ResidentRequest,
     Tier,
 )
 
@@ -61,3 +62,12 @@ class ProgramAdmin(admin.ModelAdmin):
     autocomplete_fields = ["owner", "team"]
     filter_horizontal = ["partners", "languages", "neighbourhoods"]
     prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(ResidentRequest)
+class ResidentRequestAdmin(admin.ModelAdmin):
+    list_display = ["kind", "resident", "status", "created_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["resident__name", "details"]
+    readonly_fields = ["public_id", "token_hash", "created_event", "created_at"]
+    raw_id_fields = ["resident", "program", "created_event"]

@@ -515,3 +515,113 @@ class PressQuestion(models.Model):
 
     def __str__(self) -> str:
         return self.question[:60]
+
+
+# --- Resident requests: host a line-up, ask for a briefing, ask for a ride-out slot -----
+
+
+class ResidentRequest(models.Model):
+    """A resident asks the agency to come to them; staff accept (creating the event),
+    propose another time, or decline with a reason. The resident follows it through a
+    private link whose token only they hold (we keep its hash)."""
+
+    class Kind(models.TextChoices):
+        FRONT_PORCH = "front_porch", _("Host a front-porch line-up")
+        BRIEFING = "briefing", _("A neighbourhood briefing on a topic")
+        RIDE_OUT = "ride_out", _("A ride-out slot")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted: waiting for staff")
+        TIME_PROPOSED = "time_proposed", _("Another time proposed")
+        TIME_AGREED = "time_agreed", _("Proposed time agreed: waiting for staff")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    # The seeded engagement type each kind of request becomes an event of.
+    TYPE_SLUGS = {
+        Kind.FRONT_PORCH: "front-porch-line-ups",
+        Kind.BRIEFING: "neighbourhood-briefings",
+        Kind.RIDE_OUT: "ride-outs",
+    }
+    OPEN = (Status.SUBMITTED, Status.TIME_PROPOSED, Status.TIME_AGREED)
+
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
+    kind = models.CharField(_("what you are asking for"), max_length=12, choices=Kind.choices)
+    resident = models.ForeignKey(
+        "accounts.Resident",
+        verbose_name=_("resident"),
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    topic = models.CharField(_("topic"), max_length=200, blank=True)
+    details = models.TextField(_("details"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        verbose_name=_("neighbourhood"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resident_requests",
+    )
+    preferred_time_1 = models.CharField(_("first choice of time"), max_length=200)
+    preferred_time_2 = models.CharField(_("second choice of time"), max_length=200, blank=True)
+    preferred_time_3 = models.CharField(_("third choice of time"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language for messages"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    status = models.CharField(
+        _("status"), max_length=14, choices=Status.choices, default=Status.SUBMITTED
+    )
+    staff_reply = models.TextField(_("reply from the agency"), blank=True)
+    proposed_start = models.DateTimeField(_("proposed time"), null=True, blank=True)
+    created_event = models.ForeignKey(
+        "events.Event",
+        verbose_name=_("event"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resident_requests",
+    )
+    program = models.ForeignKey(
+        Program,
+        verbose_name=_("program"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="resident_requests",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("received"), default=timezone.now)
+    handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("resident request")
+        verbose_name_plural = _("resident requests")
+        indexes = [models.Index(fields=["status", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.resident}"
+
+    @property
+    def type_slug(self) -> str:
+        return self.TYPE_SLUGS[self.kind]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    def preferred_times(self) -> list[str]:
+        return [
+            t for t in (self.preferred_time_1, self.preferred_time_2, self.preferred_time_3) if t
+        ]

@@ -416,3 +416,16 @@ class EventCoFacilitatorFactory(factory.django.DjangoModelFactory):
     partner = factory.SubFactory(PartnerOrganisationFactory)
     name = factory.Sequence(lambda n: f"Co-facilitator {n}")
     role = "Peer trainer"
+
+
+class ResidentRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.ResidentRequest"
+
+    kind = "briefing"
+    resident = factory.SubFactory(ResidentFactory)
+    topic = "Car break-ins"
+    neighbourhood = factory.SelfAttribute("resident.neighbourhood")
+    preferred_time_1 = "Weekday evenings after 6"
+    language = "en"
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")

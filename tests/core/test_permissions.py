@@ -124,6 +124,11 @@ ACCESS = {
     "partners:agreement-add": CREATE,
     "partners:agreement-edit": CREATE,
     "partners:staff-co-facilitators": PROGRAM,  # the session's program staff
+    "requests:form": PUBLIC,
+    "requests:status": PUBLIC,  # the private token is the key; a bad one is a clear 404 page
+    # Residents' contact details: staff who can change programs (not command staff).
+    "requests:staff-list": CREATE,
+    "requests:staff-detail": CREATE,
 }
 POST_ONLY = {
     "programs:staff-status",
@@ -169,7 +174,7 @@ def project_urls():
 
 def url_for(name, objects):
     program, event, registration, token, survey, voice = objects
-    recommendation, announcement, press_question = voice
+    recommendation, announcement, press_question, resident_request = voice
     kwargs = {}
     pattern = project_urls()[name].pattern.regex.pattern
     if "<pk>" in pattern:
@@ -179,6 +184,8 @@ def url_for(name, objects):
             kwargs["pk"] = survey.pk
         elif name.startswith("recommendations:"):
             kwargs["pk"] = recommendation.pk
+        elif name.startswith("requests:"):
+            kwargs["pk"] = resident_request.pk
         elif name == "announcements:staff-questions" or name == "partners:staff-co-facilitators":
             kwargs["pk"] = event.pk
         elif name.startswith("announcements:"):
@@ -287,7 +294,9 @@ def objects(alice):
     partner_agreement = PartnerAgreementFactory(responsible_user=alice)
     PartnerContactFactory(partner=partner_agreement.partner)
     program.partners.add(partner_agreement.partner)
-    voice = (recommendation, announcement, question)
+    from tests.factories import ResidentRequestFactory
+
+    voice = (recommendation, announcement, question, ResidentRequestFactory())
     return program, event, result.registration, result.token, survey, voice
 
 
@@ -341,5 +350,9 @@ def test_administrator_opens_the_admin_pages_with_personal_data(client, root):
         reverse("admin:index"),
         reverse("admin:accounts_resident_changelist"),
         reverse("admin:accounts_neighbourhood_import"),
+        reverse("admin:programs_residentrequest_changelist"),
+        reverse("admin:events_registration_changelist"),
+        reverse("admin:surveys_survey_changelist"),
+        reverse("admin:messaging_outboxmessage_changelist"),
     ]:
         assert client.get(url).status_code == 200, url

@@ -3,8 +3,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from engagement_portal.accounts.forms import ResidentContactMixin
 from engagement_portal.accounts.models import Neighbourhood
-from engagement_portal.accounts.services import normalise_phone
 
 from .models import Event
 
@@ -20,7 +20,7 @@ def _party_choices(largest: int) -> list[tuple[int, str]]:
     return [(n, str(n)) for n in range(1, largest + 1)]
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(ResidentContactMixin, forms.Form):
     """What a resident types to register. No side effects: the view hands cleaned_data to
     events.services.register."""
 
@@ -93,26 +93,11 @@ class RegistrationForm(forms.Form):
         else:
             del self.fields["party_size"]
         self.fields["language"].initial = current_language()
-        if user is not None and user.is_authenticated:
-            self.fields["name"].initial = user.get_full_name()
-            self.fields["email"].initial = user.email
-
-    def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"].strip()
-        if phone and not normalise_phone(phone):
-            raise forms.ValidationError(
-                _("This does not look like a phone number. Check it, or leave it empty.")
-            )
-        return phone
+        self.prefill_contact(user)
 
     def clean(self):
         cleaned = super().clean()
-        email, phone = cleaned.get("email"), cleaned.get("phone")
-        # Only when both fields parsed: a malformed one already carries its own error.
-        if "email" in cleaned and "phone" in cleaned and not email and not phone:
-            self.add_error(
-                "email", _("Give an email address or a mobile phone number so we can reach you.")
-            )
+        self.require_email_or_phone(cleaned)
         return cleaned
 
     def registration_kwargs(self) -> dict:

@@ -4,8 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from engagement_portal.accounts.forms import ResidentContactMixin
 from engagement_portal.accounts.models import Neighbourhood
-from engagement_portal.accounts.services import normalise_phone
 from events.forms_public import current_language
 from events.forms_staff import LocalDateTimeField
 
@@ -14,7 +14,7 @@ from .models import Program, ResidentRequest
 Kind = ResidentRequest.Kind
 
 
-class ResidentRequestForm(forms.Form):
+class ResidentRequestForm(ResidentContactMixin, forms.Form):
     """What a resident types to ask for a visit, a briefing or a ride-out."""
 
     kind = forms.ChoiceField(
@@ -74,29 +74,11 @@ class ResidentRequestForm(forms.Form):
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["address"].widget.attrs["autocomplete"] = "street-address"
         self.fields["language"].initial = current_language()
-        if user is not None and user.is_authenticated:
-            self.fields["name"].initial = user.get_full_name()
-            self.fields["email"].initial = user.email
-
-    def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"].strip()
-        if phone and not normalise_phone(phone):
-            raise forms.ValidationError(
-                _("This does not look like a phone number. Check it, or leave it empty.")
-            )
-        return phone
+        self.prefill_contact(user)
 
     def clean(self):
         cleaned = super().clean()
-        if (
-            "email" in cleaned
-            and "phone" in cleaned
-            and not cleaned["email"]
-            and not cleaned["phone"]
-        ):
-            self.add_error(
-                "email", _("Give an email address or a mobile phone number so we can reach you.")
-            )
+        self.require_email_or_phone(cleaned)
         kind = cleaned.get("kind")
         if kind == Kind.FRONT_PORCH and not cleaned.get("address", "").strip():
             self.add_error("address", _("Tell us where the line-up should be."))

@@ -69,3 +69,36 @@ class NeighbourhoodImportForm(forms.Form):
             "columns holding percentages, e.g. age:18-24."
         ),
     )
+
+
+class ResidentContactMixin:
+    """The contact rules shared by forms residents fill in without an account: a phone must
+    look like one, at least one of email and phone is needed, and a signed-in user's name
+    and email are filled in for them. The form declares name, email and phone fields."""
+
+    def prefill_contact(self, user) -> None:
+        if user is not None and user.is_authenticated:
+            self.fields["name"].initial = user.get_full_name()
+            self.fields["email"].initial = user.email
+
+    def clean_phone(self) -> str:
+        from .services import normalise_phone
+
+        phone = self.cleaned_data["phone"].strip()
+        if phone and not normalise_phone(phone):
+            raise forms.ValidationError(
+                _("This does not look like a phone number. Check it, or leave it empty.")
+            )
+        return phone
+
+    def require_email_or_phone(self, cleaned: dict) -> None:
+        # Only when both fields parsed: a malformed one already carries its own error.
+        if (
+            "email" in cleaned
+            and "phone" in cleaned
+            and not cleaned["email"]
+            and not cleaned["phone"]
+        ):
+            self.add_error(
+                "email", _("Give an email address or a mobile phone number so we can reach you.")
+            )

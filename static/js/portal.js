@@ -5,4 +5,28 @@ document.addEventListener("DOMContentLoaded", function () {
   if (summary) {
     summary.focus();
   }
+
+  // A table wider than the screen scrolls inside its wrapper. Keyboard users can only
+  // scroll what they can focus, so a wrapper that really scrolls becomes a named,
+  // focusable region (named after its table's caption). Wrappers that fit stay out of
+  // the tab order.
+  function markScrollableTables() {
+    document.querySelectorAll(".table-responsive").forEach(function (wrapper) {
+      var scrolls = wrapper.scrollWidth > wrapper.clientWidth + 1;
+      if (scrolls && !wrapper.hasAttribute("tabindex")) {
+        var caption = wrapper.querySelector("caption");
+        wrapper.setAttribute("tabindex", "0");
+        wrapper.setAttribute("role", "region");
+        if (caption && caption.textContent.trim()) {
+          wrapper.setAttribute("aria-label", caption.textContent.trim());
+        }
+      } else if (!scrolls && wrapper.getAttribute("tabindex") === "0") {
+        wrapper.removeAttribute("tabindex");
+        wrapper.removeAttribute("role");
+        wrapper.removeAttribute("aria-label");
+      }
+    });
+  }
+  markScrollableTables();
+  window.addEventListener("resize", markScrollableTables);
 });

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "engagement_portal.accounts",
     "engagement_portal.core",
     "engagement_portal.messaging",
+    "engagement_portal.dashboard",
     "programs",
     "events",
     "surveys",
@@ -171,8 +173,17 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", xstatic.pkg.bootstrap.BASE_DIR),
 ]
+# Uploaded files (review-board documents and the like) are private: they live outside
+# STATIC_ROOT, no MEDIA_URL is set and no URL pattern serves this directory, so the only way
+# to a file is a view that checks who asks (programs.views_groups.document).
+PRIVATE_MEDIA_ROOT = Path(
+    env.str("PORTAL_PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private-media"))
+)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -234,6 +245,7 @@ CELERY_TASK_ROUTES = {
     "surveys.tasks.mix_anonymous_rows": {"queue": "default"},
     "engagement_portal.messaging.*": {"queue": "mail"},
     "surveys.tasks.*": {"queue": "mail"},
+    "engagement_portal.dashboard.tasks.send_monthly_report": {"queue": "mail"},
 }
 # acks_late: a task is acknowledged when it finishes, so a worker that dies mid-task hands
 # it back. Redis redelivers unacknowledged tasks after the visibility timeout, which must
@@ -269,6 +281,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "programs.tasks.remind_agreement_renewals",
         "schedule": timedelta(hours=24),
     },
+    "remind-expiring-certifications": {
+        "task": "programs.tasks.remind_expiring_certifications",
+        "schedule": timedelta(hours=24),
+    },
     "remind-survey-non-responders": {
         "task": "surveys.tasks.remind_non_responders",
         "schedule": timedelta(hours=1),
@@ -276,6 +292,11 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "engagement_portal.core.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=24),
+    },
+    # The 1st of each month at 07:00 agency time (CELERY_TIMEZONE): last month's report.
+    "send-monthly-dashboard-report": {
+        "task": "engagement_portal.dashboard.tasks.send_monthly_report",
+        "schedule": crontab(minute=0, hour=7, day_of_month=1),
     },
 }
 

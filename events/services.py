@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from engagement_portal.accounts.models import Consent
 from engagement_portal.accounts.services import find_or_create_resident, record_consent
 from engagement_portal.core.tokens import hash_token, new_token
+from engagement_portal.dashboard import services as summaries
 
 from .models import AccommodationRequest, Event, Registration, Reminder, WalkIn
 
@@ -204,6 +205,7 @@ def register(
             )
         if status == Status.CONFIRMED:
             schedule_reminders(registration)
+        summaries.event_changed(event, participation=False)
         from . import notifications
 
         notifications.registration_received(registration, token, ics=ics, qr_png=qr_png)
@@ -295,6 +297,7 @@ def cancel_registration(*, registration: Registration, now=None) -> Registration
         )
         if event.status == Event.Status.SCHEDULED and event.ends_at > now:
             _promote_waitlist(event, now)
+        summaries.event_changed(event, participation=False)
     return registration
 
 
@@ -327,6 +330,7 @@ def change_party_size(*, registration: Registration, party_size: int, now=None) 
         registration.save(update_fields=["party_size"])
         if not growing:
             _promote_waitlist(event, now)
+        summaries.event_changed(event, participation=False)
     return registration
 
 
@@ -339,6 +343,7 @@ def set_capacity(*, event: Event, capacity: int | None, now=None) -> Event:
         event.capacity = capacity
         event.save(update_fields=["capacity", "updated_at"])
         _promote_waitlist(event, now)
+        summaries.event_changed(event, participation=False)
     return event
 
 
@@ -361,6 +366,7 @@ def cancel_event(*, event: Event, reason: str, now=None) -> Event:
             status__in=(Status.CONFIRMED, Status.WAITLISTED)
         ).select_related("resident"):
             notifications.event_cancelled(registration)
+        summaries.event_changed(event)
     return event
 
 
@@ -379,6 +385,7 @@ def check_in(*, registration: Registration, now=None) -> Registration:
         registration.status = Status.ATTENDED
         registration.checked_in_at = now
         registration.save(update_fields=["status", "checked_in_at"])
+        summaries.event_changed(registration.event)
     return registration
 
 
@@ -390,6 +397,7 @@ def undo_check_in(*, registration: Registration) -> Registration:
             registration.status = Status.CONFIRMED
             registration.checked_in_at = None
             registration.save(update_fields=["status", "checked_in_at"])
+            summaries.event_changed(registration.event)
     return registration
 
 
@@ -398,7 +406,10 @@ def mark_no_shows(*, event: Event, now=None) -> int:
     now = now or timezone.now()
     if event.ends_at > now:
         raise ValidationError(_("No-shows can be marked only after the event has ended."))
-    return event.registrations.filter(status=Status.CONFIRMED).update(status=Status.NO_SHOW)
+    with transaction.atomic():
+        marked = event.registrations.filter(status=Status.CONFIRMED).update(status=Status.NO_SHOW)
+        summaries.event_changed(event, participation=False)
+    return marked
 
 
 def record_walk_in(
@@ -407,14 +418,17 @@ def record_walk_in(
     """Count people who came without registering. Each call records one more walk-in."""
     if party_size < 1:
         raise ValidationError(_("Count at least one person."))
-    return WalkIn.objects.create(
-        event=event,
-        recorded_by=recorded_by,
-        party_size=party_size,
-        neighbourhood=neighbourhood,
-        language=language,
-        age_group=age_group,
-    )
+    with transaction.atomic():
+        walk_in = WalkIn.objects.create(
+            event=event,
+            recorded_by=recorded_by,
+            party_size=party_size,
+            neighbourhood=neighbourhood,
+            language=language,
+            age_group=age_group,
+        )
+        summaries.event_changed(event)
+    return walk_in
 
 
 def set_accommodation_fulfilled(*, request: AccommodationRequest, fulfilled: bool, user, now=None):
@@ -480,6 +494,7 @@ def create_event(*, form, program, user) -> Event:
     event.program = program
     event.save()
     form.save_m2m()
+    summaries.event_changed(event, participation=False)
     return event
 
 
@@ -489,11 +504,12 @@ def update_event(*, form, user, now=None) -> Event:
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock_event(form.instance.pk)
-        old_capacity = locked.capacity
+        old_capacity, old_start = locked.capacity, locked.starts_at
         event = form.save()
         if event.capacity != old_capacity:
             _promote_waitlist(event, now)
         _reschedule_reminders(event)
+        summaries.event_changed(event, previous_start=old_start)
     return event
 
 
@@ -566,6 +582,7 @@ def create_series(
             event.title = f"{template.title} ({number}/{len(starts)})"
         event.save()
         event.languages.set(languages)
+        summaries.event_changed(event, participation=False)
         events.append(event)
     return events
 
@@ -574,13 +591,17 @@ def add_personnel(*, event: Event, user, role: str) -> None:
     """Record that a member of staff took part in an event. Adding them twice keeps one row."""
     from .models import EventPersonnel
 
-    EventPersonnel.objects.update_or_create(event=event, user=user, defaults={"role": role})
+    with transaction.atomic():
+        EventPersonnel.objects.update_or_create(event=event, user=user, defaults={"role": role})
+        summaries.personnel_changed(event)
 
 
 def remove_personnel(*, event: Event, user) -> None:
     from .models import EventPersonnel
 
-    EventPersonnel.objects.filter(event=event, user=user).delete()
+    with transaction.atomic():
+        EventPersonnel.objects.filter(event=event, user=user).delete()
+        summaries.personnel_changed(event)
 
 
 def export_roster(*, event: Event, user) -> list[list[str]]:

@@ -1,13 +1,16 @@
-"""Forms for announcements, their public filter, and press-conference questions."""
+"""Forms for announcements, their public filter, residents' replies, and press-conference
+questions."""
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.models import Neighbourhood
 
-from .models import Announcement, PressQuestion, Program
+from .models import Announcement, AnnouncementReply, PressQuestion, Program
 from .selectors import programs_managed_by
+from .services_announcements import clean_reply_contact
 
 
 class AnnouncementForm(forms.Form):
@@ -113,3 +116,64 @@ class PressQuestionForm(forms.ModelForm):
 
 class ModerationNoteForm(forms.Form):
     note = forms.CharField(label=_("Answer given (optional)"), max_length=2000, required=False)
+
+
+class AnnouncementReplyForm(forms.ModelForm):
+    """What a resident knows about an announcement; everything but the message is optional."""
+
+    class Meta:
+        model = AnnouncementReply
+        fields = ["message", "name", "contact", "neighbourhood"]
+        widgets = {"message": forms.Textarea(attrs={"rows": 6})}
+        labels = {
+            "message": _("What you know"),
+            "name": _("Your name (optional)"),
+            "contact": _("Email or phone number (optional)"),
+        }
+        help_texts = {
+            "message": _(
+                "Up to 5000 characters. What you saw or heard, where and when, as best you can."
+            ),
+            "contact": _(
+                "Only if staff may contact you for more details. Leave it empty to stay anonymous."
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["neighbourhood"].label = _("Your neighbourhood (optional)")
+        self.fields["neighbourhood"].empty_label = _("Prefer not to say")
+
+    def clean_message(self) -> str:
+        message = self.cleaned_data["message"].strip()
+        if not message:
+            raise forms.ValidationError(_("Please write what you know."))
+        return message
+
+    def clean_contact(self) -> str:
+        try:
+            return clean_reply_contact(self.cleaned_data["contact"])
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+
+
+class ReplyFilterForm(forms.Form):
+    show = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("", _("All replies")),
+            ("open", _("Not followed up yet")),
+            ("handled", _("Followed up")),
+        ],
+    )
+
+    def show_value(self) -> str:
+        return self.cleaned_data.get("show", "") if self.is_valid() else ""
+
+
+class MarkHandledForm(forms.Form):
+    """The hidden fields of a "followed up" button: which reply, and the list to go back to."""
+
+    reply = forms.IntegerField(min_value=1, max_value=2**31 - 1)

@@ -71,6 +71,14 @@ class EngagementType(models.Model):
     term_months = models.PositiveSmallIntegerField(
         _("membership term (months)"), null=True, blank=True
     )
+    needs_policy = models.BooleanField(
+        _("needs a governing policy before launch"),
+        default=False,
+        help_text=_(
+            "Programs of this type cannot be activated until staff record the policy that "
+            "governs them and complete the readiness checklist."
+        ),
+    )
 
     class Meta:
         ordering = ["tier__number", "position", "name"]
@@ -264,6 +272,13 @@ class Program(models.Model):
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
+    governing_policy = models.CharField(
+        _("governing policy"),
+        max_length=200,
+        blank=True,
+        help_text=_("The policy's number and title, for example: GO 4.12 Volunteer Program."),
+    )
+    governing_policy_url = models.URLField(_("link to the policy"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -295,6 +310,31 @@ class Program(models.Model):
     @property
     def is_public(self) -> bool:
         return self.visibility == self.Visibility.PUBLIC and self.status == self.Status.ACTIVE
+
+
+class ReadinessCheck(models.Model):
+    """One ticked item of a program's readiness checklist (see programs/readiness.py)."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="readiness_checks")
+    item = models.CharField(_("item"), max_length=40)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("readiness check")
+        verbose_name_plural = _("readiness checks")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "item"], name="readiness_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} · {self.item}"
 
 
 # --- Recommendations and the agency's answer ("You said, we did") ----------------------
@@ -517,6 +557,42 @@ class PressQuestion(models.Model):
         return self.question[:60]
 
 
+class AnnouncementReply(models.Model):
+    """A resident's answer to an announcement, above all to a request for help identifying
+    someone: a tip, a sighting, an offer. Staff on the announcement's program read them."""
+
+    announcement = models.ForeignKey(Announcement, on_delete=models.CASCADE, related_name="replies")
+    message = models.TextField(_("what you know"), max_length=5000)
+    name = models.CharField(_("your name (optional)"), max_length=150, blank=True)
+    contact = models.CharField(
+        _("how we can reach you (optional)"),
+        max_length=200,
+        blank=True,
+        help_text=_("An email address or phone number. Leave it empty to stay anonymous."),
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        verbose_name=_("neighbourhood"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(_("followed up"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("reply to an announcement")
+        verbose_name_plural = _("replies to announcements")
+
+    def __str__(self) -> str:
+        return self.message[:60]
+
+
 # --- Resident requests: host a line-up, ask for a briefing, ask for a ride-out slot -----
 
 
@@ -625,3 +701,31 @@ class ResidentRequest(models.Model):
         return [
             t for t in (self.preferred_time_1, self.preferred_time_2, self.preferred_time_3) if t
         ]
+
+
+# Models of the other building blocks live in their own modules; importing them here is
+# what registers them with the app.
+from .models_cohorts import AlumniInvitation, Attendance, Cohort, CohortMember  # noqa: E402, F401, I001
+from .models_groups import (  # noqa: E402, F401
+    GroupMember,
+    MeetingRecord,
+    PublicComment,
+    ReviewDocument,
+    ReviewItem,
+)
+from .models_selection import (  # noqa: E402, F401
+    Acknowledgement,
+    Application,
+    ApplicationForm,
+    ApplicationNote,
+    ApplicationQuestion,
+)
+from .models_volunteers import (  # noqa: E402, F401
+    Certification,
+    HoursEntry,
+    Shift,
+    ShiftSignup,
+    Training,
+    Volunteer,
+    VolunteerRole,
+)

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .models import Program
+from .readiness import readiness_problems
 from .selectors import user_can_manage_program
 
 Status = Program.Status
@@ -56,6 +57,16 @@ def allowed_transitions(program: Program) -> tuple[str, ...]:
     return TRANSITIONS[program.status]
 
 
+def _refuse_unless_ready(program: Program) -> None:
+    """Types that need a governing policy are activated only once readiness is complete."""
+    problems = readiness_problems(program)
+    if problems:
+        raise ValidationError(
+            [_("This program cannot be activated until it is ready for launch. Still missing:")]
+            + problems
+        )
+
+
 def change_program_status(
     *, program: Program, status: str, user, outcome: str = "", now=None
 ) -> Program:
@@ -77,6 +88,8 @@ def change_program_status(
                     "new": Status(status).label.lower(),
                 }
             )
+        if status == Status.ACTIVE:
+            _refuse_unless_ready(program)
         fields = ["status", "updated_at"]
         if status == Status.COMPLETED:
             if not outcome.strip():

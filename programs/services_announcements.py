@@ -1,17 +1,26 @@
-"""Writes for information sharing: announcements and questions sent ahead of press
-conferences."""
+"""Writes for information sharing: announcements, residents' replies to them, and
+questions sent ahead of press conferences."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Neighbourhood
+from engagement_portal.accounts.services import normalise_phone
+from engagement_portal.core.services import audit
+from engagement_portal.dashboard import services as summaries
+from engagement_portal.messaging.models import OutboxMessage
+from engagement_portal.messaging.services import queue_message
+from surveys.models import pick
 
-from .models import Announcement, PressQuestion, Program
+from .models import Announcement, AnnouncementReply, PressQuestion, Program
 from .selectors import user_can_manage_program
 
 PRESS_CONFERENCES = "press-conferences"
@@ -167,13 +176,16 @@ def submit_press_question(
     ).first()
     if existing is not None:
         return existing
-    return PressQuestion.objects.create(
-        event=event,
-        question=question,
-        name=name.strip(),
-        neighbourhood=neighbourhood,
-        submitted_on=today,
-    )
+    with transaction.atomic():
+        press_question = PressQuestion.objects.create(
+            event=event,
+            question=question,
+            name=name.strip(),
+            neighbourhood=neighbourhood,
+            submitted_on=today,
+        )
+        summaries.participation_changed(event.program_id, today)
+    return press_question
 
 
 @transaction.atomic
@@ -196,3 +208,159 @@ def moderate_press_question(
         question.answer_note = note.strip()
     question.save(update_fields=["status", "moderated_by", "answer_note"])
     return question
+
+
+# --- Replies to announcements ----------------------------------------------------------
+
+REPLY_MAX_LENGTH = 5000
+
+
+def clean_reply_contact(contact: str) -> str:
+    """An email address as typed (stripped), or a phone number in E.164 form; "" for none.
+
+    Raises ValidationError for anything that is neither.
+    """
+    contact = (contact or "").strip()
+    if not contact:
+        return ""
+    if "@" in contact:
+        try:
+            validate_email(contact)
+        except ValidationError:
+            pass
+        else:
+            return contact
+    else:
+        phone = normalise_phone(contact)
+        if phone:
+            return phone
+    raise ValidationError(
+        _("Give an email address or a phone number, or leave this empty to stay anonymous.")
+    )
+
+
+def reply_problem(announcement: Announcement) -> str | None:
+    """Why residents cannot reply to this announcement, in words for them; None if they can."""
+    if announcement.published_at is None:
+        return _("This announcement is not published, so it takes no replies.")
+    return None
+
+
+def staff_replies_url(announcement: Announcement) -> str:
+    path = reverse("announcements:staff-replies", args=[announcement.pk])
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def _notify_reply(reply: AnnouncementReply) -> None:
+    """Tell the owner of the announcement's program that a reply arrived, once per reply.
+
+    The email carries neither the reply nor the resident's contact: a tip can name people,
+    and mailboxes are forwarded and kept; staff read it on the portal, where views are logged.
+    """
+    announcement = reply.announcement
+    program = announcement.program
+    owner = program.owner if program is not None else None
+    if owner is None or not owner.is_active or not owner.email:
+        return
+    language = owner.preferred_language or settings.LANGUAGE_CODE
+    queue_message(
+        key=f"announcement-reply:{reply.pk}",
+        channel=OutboxMessage.Channel.EMAIL,
+        recipient=owner.email,
+        language=language,
+        template="announcement_reply",
+        context={
+            "user": owner,
+            "title": pick(announcement.title, language),
+            "kind": announcement.kind,
+            "program": program,
+            "url": staff_replies_url(announcement),
+        },
+        essential=True,  # work for staff, not a resident's opt-in message
+    )
+
+
+@transaction.atomic
+def submit_reply(
+    *,
+    announcement: Announcement,
+    message: str,
+    name: str = "",
+    contact: str = "",
+    neighbourhood: Neighbourhood | None = None,
+    now: datetime | None = None,
+) -> AnnouncementReply:
+    """Record a resident's reply and tell the program's owner it arrived.
+
+    The same reply (message, name, contact, place) sent twice on a day, as a double tap or
+    a resend after a lost connection does, is kept once and announced once.
+    Raises ValidationError for an unpublished announcement or bad input.
+    """
+    now = now or timezone.now()
+    # Lock the announcement: two identical posts at once must not both pass the check below.
+    locked = (
+        Announcement.objects.select_for_update(of=("self",))
+        .select_related("program__owner")
+        .get(pk=announcement.pk)
+    )
+    problem = reply_problem(locked)
+    if problem:
+        raise ValidationError(problem)
+    message = (message or "").strip()
+    if not message:
+        raise ValidationError(_("Please write what you know."))
+    if len(message) > REPLY_MAX_LENGTH:
+        raise ValidationError(_("Please keep your reply under 5000 characters."))
+    contact = clean_reply_contact(contact)
+    name = (name or "").strip()[:150]
+    start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    existing = locked.replies.filter(
+        message=message,
+        name=name,
+        contact=contact,
+        neighbourhood=neighbourhood,
+        received_at__gte=start_of_day,
+    ).first()
+    if existing is not None:
+        return existing
+    reply = AnnouncementReply.objects.create(
+        announcement=locked,
+        message=message,
+        name=name,
+        contact=contact,
+        neighbourhood=neighbourhood,
+        received_at=now,
+    )
+    summaries.participation_changed(locked.program_id, now)
+    _notify_reply(reply)
+    return reply
+
+
+def mark_reply_handled(
+    *, reply: AnnouncementReply, user, now: datetime | None = None
+) -> AnnouncementReply:
+    """Record that staff followed a reply up. Marking it twice keeps the first time and person."""
+    announcement = Announcement.objects.select_related("program").get(pk=reply.announcement_id)
+    if not user_can_edit_announcement(user, announcement):
+        raise PermissionDenied
+    # Conditional update: of two staff clicking at once, only the first is recorded.
+    AnnouncementReply.objects.filter(pk=reply.pk, handled_at__isnull=True).update(
+        handled_at=now or timezone.now(), handled_by=user
+    )
+    reply.refresh_from_db()
+    return reply
+
+
+def log_replies_view(*, user, announcement: Announcement, shown: int, page: int) -> None:
+    """Write one audit entry for one view of an announcement's replies (tips can name people).
+
+    Not idempotent on purpose: every page view is its own entry.
+    """
+    audit(
+        actor=user,
+        action="announcement_replies.view",
+        target=announcement,
+        announcement_id=announcement.pk,
+        page=page,
+        shown=shown,
+    )

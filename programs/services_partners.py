@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagement_portal.dashboard import services as summaries
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import build_message, queue_messages
 from events.models import Event, EventCoFacilitator
@@ -104,7 +105,11 @@ def add_co_facilitator(
     existing = event.co_facilitators.filter(name__iexact=name).first()
     if existing:
         return _update(existing, {"partner": partner, "role": role}, ("partner", "role"))
-    return EventCoFacilitator.objects.create(event=event, partner=partner, name=name, role=role)
+    co_facilitator = EventCoFacilitator.objects.create(
+        event=event, partner=partner, name=name, role=role
+    )
+    summaries.participation_changed(event.program_id, event.starts_at)
+    return co_facilitator
 
 
 def renewal_key(agreement: PartnerAgreement) -> str:

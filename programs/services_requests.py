@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from engagement_portal.accounts.models import Neighbourhood
 from engagement_portal.accounts.services import find_or_create_resident
 from engagement_portal.core.tokens import hash_token, new_token
+from engagement_portal.dashboard import services as summaries
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import queue_message
 from events.models import Event
@@ -192,6 +193,8 @@ def accept_request(
     locked.handled_by = user
     locked.handled_at = now
     locked.save()
+    summaries.event_changed(event, participation=False)
+    summaries.participation_changed(program.pk, locked.created_at)
     _notify(locked, "accepted")
     return event
 

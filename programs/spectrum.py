@@ -156,6 +156,7 @@ ENGAGEMENT_TYPES = [
         default_capacity=1,
         default_duration_minutes=240,
         minimum_age=18,
+        needs_policy=True,
     ),
     _type(
         "in-person-interactions",
@@ -232,6 +233,7 @@ ENGAGEMENT_TYPES = [
         requires_guardian_consent=True,
         default_capacity=20,
         default_duration_minutes=120,
+        needs_policy=True,
     ),
     _type(
         "structured-programs",
@@ -246,6 +248,7 @@ ENGAGEMENT_TYPES = [
         selective_application=True,
         volunteer_hours=True,
         minimum_age=18,
+        needs_policy=True,
     ),
     # Tier 4 — shared contributions to personnel development
     _type(
@@ -370,8 +373,10 @@ def seed_spectrum(Tier, EngagementType) -> None:
             slug=data["slug"],
             defaults={k: v for k, v in data.items() if k != "slug"},
         )
+    # A migration passes the model as it was then; fields added later are left out.
+    known = {field.name for field in EngagementType._meta.get_fields()}
     for position, data in enumerate(ENGAGEMENT_TYPES):
-        values = {k: v for k, v in data.items() if k not in ("slug", "tier")}
+        values = {k: v for k, v in data.items() if k not in ("slug", "tier") and k in known}
         EngagementType.objects.update_or_create(
             slug=data["slug"],
             defaults={

@@ -95,9 +95,11 @@ class ProgramDetailView(StaffRequiredMixin, TemplateView):
         status_form = ProgramStatusForm(program=program, allowed=allowed) if allowed else None
         from events.selectors import program_events_for_staff_page
 
+        from .selectors_blocks import building_block_summary
         from .selectors_recommendations import program_recommendations
 
         return super().get_context_data(
+            blocks=building_block_summary(program),
             program=program,
             can_manage=can_manage,
             status_form=status_form,

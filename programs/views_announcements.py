@@ -1,5 +1,6 @@
-"""Information sharing: public news with an Atom feed, questions sent ahead of press
-conferences, and the staff pages that write announcements and moderate questions."""
+"""Information sharing: public news with an Atom feed, residents' replies to announcements,
+questions sent ahead of press conferences, and the staff pages that write announcements,
+read replies and moderate questions."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,17 +24,22 @@ from events.models import Event
 from events.selectors import event_for_public_page
 from surveys.models import pick
 
+from . import selectors_announcements as reply_selectors
 from . import services_announcements as services
 from .forms_announcements import (
     AnnouncementForm,
+    AnnouncementReplyForm,
+    MarkHandledForm,
     ModerationNoteForm,
     NewsFilterForm,
     PressQuestionForm,
+    ReplyFilterForm,
 )
-from .models import Announcement, PressQuestion
+from .models import Announcement, AnnouncementReply, PressQuestion
 from .selectors import user_can_manage_program
 
 FEED_SIZE = 50
+REPLIES_PER_PAGE = 50
 
 
 def staff_only(view):
@@ -178,18 +184,55 @@ def ask_question(request, public_id):
     )
 
 
+limit_replies = limit_public_posts("announcement-replies")
+
+
+@limit_replies
+@require_http_methods(["GET", "POST"])
+def reply(request, public_id):
+    if request.limited:
+        return too_many_requests(request)
+    if len(public_id) > 16:
+        raise Http404
+    announcement = get_object_or_404(
+        published_announcements().select_related("program"), public_id=public_id
+    )
+    form = AnnouncementReplyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_reply(announcement=announcement, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Thank you: staff will read what you sent. If you left a way to reach you, "
+                    "they may contact you for more details."
+                ),
+            )
+            return redirect("announcements:public-detail", public_id=announcement.public_id)
+    return render(
+        request,
+        "announcements/reply.html",
+        {"announcement": _localize(announcement), "form": form},
+    )
+
+
 # --- Staff -----------------------------------------------------------------------------
 
 
 @staff_only
 @require_safe
 def staff_list(request):
-    announcements = Announcement.objects.select_related("program", "author").order_by(
-        "-created_at", "-pk"
-    )
+    announcements = reply_selectors.with_reply_counts(
+        Announcement.objects.select_related("program", "author")
+    ).order_by("-created_at", "-pk")
     page = Paginator(announcements, 25).get_page(request.GET.get("page"))
+    editable = reply_selectors.announcements_user_can_edit(request.user, page.object_list)
     for announcement in page:
         _localize(announcement)
+        announcement.can_edit = announcement.pk in editable
     return render(request, "announcements/staff_list.html", {"page": page, "query": ""})
 
 
@@ -246,7 +289,13 @@ def staff_edit(request, pk):
         messages.success(request, _("Changes saved."))
         return redirect("announcements:staff-edit", pk=announcement.pk)
     return render(
-        request, "announcements/staff_form.html", {"form": form, "announcement": announcement}
+        request,
+        "announcements/staff_form.html",
+        {
+            "form": form,
+            "announcement": announcement,
+            "replies": reply_selectors.reply_counts(announcement),
+        },
     )
 
 
@@ -309,3 +358,54 @@ def staff_moderate(request, question_pk, action):
         _("Question marked “%(status)s”.") % {"status": question.get_status_display()},
     )
     return redirect("announcements:staff-questions", pk=question.event_id)
+
+
+@staff_only
+def staff_replies(request, pk):
+    """Residents' replies to one announcement. Tips can name people, so every view of this
+    page is audit-logged; marking one followed up is a POST back to it."""
+    announcement = _editable_announcement(request, pk)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method == "POST":
+        action = MarkHandledForm(request.POST)
+        reply = None
+        if action.is_valid():
+            reply = AnnouncementReply.objects.filter(
+                announcement=announcement, pk=action.cleaned_data["reply"]
+            ).first()
+        if reply is None:
+            messages.error(request, _("That reply is not one of this announcement's replies."))
+        else:
+            services.mark_reply_handled(reply=reply, user=request.user)
+            messages.success(request, _("Reply marked as followed up."))
+        return redirect(_replies_url(announcement, action.data.get("show", "")))
+    filters = ReplyFilterForm(request.GET or None)
+    show = filters.show_value()
+    page = Paginator(
+        reply_selectors.replies_for_staff(announcement, show=show), REPLIES_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    for reply in page:
+        reply.contact_display, reply.contact_href = reply_selectors.contact_link(reply.contact)
+    services.log_replies_view(
+        user=request.user, announcement=announcement, shown=len(page), page=page.number
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "announcements/staff_replies.html",
+        {
+            "announcement": _localize(announcement),
+            "filter_form": filters,
+            "show": show,
+            "page": page,
+            "query": query.urlencode(),
+            "counts": reply_selectors.reply_counts(announcement),
+        },
+    )
+
+
+def _replies_url(announcement: Announcement, show: str) -> str:
+    url = reverse("announcements:staff-replies", args=[announcement.pk])
+    return f"{url}?show={show}" if show in ("open", "handled") else url

@@ -41,6 +41,7 @@ from django.utils.translation import gettext_lazy
 
 from engagement_portal.accounts.models import Consent, Resident, normalise_email
 from engagement_portal.accounts.services import normalise_phone
+from engagement_portal.dashboard import services as summaries
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import (
     build_message,
@@ -606,6 +607,15 @@ def send_distribution(
     invitation is queued once (see run_batch); only the runner that finds nothing pending
     marks the distribution done.
     """
+    try:
+        return _send_distribution(distribution_id, batch_size, time_budget)
+    finally:
+        distribution = Distribution.objects.filter(pk=distribution_id).first()
+        if distribution is not None:
+            summaries.invitations_changed(distribution.survey_id)
+
+
+def _send_distribution(distribution_id, batch_size, time_budget) -> str:
     deadline = time.monotonic() + time_budget if time_budget else None
     while True:
         distribution = Distribution.objects.filter(pk=distribution_id).first()

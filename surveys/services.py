@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Neighbourhood
 from engagement_portal.core.tokens import hash_token, new_token
+from engagement_portal.dashboard import services as summaries
 
 from .models import Answer, FollowUpContact, Invitation, Question, Response, Survey
 
@@ -305,13 +306,17 @@ def claim_invitation(invitation_id: int) -> None:
     """Mark an invitation used, in a transaction of its own. Only one caller ever succeeds."""
     with transaction.atomic():
         claimed = Invitation.objects.filter(pk=invitation_id, used=False).update(used=True)
+        if claimed:
+            summaries.invitation_used(invitation_id, +1)
     if not claimed:
         raise InvitationUsed(_("This invitation has already been used to answer the survey."))
 
 
 def release_invitation(invitation_id: int) -> None:
     """Undo a claim when storing the response failed, so the resident can try again."""
-    Invitation.objects.filter(pk=invitation_id).update(used=False)
+    with transaction.atomic():
+        if Invitation.objects.filter(pk=invitation_id, used=True).update(used=False):
+            summaries.invitation_used(invitation_id, -1)
 
 
 def submit_response(
@@ -368,6 +373,13 @@ def submit_response(
                     for a in cleaned.answers
                 ]
             )
+            if not survey.is_anonymous:
+                # Anonymous answers reach the dashboard through the mixing sweep instead:
+                # a summary row rewritten here would carry this transaction's id.
+                summaries.participation_changed(survey.program_id, response.submitted_on)
+                summaries.standard_answers_changed(
+                    survey.pk, response.submitted_on, response.neighbourhood_id
+                )
     except Exception:
         if invitation is not None:
             release_invitation(invitation.pk)
@@ -424,6 +436,22 @@ def mix_recent_anonymous_rows(*, days: int = 2, today=None) -> dict[str, int]:
     for ids in (response_ids, answer_ids, invitation_ids):
         rng.shuffle(ids)
     with transaction.atomic(), connection.cursor() as cursor:
+        # The dashboard counts anonymous responses from here, in the same transaction as
+        # every mixed row, never from the transaction that stored one response.
+        for program_id, day in (
+            Response.objects.filter(pk__in=response_ids, survey__program__isnull=False)
+            .values_list("survey__program_id", "submitted_on")
+            .distinct()
+            .order_by()
+        ):
+            summaries.participation_changed(program_id, day)
+        for survey_id, day, neighbourhood_id in (
+            Response.objects.filter(pk__in=response_ids)
+            .values_list("survey_id", "submitted_on", "neighbourhood_id")
+            .distinct()
+            .order_by()
+        ):
+            summaries.standard_answers_changed(survey_id, day, neighbourhood_id)
         for model, ids, column in (
             (Response, response_ids, "language"),
             (Answer, answer_ids, "declined"),

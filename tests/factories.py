@@ -429,3 +429,212 @@ class ResidentRequestFactory(factory.django.DjangoModelFactory):
     preferred_time_1 = "Weekday evenings after 6"
     language = "en"
     token_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+# --- Building blocks: readiness, applications, cohorts, volunteers, standing groups ----
+
+
+def _soon(days=0, hours=0):
+    return timezone.now() + timedelta(days=days, hours=hours)
+
+
+class ReadinessCheckFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.ReadinessCheck"
+
+    program = factory.SubFactory(ProgramFactory)
+    item = "policy_approved"
+
+
+class AnnouncementReplyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.AnnouncementReply"
+
+    announcement = factory.SubFactory("tests.factories.AnnouncementFactory")
+    message = "I saw the blue car on Elm Street around 9 pm."
+
+
+class ApplicationFormFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.ApplicationForm"
+
+    program = factory.SubFactory(ProgramFactory)
+    opens_at = factory.LazyFunction(lambda: _soon(days=-1))
+    closes_at = factory.LazyFunction(lambda: _soon(days=30))
+    minimum_age = 18
+
+
+class ApplicationQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.ApplicationQuestion"
+
+    form = factory.SubFactory(ApplicationFormFactory)
+    text = factory.LazyFunction(
+        lambda: {"en": "Why do you want to join?", "es": "¿Por qué quiere participar?"}
+    )
+
+
+class ApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Application"
+
+    program = factory.SubFactory(ProgramFactory)
+    resident = factory.SubFactory(ResidentFactory)
+    date_of_birth = factory.LazyFunction(lambda: timezone.localdate().replace(year=1990))
+    lives_in_service_area = True
+    token_hash = factory.Sequence(lambda n: f"a{n:063x}")
+
+
+class ApplicationNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.ApplicationNote"
+
+    application = factory.SubFactory(ApplicationFactory)
+    author = factory.SubFactory(StaffUserFactory)
+    text = "Strong answers; lives in the north beat."
+
+
+class CohortFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Cohort"
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Cohort {n}")
+
+
+class CohortMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.CohortMember"
+
+    cohort = factory.SubFactory(CohortFactory)
+    resident = factory.SubFactory(ResidentFactory)
+
+
+class AttendanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Attendance"
+
+    event = factory.SubFactory(EventFactory)
+    resident = factory.SubFactory(ResidentFactory)
+    present = True
+
+
+class AlumniInvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.AlumniInvitation"
+
+    member = factory.SubFactory(CohortMemberFactory)
+    program = factory.SubFactory(ProgramFactory)
+
+
+class TrainingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Training"
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"First aid {n}")
+    valid_for_months = 24
+
+
+class VolunteerRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.VolunteerRole"
+
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Citizens on Patrol {n}")
+
+
+class VolunteerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Volunteer"
+
+    program = factory.SelfAttribute("role.program")
+    role = factory.SubFactory(VolunteerRoleFactory)
+    resident = factory.SubFactory(ResidentFactory)
+    token_hash = factory.Sequence(lambda n: f"v{n:063x}")
+
+
+class CertificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Certification"
+
+    volunteer = factory.SubFactory(VolunteerFactory)
+    training = factory.SubFactory(TrainingFactory)
+    completed_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=300))
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=400))
+
+
+class ShiftFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.Shift"
+
+    program = factory.SubFactory(ProgramFactory)
+    title = "Patrol, north beat"
+    starts_at = factory.LazyFunction(lambda: _soon(days=3))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
+    capacity = 2
+
+
+class ShiftSignupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.ShiftSignup"
+
+    shift = factory.SubFactory(ShiftFactory)
+    volunteer = factory.SubFactory(VolunteerFactory)
+
+
+class HoursEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.HoursEntry"
+
+    volunteer = factory.SubFactory(VolunteerFactory)
+    started_at = factory.LazyFunction(lambda: _soon(days=-2))
+    ended_at = factory.LazyAttribute(lambda o: o.started_at + timedelta(hours=2))
+    description = "Helped at the safety fair"
+
+
+class GroupMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.GroupMember"
+
+    program = factory.SubFactory(ProgramFactory)
+    resident = factory.SubFactory(ResidentFactory)
+    term_starts = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+    term_ends = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=700))
+
+
+class MeetingRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.MeetingRecord"
+
+    event = factory.SubFactory(EventFactory)
+    agenda = "1. Welcome\n2. Body-worn camera policy draft"
+
+
+class ReviewItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.ReviewItem"
+
+    program = factory.SubFactory(ProgramFactory)
+    kind = "policy"
+    title = "Body-worn camera policy"
+    summary = "When officers record, and who may see the footage."
+    status = "under_review"
+    created_by = factory.SubFactory(StaffUserFactory)
+
+
+class ReviewDocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.ReviewDocument"
+
+    item = factory.SubFactory(ReviewItemFactory)
+    title = "Draft policy"
+    link = "https://example.org/bwc-draft.pdf"
+
+
+class PublicCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "programs.PublicComment"
+
+    item = factory.SubFactory(ReviewItemFactory)
+    text = "Footage should be released within 30 days."

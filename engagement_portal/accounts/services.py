@@ -65,8 +65,13 @@ def find_or_create_resident(
     preferred_language: str | None = None,
     neighbourhood: Neighbourhood | None = None,
     user: User | None = None,
+    link_user: bool = False,
 ) -> tuple[Resident, bool]:
     """The one Resident with this email or phone, created if new, with blanks filled in.
+
+    `user` is linked to the record only with `link_user`, which only confirm_email passes:
+    an account gets a resident's history once it has proved it holds their address, never
+    because someone typed that address into a form while logged in.
 
     Run twice with the same contact details it returns the same row. A match on email wins
     over a match on phone. Details already on file are not overwritten, a phone that is not a
@@ -76,6 +81,8 @@ def find_or_create_resident(
     phone_n = normalise_phone(phone)
     if not email_n and not phone_n:
         raise ValidationError(_("Give an email address or a mobile phone number."))
+    if not link_user:
+        user = None
 
     for _attempt in range(3):
         try:
@@ -93,10 +100,16 @@ def find_or_create_resident(
                         user=user,
                     )
                     return resident, True
+                had_neighbourhood = resident.neighbourhood_id
                 _fill_blanks(resident, name, email, email_n, phone, phone_n, neighbourhood, user)
                 if preferred_language:
                     resident.preferred_language = preferred_language
                 resident.save()
+                if resident.neighbourhood_id != had_neighbourhood:
+                    # Their past participation is counted by home neighbourhood.
+                    from engagement_portal.dashboard.services import resident_moved
+
+                    resident_moved(resident.pk)
                 return resident, False
         except IntegrityError:
             # Another request created the same person, or gave our phone to someone else,
@@ -158,23 +171,98 @@ def record_consent(
         return active
 
 
-@transaction.atomic
+CONFIRM_SALT = "accounts.confirm-email"
+CONFIRM_MAX_AGE = 7 * 24 * 3600  # a week
+
+
 def register_resident_account(
     *, email: str, password: str, full_name: str, preferred_language: str, neighbourhood=None
 ) -> User:
-    """Create a resident's account and link it to their contact record (found or new)."""
-    user = User.objects.create_user(
-        email=email, password=password, full_name=full_name, preferred_language=preferred_language
-    )
-    assign_role(user=user, role=roles.RESIDENT)
-    find_or_create_resident(
-        name=full_name,
-        email=email,
-        preferred_language=preferred_language,
-        neighbourhood=neighbourhood,
-        user=user,
-    )
+    """Create a resident's account and email them a link to confirm the address.
+
+    The account is linked to the resident's contact record (their registrations,
+    applications, group memberships) only once they open that link: whoever signs up with
+    someone else's address gets an empty account, never that person's history or a board
+    member's case material.
+    """
+    with transaction.atomic():
+        user = User.objects.create_user(
+            email=email,
+            password=password,
+            full_name=full_name,
+            preferred_language=preferred_language,
+        )
+        assign_role(user=user, role=roles.RESIDENT)
+        send_email_confirmation(user, neighbourhood=neighbourhood)
     return user
+
+
+def email_confirmation_token(user: User, *, neighbourhood=None) -> str:
+    from django.core import signing
+
+    return signing.dumps(
+        {"u": user.pk, "e": user.email, "n": getattr(neighbourhood, "pk", None)},
+        salt=CONFIRM_SALT,
+        compress=True,
+    )
+
+
+def send_email_confirmation(user: User, *, neighbourhood=None, now=None) -> None:
+    """Queue the confirmation link (one message per account per day, however often asked)."""
+    from django.urls import reverse
+
+    from engagement_portal.messaging.models import OutboxMessage
+    from engagement_portal.messaging.services import queue_message
+
+    now = now or timezone.now()
+    token = email_confirmation_token(user, neighbourhood=neighbourhood)
+    queue_message(
+        key=f"account-confirm:{user.pk}:{timezone.localdate(now).isoformat()}",
+        channel=OutboxMessage.Channel.EMAIL,
+        recipient=user.email,
+        language=user.preferred_language or settings.LANGUAGE_CODE,
+        template="account_confirm",
+        context={
+            "name": user.full_name,
+            "confirm_url": settings.PORTAL_BASE_URL.rstrip("/")
+            + reverse("confirm-email", args=[token]),
+        },
+        essential=True,
+    )
+
+
+def confirm_email(token: str) -> User | None:
+    """Link the account in `token` to its contact record. None when the link is not valid
+    (tampered, older than a week, or the account's address has changed since)."""
+    from django.core import signing
+
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    user = User.objects.filter(pk=data.get("u"), is_active=True).first()
+    if user is None or normalise_email(user.email) != normalise_email(str(data.get("e", ""))):
+        return None
+    neighbourhood_id = data.get("n")
+    neighbourhood = (
+        Neighbourhood.objects.filter(pk=neighbourhood_id).first() if neighbourhood_id else None
+    )
+    if not Resident.objects.filter(user=user).exists():
+        find_or_create_resident(
+            name=user.full_name,
+            email=user.email,
+            preferred_language=user.preferred_language,
+            neighbourhood=neighbourhood,
+            user=user,
+            link_user=True,
+        )
+    return user
+
+
+def email_confirmed(user) -> bool:
+    return Resident.objects.filter(user=user).exists()
 
 
 # --- Neighbourhood CSV import ---------------------------------------------------------

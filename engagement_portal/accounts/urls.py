@@ -13,6 +13,8 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
+    path("confirm/resend/", views.resend_confirmation, name="confirm-email-resend"),
+    path("confirm/<str:token>/", views.confirm_email, name="confirm-email"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/change/done/",

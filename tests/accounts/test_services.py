@@ -177,8 +177,12 @@ def test_find_or_create_resident_does_not_store_an_unparseable_phone():
 
 
 def test_find_or_create_resident_links_the_account_once(dave):
-    resident, _ = find_or_create_resident(name="Dave", email="dave@example.org", user=dave)
-    again, _ = find_or_create_resident(name="Dave", email="dave@example.org", user=dave)
+    resident, _ = find_or_create_resident(
+        name="Dave", email="dave@example.org", user=dave, link_user=True
+    )
+    again, _ = find_or_create_resident(
+        name="Dave", email="dave@example.org", user=dave, link_user=True
+    )
 
     assert resident.pk == again.pk
     assert Resident.objects.get().user == dave
@@ -342,3 +346,15 @@ def test_record_consent_race_keeps_one_active_row(postgresql_only):
 
     assert erin.consents.count() == 1
     assert {consent.pk for consent in results} == {erin.consents.get().pk}
+
+
+def test_find_or_create_resident_never_links_an_account_unless_asked(dave):
+    """Typing someone's address into a form while logged in must not hand over their
+    history: only a confirmed address links an account (accounts.services.confirm_email)."""
+    victim = ResidentFactory(name="Erin", email="erin@example.net")
+
+    resident, _ = find_or_create_resident(name="Erin", email="erin@example.net", user=dave)
+
+    assert resident.pk == victim.pk
+    victim.refresh_from_db()
+    assert victim.user is None

@@ -237,7 +237,14 @@ def test_signup_page_opens_for_visitors(client):
     assert "registration/signup.html" in templates_of(response)
 
 
-def test_signup_creates_a_signed_in_resident_linked_to_a_contact_record(client):
+def confirmation_link() -> str:
+    from engagement_portal.messaging.models import OutboxMessage
+
+    message = OutboxMessage.objects.get(key__startswith="account-confirm:")
+    return re.search(r"http\S+/accounts/confirm/\S+/", message.body_text).group(0)
+
+
+def test_signup_creates_a_signed_in_resident_and_asks_to_confirm_the_address(client):
     riverside = NeighbourhoodFactory(code="rn")
 
     response = client.post(SIGNUP_URL, signup_data(neighbourhood=riverside.pk))
@@ -251,24 +258,79 @@ def test_signup_creates_a_signed_in_resident_linked_to_a_contact_record(client):
     assert user.check_password(NEW_PASSWORD)
     assert list(user.groups.values_list("name", flat=True)) == [roles.RESIDENT]
     assert not user.is_staff
+    assert signed_in_user_id(client) == str(user.pk)
+    # Not linked to any contact record until the address is confirmed.
+    assert not Resident.objects.exists()
+    assert "Send the link again" in client.get("/me/").text
+
+    response = client.get(confirmation_link().split("example.org")[-1].split(":8000")[-1])
+
+    assert response.status_code == 302
     resident = Resident.objects.get()
     assert resident.user == user
     assert resident.email_normalised == "erin@example.net"
     assert resident.neighbourhood == riverside
     assert resident.preferred_language == "es"
-    assert signed_in_user_id(client) == str(user.pk)
 
 
-def test_signup_reuses_the_resident_record_that_has_the_same_email(client):
+def test_signup_with_someone_elses_address_sees_none_of_their_history(client):
+    from tests.factories import RegistrationFactory
+
+    victim = ResidentFactory(name="Erin E.", email="erin@example.net")
+    RegistrationFactory(resident=victim)
+
+    client.post(SIGNUP_URL, signup_data())
+    page = client.get("/me/").text
+
+    victim.refresh_from_db()
+    assert victim.user is None
+    assert "Erin E." not in page
+    assert "Confirm your email address" in page
+
+
+def test_confirming_reuses_the_resident_record_that_has_the_same_email(client):
     existing = ResidentFactory(name="Erin E.", email="erin@example.net", phone="555-201-3344")
 
     client.post(SIGNUP_URL, signup_data())
+    link = confirmation_link()
+    path = link[link.index("/accounts/confirm/") :]
+    client.get(path)
+    client.get(path)  # twice: nothing more happens
 
     assert Resident.objects.count() == 1
     existing.refresh_from_db()
     assert existing.user == User.objects.get(email="erin@example.net")
     assert existing.name == "Erin E."
     assert existing.phone_normalised == "+15552013344"
+
+
+@pytest.mark.parametrize("token", ["nope", "x" * 300, "eyJ1IjoxfQ:abc:def"])
+def test_a_bad_confirmation_link_is_a_clear_404(client, token):
+    response = client.get(f"/accounts/confirm/{token}/")
+
+    assert response.status_code == 404
+    assert "does not work" in response.text
+
+
+def test_a_confirmation_link_stops_working_when_the_address_changed(client):
+    client.post(SIGNUP_URL, signup_data())
+    link = confirmation_link()
+    User.objects.filter(email="erin@example.net").update(email="someone@example.net")
+
+    response = client.get(link[link.index("/accounts/confirm/") :])
+
+    assert response.status_code == 404
+    assert not Resident.objects.exists()
+
+
+def test_resending_the_link_sends_one_message_a_day(client):
+    from engagement_portal.messaging.models import OutboxMessage
+
+    client.post(SIGNUP_URL, signup_data())
+    client.post("/accounts/confirm/resend/")
+    client.post("/accounts/confirm/resend/")
+
+    assert OutboxMessage.objects.filter(key__startswith="account-confirm:").count() == 1
 
 
 def assert_signup_re_rendered_with_typing_kept(response, field):

@@ -75,7 +75,9 @@ def test_staff_creates_a_program_and_sees_it_on_the_spectrum(
     assert program.status == Program.Status.ACTIVE
     assert_accessible(page, "staff program page (active)")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Spectrum").click()
+    main_nav = page.get_by_role("navigation", name="Main")
+    main_nav.get_by_role("button", name="Manage").click()
+    main_nav.get_by_role("link", name="Spectrum").click()
     expect(page).to_have_url(re.compile(r"/staff/spectrum/$"))
     tier = page.get_by_role("region", name=re.compile(r"In-person interactions"))
     expect(tier.get_by_role("link", name="Coffee on the corner")).to_be_visible()

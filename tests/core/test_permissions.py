@@ -37,6 +37,8 @@ ACCESS = {
     "login": PUBLIC,
     "logout": PUBLIC,
     "signup": PUBLIC,
+    "confirm-email": PUBLIC,  # a signed token; a bad one is a clear 404 page
+    "confirm-email-resend": LOGIN,
     "password_reset": PUBLIC,
     "password_reset_done": PUBLIC,
     "password_reset_confirm": PUBLIC,
@@ -129,8 +131,63 @@ ACCESS = {
     # Residents' contact details: staff who can change programs (not command staff).
     "requests:staff-list": CREATE,
     "requests:staff-detail": CREATE,
+    "announcements:reply": PUBLIC,
+    "announcements:staff-replies": PROGRAM,  # tips can name people: the program's staff
+    # Applications: applicants hold private links; reviewers are the program's staff.
+    "applications:apply": PUBLIC,
+    "applications:status": PUBLIC,  # the private token is the key
+    "applications:guardian": PUBLIC,  # the guardian's own single-use token
+    "applications:staff-queue": PROGRAM,
+    "applications:staff-settings": PROGRAM,
+    "applications:staff-question-edit": PROGRAM,
+    "applications:staff-detail": PROGRAM,
+    "cohorts:staff-create": PROGRAM,
+    "cohorts:staff-detail": PROGRAM,
+    "cohorts:staff-sessions": PROGRAM,
+    "cohorts:staff-members": PROGRAM,
+    "cohorts:staff-attendance": PROGRAM,
+    "cohorts:staff-close": PROGRAM,
+    "cohorts:staff-invite": PROGRAM,
+    "cohorts:certificate": PUBLIC,  # an unguessable id, printed on the certificate to verify it
+    "cohorts:staff-readiness": PROGRAM,
+    "volunteers:staff-roster": PROGRAM,
+    "volunteers:staff-add": PROGRAM,
+    "volunteers:staff-roles": PROGRAM,
+    "volunteers:staff-shifts": PROGRAM,
+    "volunteers:staff-hours": PROGRAM,
+    "volunteers:staff-detail": PROGRAM,
+    "volunteers:staff-trainings": CREATE,  # the shared list of trainings; no personal data
+    "volunteers:home": PUBLIC,  # the volunteer's private token is the key
+    "groups:public-list": PUBLIC,
+    "groups:public-item": PUBLIC,  # items open for comment only; others are a 404
+    "groups:public-meetings": PUBLIC,  # published agendas and minutes only
+    "groups:document": PUBLIC,  # a public item's document; confidential ones: see test_groups
+    # The members' area: current members with an account, the program's staff, admins.
+    # dave is not a member here; tests/programs/test_groups*.py prove members get in.
+    "groups:member-home": PROGRAM,
+    "groups:member-item": PROGRAM,
+    "groups:staff-group": PROGRAM,  # the group's meetings and items, with links to each
+    "groups:staff-members": PROGRAM,
+    "groups:staff-representation": STAFF,  # counts by neighbourhood, no names
+    "groups:staff-member-edit": PROGRAM,
+    "groups:staff-meeting": PROGRAM,
+    "groups:staff-item-create": PROGRAM,
+    "groups:staff-item": PROGRAM,
+    "groups:staff-moderate": PROGRAM,
+    # Command dashboards: aggregates only, for command staff and administrators.
+    "dashboard:overview": COMMAND,
+    "dashboard:spectrum": COMMAND,
+    "dashboard:drill-down": COMMAND,
+    "dashboard:reach": COMMAND,
+    "dashboard:principles": COMMAND,
+    "dashboard:trust": COMMAND,
+    "dashboard:export": COMMAND,
+    "dashboard:report": COMMAND,
+    "dashboard:open-data": PUBLIC,  # aggregate, suppressed, no personal data
+    "dashboard:open-data-file": PUBLIC,
 }
 POST_ONLY = {
+    "confirm-email-resend",
     "programs:staff-status",
     "logout",
     "set_language",
@@ -144,6 +201,8 @@ POST_ONLY = {
     "surveys:staff-publish",
     "announcements:staff-publish",
     "announcements:staff-moderate",
+    "cohorts:staff-close",
+    "groups:staff-moderate",
 }
 
 # Which classes each persona may open. Everything else must be refused.
@@ -173,11 +232,29 @@ def project_urls():
 
 
 def url_for(name, objects):
-    program, event, registration, token, survey, voice = objects
+    program, event, registration, token, survey, voice, blocks = objects
     recommendation, announcement, press_question, resident_request = voice
     kwargs = {}
     pattern = project_urls()[name].pattern.regex.pattern
-    if "<pk>" in pattern:
+    block_pk = {
+        "applications:staff-detail": blocks["application"],
+        "cohorts:staff-detail": blocks["cohort"],
+        "cohorts:staff-sessions": blocks["cohort"],
+        "cohorts:staff-members": blocks["cohort"],
+        "cohorts:staff-attendance": blocks["cohort"],
+        "cohorts:staff-close": blocks["cohort"],
+        "cohorts:staff-invite": blocks["cohort"],
+        "volunteers:staff-detail": blocks["volunteer"],
+        "groups:document": blocks["document"],
+        "groups:staff-member-edit": blocks["member"],
+        "groups:staff-meeting": event,
+        "groups:staff-item": blocks["item"],
+        "groups:staff-moderate": blocks["item"],
+        "announcements:staff-replies": announcement,
+    }
+    if name in block_pk:
+        kwargs["pk"] = block_pk[name].pk
+    elif "<pk>" in pattern:
         if name == "events:staff-accommodation":
             kwargs["pk"] = registration.accommodations.get().pk
         elif name.startswith("surveys:"):
@@ -192,8 +269,16 @@ def url_for(name, objects):
             kwargs["pk"] = announcement.pk
         else:
             kwargs["pk"] = event.pk if name.startswith("events:") else program.pk
+    if "<event_pk>" in pattern:
+        kwargs["event_pk"] = blocks["session"].pk
+    if "<comment_pk>" in pattern:
+        kwargs["comment_pk"] = blocks["comment"].pk
+    if "<certificate_id>" in pattern:
+        kwargs["certificate_id"] = blocks["cohort_member"].certificate_id
     if "<question_pk>" in pattern:
-        if name.startswith("announcements:"):
+        if name.startswith("applications:"):
+            kwargs["question_pk"] = blocks["question"].pk
+        elif name.startswith("announcements:"):
             kwargs["question_pk"] = press_question.pk
         else:
             kwargs["question_pk"] = survey.questions.first().pk
@@ -206,7 +291,7 @@ def url_for(name, objects):
     if "<distribution_pk>" in pattern:
         kwargs["distribution_pk"] = survey.distributions.first().pk
     if "<action>" in pattern:
-        kwargs["action"] = "approve" if name.startswith("announcements:") else "pause"
+        kwargs["action"] = "approve" if name.startswith(("announcements:", "groups:")) else "pause"
     if "<lang>" in pattern:
         kwargs["lang"] = "en"
     if "<program_pk>" in pattern:
@@ -218,13 +303,18 @@ def url_for(name, objects):
             "surveys": survey.public_id,
             "recommendations": recommendation.public_id,
             "announcements": announcement.public_id,
+            "groups": blocks["item"].public_id,
         }.get(name.split(":")[0], event.public_id)
         if name == "announcements:ask":
             kwargs["public_id"] = event.public_id
     if "<code>" in pattern:
         kwargs["code"] = registration.check_in_code
     if "<fmt>" in pattern:
-        kwargs["fmt"] = "png"
+        kwargs["fmt"] = "csv" if name.startswith("dashboard:") else "png"
+    if "<figure>" in pattern:
+        kwargs["figure"] = "participations"
+    if "<table>" in pattern:
+        kwargs["table"] = "overview"
     if "<slug>" in pattern:
         kwargs["slug"] = program.slug
     if "<token>" in pattern and "<uidb64>" not in pattern:
@@ -297,7 +387,38 @@ def objects(alice):
     from tests.factories import ResidentRequestFactory
 
     voice = (recommendation, announcement, question, ResidentRequestFactory())
-    return program, event, result.registration, result.token, survey, voice
+    return (
+        program,
+        event,
+        result.registration,
+        result.token,
+        survey,
+        voice,
+        building_blocks(program, event),
+    )
+
+
+def building_blocks(program, event):
+    """One of each building-block record on alice's program, for the URL walk."""
+    from tests import factories as f
+
+    form = f.ApplicationFormFactory(program=program)
+    cohort = f.CohortFactory(program=program)
+    session = f.EventFactory(program=program, cohort=cohort)
+    item = f.ReviewItemFactory(program=program, created_by=program.owner)
+    role = f.VolunteerRoleFactory(program=program)
+    return {
+        "question": f.ApplicationQuestionFactory(form=form),
+        "application": f.ApplicationFactory(program=program),
+        "cohort": cohort,
+        "session": session,
+        "cohort_member": f.CohortMemberFactory(cohort=cohort),
+        "volunteer": f.VolunteerFactory(role=role),
+        "member": f.GroupMemberFactory(program=program),
+        "item": item,
+        "document": f.ReviewDocumentFactory(item=item),
+        "comment": f.PublicCommentFactory(item=item),
+    }
 
 
 @pytest.mark.parametrize("persona", list(ALLOWED))

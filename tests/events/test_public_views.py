@@ -15,7 +15,7 @@ from engagement_portal.accounts.models import Language
 from events import services
 from events.models import Event, Registration
 from programs.models import EngagementType, Program
-from tests.factories import NeighbourhoodFactory, ProgramFactory
+from tests.factories import NeighbourhoodFactory, ProgramFactory, ResidentFactory
 
 Status = Registration.Status
 
@@ -508,6 +508,8 @@ def test_party_size_is_ignored_when_the_event_takes_no_guests(client, make_event
 
 
 def test_signed_in_resident_is_prefilled_and_linked(client, make_event, dave):
+    # dave confirmed his address, so his account has his contact record.
+    ResidentFactory(name="Dave Diaz", email="dave@example.org", user=dave)
     event = make_event()
     client.force_login(dave)
     page = html(client.get(register_url(event)))
@@ -519,6 +521,7 @@ def test_signed_in_resident_is_prefilled_and_linked(client, make_event, dave):
 
 
 def test_signed_in_resident_sees_their_registrations(client, make_event, dave):
+    ResidentFactory(name="Dave Diaz", email="dave@example.org", user=dave)
     event = make_event(title="Coffee on Elm")
     services.register(event=event, name="Dave", email="dave@example.org", user=dave)
     client.force_login(dave)

@@ -1,12 +1,19 @@
-"""Build a fictional agency for demos and development. Running it twice changes nothing."""
+"""Build a fictional agency for demos and development, with a year of activity in its
+programs (engagement_portal/core/management/demo/). Running it twice changes nothing."""
+
+import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from engagement_portal.accounts import roles
 from engagement_portal.accounts.models import Language, Neighbourhood, Rank, Unit, User
 from engagement_portal.accounts.services import assign_role, find_or_create_resident
+from engagement_portal.core.management.demo import already_seeded, build_activity
+from programs import readiness
 from programs.models import EngagementType, PartnerOrganisation, Program
 
 DEMO_PASSWORD = "engage-demo-2026"
@@ -61,6 +68,7 @@ UNITS = [
     ("Training Academy", False),
     ("Traffic", False),
     ("Records and Communications", False),
+    ("Office of the Chief", False),
 ]
 
 USERS = [
@@ -89,6 +97,29 @@ USERS = [
         Rank.CIVILIAN,
         "Records and Communications",
     ),
+]
+
+# Agency personnel who take part in events but do not sign in to the demo: they give the
+# dashboards' "personnel across units" something to count. Their passwords are unusable.
+PERSONNEL = [
+    # email, name, rank, unit
+    ("chief@example.org", "Evelyn Carter", Rank.CHIEF, "Office of the Chief"),
+    ("lieutenant@example.org", "Robert Hale", Rank.LIEUTENANT, "Patrol — North District"),
+    ("academy.sergeant@example.org", "Paul Novak", Rank.SERGEANT, "Training Academy"),
+    ("traffic.sergeant@example.org", "Maria Delgado", Rank.SERGEANT, "Traffic"),
+    ("traffic.officer@example.org", "Ben Walsh", Rank.OFFICER, "Traffic"),
+    ("dispatch@example.org", "Nora Fitzgerald", Rank.CIVILIAN, "Records and Communications"),
+    ("outreach.officer@example.org", "Dev Patel", Rank.OFFICER, "Community Outreach"),
+    ("outreach.coordinator@example.org", "Jo Ellis", Rank.CIVILIAN, "Community Outreach"),
+    ("patrol.west@example.org", "Keisha Brooks", Rank.OFFICER, "Patrol — South District"),
+    ("marcus.bell@example.org", "Marcus Bell", Rank.OFFICER, "Patrol — North District"),
+    ("hannah.kim@example.org", "Hannah Kim", Rank.OFFICER, "Patrol — North District"),
+    ("tomas.rivera@example.org", "Tomás Rivera", Rank.CORPORAL, "Patrol — North District"),
+    ("aisha.mensah@example.org", "Aisha Mensah", Rank.OFFICER, "Patrol — South District"),
+    ("kevin.obrien@example.org", "Kevin O'Brien", Rank.OFFICER, "Patrol — South District"),
+    ("linh.tran@example.org", "Linh Tran", Rank.SERGEANT, "Patrol — South District"),
+    ("grace.liu@example.org", "Grace Liu", Rank.DETECTIVE, "Investigations"),
+    ("omar.haddad@example.org", "Omar Haddad", Rank.DETECTIVE, "Investigations"),
 ]
 
 PARTNERS = [
@@ -131,7 +162,7 @@ PROGRAMS = [
         "unstructured-engagement",
         "active",
         "officer@example.org",
-        ["staff@example.org"],
+        ["staff@example.org", "outreach.officer@example.org"],
         ["eg"],
         ["en", "es"],
         [],
@@ -143,7 +174,7 @@ PROGRAMS = [
         "front-porch-line-ups",
         "active",
         "officer@example.org",
-        [],
+        ["linh.tran@example.org"],
         ["ot"],
         ["en"],
         ["Old Town Neighbours Association"],
@@ -155,7 +186,7 @@ PROGRAMS = [
         "town-hall-meetings",
         "active",
         "command@example.org",
-        ["staff@example.org"],
+        ["staff@example.org", "traffic.sergeant@example.org"],
         ["rn", "rs"],
         ["en", "es"],
         [],
@@ -175,15 +206,15 @@ PROGRAMS = [
     ),
     (
         "citizen-academy-spring",
-        "Citizen Police Academy — spring cohort",
+        "Citizen Police Academy",
         "citizen-police-academy",
         "active",
         "staff@example.org",
-        ["detective@example.org", "officer@example.org"],
+        ["detective@example.org", "officer@example.org", "academy.sergeant@example.org"],
         [],
         ["en", "es"],
         [],
-        "Give thirty residents a ten-week inside view of the department, with classes in Spanish, and recruit graduates into volunteer roles.",
+        "Give residents an eight-week inside view of the department, with classes in English and Spanish, and recruit graduates into volunteer roles.",
     ),
     (
         "explorer-post-12",
@@ -191,7 +222,7 @@ PROGRAMS = [
         "youth-engagement",
         "active",
         "officer@example.org",
-        [],
+        ["patrol.west@example.org"],
         ["eg", "wb"],
         ["en"],
         ["Riverside Unified School District"],
@@ -215,7 +246,7 @@ PROGRAMS = [
         "co-facilitated-training",
         "active",
         "detective@example.org",
-        [],
+        ["academy.sergeant@example.org"],
         [],
         ["en"],
         ["Safe Haven Victim Advocates"],
@@ -269,7 +300,42 @@ PROGRAMS = [
         ["Riverside Unified School District"],
         "Understand how young people experience stops and school policing, and turn what we hear into concrete recommendations.",
     ),
+    (
+        "chiefs-press-briefings",
+        "Chief's press briefings",
+        "press-conferences",
+        "active",
+        "staff@example.org",
+        ["command@example.org"],
+        [],
+        ["en", "es"],
+        [],
+        "Report to the city every quarter and answer residents' questions as well as reporters', sent in advance so nobody has to be in the room.",
+    ),
+    (
+        "citizen-review-board",
+        "Citizen review board",
+        "citizen-review-boards",
+        "active",
+        "command@example.org",
+        ["staff@example.org"],
+        [],
+        ["en", "es"],
+        [],
+        "Let residents review complaint and use-of-force investigations, give their view on each case, and see the agency answer it in writing.",
+    ),
 ]
+
+# The governing policy of each program whose type needs one, and the checklist items done.
+# Active programs have every item done (they could not have been activated otherwise).
+POLICIES = {
+    "explorer-post-12": ("GO 7.12 Explorer Post program", None),
+    "volunteers-in-police-service": ("GO 7.20 Volunteers in Police Service", None),
+    "k9-ride-outs": (
+        "GO 8.3 Ride-along program (draft)",
+        {"supervisor_named", "ride_along_waiver"},
+    ),
+}
 
 
 class Command(BaseCommand):
@@ -280,12 +346,26 @@ class Command(BaseCommand):
             "--force", action="store_true", help="Run even with DEBUG off (never in production)."
         )
 
-    @transaction.atomic
     def handle(self, *args, force=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "Demo data creates accounts with a public password; refusing with DEBUG off."
             )
+        started = time.monotonic()
+        with transaction.atomic():
+            self.agency()
+            slugs = [row[0] for row in PROGRAMS]
+            if already_seeded(slugs):
+                self.stdout.write("The demo programs already have activity; none added.")
+            else:
+                self.stdout.write("Playing a year of activity in the demo programs…")
+                for label, value in build_activity(stdout=self.stdout).items():
+                    self.stdout.write(f"  {label}: {value}")
+        self.stdout.write(f"Demo ready in {time.monotonic() - started:.1f} s.")
+
+    def agency(self):
+        """Neighbourhoods, units, accounts, partners and programs. Idempotent."""
+        now = timezone.now()
         neighbourhoods = {}
         for name, code, population, demographics in NEIGHBOURHOODS:
             neighbourhoods[code], _ = Neighbourhood.objects.get_or_create(
@@ -311,12 +391,21 @@ class Command(BaseCommand):
                 )
             assign_role(user=user, role=role)
             users[email] = user
+        for email, name, rank, unit in PERSONNEL:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email=email, password=None, full_name=name, rank=rank, unit=units[unit]
+                )
+            assign_role(user=user, role=roles.PROGRAM_STAFF)
+            users[email] = user
         find_or_create_resident(
             name="Rosa Alvarez",
             email="resident@example.org",
             preferred_language="es",
             neighbourhood=neighbourhoods["eg"],
             user=users["resident@example.org"],
+            link_user=True,  # the demo resident's address counts as confirmed
         )
         partners = {
             name: PartnerOrganisation.objects.get_or_create(name=name, defaults={"kind": kind})[0]
@@ -347,6 +436,9 @@ class Command(BaseCommand):
                     "outcome": "Five recommendations were sent to the chief; three were adopted."
                     if status == "completed"
                     else "",
+                    "created_at": now - timedelta(days=400),
+                    "started_at": None if status == "draft" else now - timedelta(days=380),
+                    "completed_at": now - timedelta(days=120) if status == "completed" else None,
                 },
             )
             if created:
@@ -354,7 +446,22 @@ class Command(BaseCommand):
                 program.neighbourhoods.set([neighbourhoods[c] for c in hoods])
                 program.languages.set([languages[c] for c in langs])
                 program.partners.set([partners[p] for p in partner_names])
+        for slug, (policy, done) in POLICIES.items():
+            program = Program.objects.select_related("engagement_type").get(slug=slug)
+            if program.governing_policy:
+                continue  # recorded already: staff may have moved the checklist on since
+            if done is None:
+                readiness.complete_for_tests(program, user=program.owner, policy=policy)
+            else:
+                readiness.save_readiness(
+                    program=program,
+                    governing_policy=program.governing_policy or policy,
+                    governing_policy_url=program.governing_policy_url,
+                    done=done,
+                    user=program.owner,
+                )
         self.stdout.write(
             f"Demo agency ready: {len(NEIGHBOURHOODS)} neighbourhoods, {len(USERS)} accounts "
-            f"(password {DEMO_PASSWORD!r}), {len(PROGRAMS)} programs."
+            f"(password {DEMO_PASSWORD!r}), {len(PERSONNEL)} more personnel, "
+            f"{len(PROGRAMS)} programs."
         )

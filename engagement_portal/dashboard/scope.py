@@ -1,0 +1,167 @@
+"""What a dashboard page is looking at: a period and optional tier, type, program and
+neighbourhood. Every dashboard selector takes a Scope; every figure links on with it."""
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from engagement_portal.accounts.models import Neighbourhood
+from programs.models import EngagementType, Program, Tier
+
+DEFAULT_DAYS = 90
+MAX_DAYS = 366 * 10
+
+
+@dataclass(frozen=True)
+class Scope:
+    start: date
+    end: date
+    tier: Tier | None = None
+    engagement_type: EngagementType | None = None
+    program: Program | None = None
+    neighbourhood: Neighbourhood | None = None
+
+    @classmethod
+    def default(cls, today: date | None = None) -> "Scope":
+        today = today or timezone.localdate()
+        return cls(start=today - timedelta(days=DEFAULT_DAYS - 1), end=today)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> "Scope":
+        """The period of the same length just before this one, with the same filters."""
+        end = self.start - timedelta(days=1)
+        return replace(self, start=end - timedelta(days=self.days - 1), end=end)
+
+    def q(
+        self,
+        *,
+        day="day",
+        tier="tier",
+        engagement_type="engagement_type",
+        program="program",
+        neighbourhood="neighbourhood",
+        with_neighbourhood: bool = True,
+    ) -> Q:
+        """Filter for a summary table; pass None for a dimension the table doesn't have."""
+        q = Q(**{f"{day}__gte": self.start, f"{day}__lte": self.end}) if day else Q()
+        if self.tier and tier:
+            q &= Q(**{tier: self.tier.number})
+        if self.engagement_type and engagement_type:
+            q &= Q(**{f"{engagement_type}_id": self.engagement_type.pk})
+        if self.program and program:
+            q &= Q(**{f"{program}_id": self.program.pk})
+        if self.neighbourhood and neighbourhood and with_neighbourhood:
+            q &= Q(**{f"{neighbourhood}_id": self.neighbourhood.pk})
+        return q
+
+    def params(self, **overrides) -> dict[str, str]:
+        values = {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "tier": str(self.tier.number) if self.tier else "",
+            "type": str(self.engagement_type.pk) if self.engagement_type else "",
+            "program": str(self.program.pk) if self.program else "",
+            "neighbourhood": str(self.neighbourhood.pk) if self.neighbourhood else "",
+        }
+        values.update({k: str(v) for k, v in overrides.items()})
+        return {k: v for k, v in values.items() if v}
+
+    def querystring(self, **overrides) -> str:
+        return urlencode(self.params(**overrides))
+
+
+class ScopeForm(forms.Form):
+    """The filter bar. Bad values are ignored with a message, never a 500."""
+
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    tier = forms.ModelChoiceField(
+        label=_("Tier"),
+        queryset=Tier.objects.all(),
+        to_field_name="number",
+        required=False,
+        empty_label=_("All tiers"),
+    )
+    type = forms.ModelChoiceField(
+        label=_("Engagement type"),
+        queryset=EngagementType.objects.select_related("tier"),
+        required=False,
+        empty_label=_("All types"),
+    )
+    program = forms.ModelChoiceField(
+        label=_("Program"),
+        queryset=Program.objects.exclude(status=Program.Status.DRAFT).order_by("title"),
+        required=False,
+        empty_label=_("All programs"),
+    )
+    neighbourhood = forms.ModelChoiceField(
+        label=_("Neighbourhood"),
+        queryset=Neighbourhood.objects.order_by("name"),
+        required=False,
+        empty_label=_("Whole city"),
+    )
+
+    EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+    def _in_range(self, field: str):
+        value = self.cleaned_data.get(field)
+        if value and not (self.EARLIEST <= value <= self.LATEST):
+            raise forms.ValidationError(_("Choose a date between 2000 and 2099."))
+        return value
+
+    def clean_start(self):
+        return self._in_range("start")
+
+    def clean_end(self):
+        return self._in_range("end")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end of the period must be after its start."))
+        if start and end and (end - start).days > MAX_DAYS:
+            self.add_error("start", _("Choose a period of ten years or less."))
+        return cleaned
+
+    def scope(self, today: date | None = None) -> Scope:
+        """The scope asked for, falling back to the default for anything invalid."""
+        default = Scope.default(today)
+        if not self.is_bound or not self.is_valid():
+            data = getattr(self, "cleaned_data", {}) if self.is_bound else {}
+            data = {k: v for k, v in data.items() if k not in self.errors}
+        else:
+            data = self.cleaned_data
+        start = data.get("start") or (
+            data["end"] - timedelta(days=DEFAULT_DAYS - 1) if data.get("end") else default.start
+        )
+        end = data.get("end") or (
+            start + timedelta(days=DEFAULT_DAYS - 1) if data.get("start") else default.end
+        )
+        if end < start:
+            start, end = default.start, default.end
+        return Scope(
+            start=start,
+            end=end,
+            tier=data.get("tier"),
+            engagement_type=data.get("type"),
+            program=data.get("program"),
+            neighbourhood=data.get("neighbourhood"),
+        )
+
+
+def scope_from_request(request, today: date | None = None) -> tuple[Scope, ScopeForm]:
+    form = ScopeForm(request.GET or None)
+    return form.scope(today), form

@@ -1,0 +1,1323 @@
+"""The overview, the spectrum and the drill-down lists behind their numbers.
+
+Only the summary tables are read (plus the small tables: tiers, types, programs,
+neighbourhoods, recommendations, users and units), each in a fixed number of queries, so a
+page costs the same whatever the number of participations. The monthly report builds its
+overview section from `overview()` and `TABLES` too.
+
+Filters apply where a table has the dimension: the neighbourhood filter counts participants
+by where they live and events by where they were held; survey invitations, recommendations
+and agency personnel have no neighbourhood, so it leaves them unchanged (the page says so).
+"""
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Avg, Case, Count, F, FloatField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from engagement_portal.accounts.models import User
+from programs.models import EngagementType, Recommendation, Tier
+
+from . import privacy
+from .charts import BAR_AREA, TIER_COLOURS, BarChart, bar_chart
+from .models import EventSummary, ParticipationDay, PersonnelDay, ReachDay, SurveySummary
+from .privacy import Figure
+from .scope import Scope
+from .sources import KINDS
+
+PERCENT, HOURS, DAYS = "%", "hours", "days"
+PAGE_SIZE = 25
+
+NEIGHBOURHOOD_NOTE = _(
+    "The neighbourhood filter counts participants and residents reached by where they live, "
+    "and events by where they were held. Survey invitations, recommendations and agency "
+    "personnel are not recorded by neighbourhood, so it does not change those figures."
+)
+
+
+# --- Figures, and when they are hidden ---------------------------------------------------
+
+
+def tally(n: int | None) -> Figure:
+    """A count of things rather than people (events, programs, recommendations): shown as
+    is, since no person can be singled out from it."""
+    return Figure(n or 0, n or 0)
+
+
+def resting_on(value: float | int, people: int | None) -> Figure:
+    """A total computed from `people` people (volunteer hours, records of participation):
+    hidden exactly when a count of those people would be."""
+    guard = privacy.count(people)
+    return guard if guard.suppressed else Figure(value, guard.base)
+
+
+def mean_resting_on(value: float, people: int | None) -> Figure:
+    """A mean or percentage computed from `people` people: hidden exactly when a rate over
+    them would be."""
+    guard = privacy.rate(0, people or 0)
+    return guard if guard.suppressed else Figure(round(value, 1), guard.base)
+
+
+def percent(numerator: float, people: int | None) -> Figure:
+    """A percentage of `people` people, to one decimal as pages and exports show it."""
+    figure = privacy.rate(numerator, people or 0, scale=100)
+    return figure if figure.suppressed else Figure(round(figure.value, 1), figure.base)
+
+
+def _number(value: float | int) -> str:
+    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+
+
+# --- Overview -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """The difference from the previous period: in percentage points for a percentage,
+    otherwise as a difference and a percentage of the previous value."""
+
+    delta: float | int
+    percent: float | None  # None for percentages, or when the previous value was zero
+    points: bool = False
+
+    @property
+    def direction(self) -> str:
+        if self.delta > 0:
+            return "up"
+        return "down" if self.delta < 0 else "same"
+
+    def _text(self, minus: str, same: str) -> str:
+        sign = {"up": "+", "down": minus, "same": same}[self.direction]
+        text = f"{sign}{_number(abs(self.delta))}"
+        if self.points:
+            return f"{text} {gettext('points')}"
+        if self.percent is not None:
+            text += f" ({sign}{abs(self.percent):,.1f}%)"
+        return text
+
+    def __str__(self) -> str:
+        return self._text("\u2212", "±")
+
+    def export(self) -> str:
+        """The same words in plain ASCII (for email and text exports)."""
+        return self._text("-", "")
+
+    def export_delta(self) -> str:
+        """The difference alone, as a spreadsheet reads it (the percentage has its own
+        column; a percentage's difference is in points)."""
+        if isinstance(self.delta, float):
+            return f"{self.delta:+.1f}" if self.delta else "0"
+        return f"{self.delta:+d}" if self.delta else "0"
+
+    def export_percent(self) -> str:
+        return "" if self.percent is None else f"{self.percent:.1f}"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure of the overview, for this period and the previous one. `name` is also
+    the name of the drill-down list behind it."""
+
+    name: str
+    label: str
+    figure: Figure | None  # None: nothing to measure (e.g. no recommendation answered)
+    previous: Figure | None = None
+    unit: str = ""
+    compare: bool = True  # False for figures taken "now" rather than over the period
+    note: str = ""
+
+    @property
+    def change(self) -> Change | None:
+        """None when either period has no figure or a hidden one: a difference between a
+        shown and a hidden figure would give the hidden one away."""
+        if not self.compare or self.figure is None or self.previous is None:
+            return None
+        if self.figure.suppressed or self.previous.suppressed:
+            return None
+        delta = self.figure.value - self.previous.value
+        if isinstance(delta, float):
+            delta = round(delta, 1)
+        if self.unit == PERCENT:
+            return Change(delta, None, points=True)
+        percent = None if not self.previous.value else delta / self.previous.value * 100
+        return Change(delta, percent)
+
+    @property
+    def display(self) -> str:
+        return _display(self.figure, self.unit)
+
+    @property
+    def unit_label(self) -> str:
+        """The unit printed after the number ("%", "hours"), empty when there is none."""
+        if self.figure is None or self.figure.suppressed:
+            return ""
+        return {PERCENT: "%", HOURS: gettext("hours"), DAYS: gettext("days")}.get(self.unit, "")
+
+    @property
+    def previous_display(self) -> str:
+        return _display(self.previous, self.unit)
+
+
+def _display(figure: Figure | None, unit: str) -> str:
+    if figure is None:
+        return "\u2014"
+    if figure.suppressed or not unit:
+        return str(figure)
+    if unit == PERCENT:
+        return f"{figure}%"
+    if unit == HOURS:
+        return gettext("%(n)s hours") % {"n": figure}
+    return gettext("%(n)s days") % {"n": figure}
+
+
+@dataclass(frozen=True)
+class KindRow:
+    kind: str
+    label: str
+    participations: Figure
+    people: Figure
+    previous_people: Figure
+
+
+@dataclass(frozen=True)
+class Overview:
+    scope: Scope
+    previous_scope: Scope
+    groups: list[tuple[str, list[Metric]]]
+    by_kind: list[KindRow]
+
+    @property
+    def metrics(self) -> list[Metric]:
+        return [metric for _title, metrics in self.groups for metric in metrics]
+
+    def metric(self, name: str) -> Metric:
+        return next(metric for metric in self.metrics if metric.name == name)
+
+
+def _in(scope: Scope, field: str = "day") -> Q:
+    return Q(**{f"{field}__gte": scope.start, f"{field}__lte": scope.end})
+
+
+def _both(scope: Scope, previous: Scope, field: str = "day") -> Q:
+    return Q(**{f"{field}__gte": previous.start, f"{field}__lte": scope.end})
+
+
+def _program_q(scope: Scope, prefix: str = "program") -> Q:
+    """Tier, type and program filters for a table that only knows its program."""
+    return scope.q(
+        day=None,
+        tier=f"{prefix}__engagement_type__tier__number",
+        engagement_type=f"{prefix}__engagement_type",
+        program=prefix,
+        neighbourhood=None,
+    )
+
+
+def _personnel_q(scope: Scope) -> Q:
+    return scope.q(day=None, engagement_type="program__engagement_type", neighbourhood=None)
+
+
+def agency_personnel() -> QuerySet:
+    """Users with access to the staff pages: the agency personnel (as on the command home)."""
+    return User.objects.filter(groups__permissions__codename="access_staff_portal")
+
+
+def _sent_overlapping(scope: Scope) -> Q:
+    """Surveys whose invitations went out at some point in the period."""
+    return Q(first_sent_on__lte=scope.end, last_sent_on__gte=scope.start)
+
+
+def overview(scope: Scope, *, today: date | None = None) -> Overview:
+    """Every overview figure for the scope and the period of the same length before it.
+    Seven queries whatever the data size."""
+    today = today or timezone.localdate()
+    previous = scope.previous()
+    now, before = _in(scope), _in(previous)
+
+    by_kind_rows = {
+        row["kind"]: row
+        for row in ParticipationDay.objects.filter(scope.q(day=None), _both(scope, previous))
+        .values("kind")
+        .annotate(
+            people_now=Sum("people", filter=now),
+            participations_now=Sum("participations", filter=now),
+            minutes_now=Sum("minutes", filter=now),
+            people_before=Sum("people", filter=before),
+            minutes_before=Sum("minutes", filter=before),
+        )
+        .order_by()
+    }
+
+    def kind_total(field: str) -> int:
+        return sum(row[field] or 0 for row in by_kind_rows.values())
+
+    reach = ReachDay.objects.filter(scope.q(day=None), _both(scope, previous)).aggregate(
+        now=Count("resident", distinct=True, filter=now),
+        before=Count("resident", distinct=True, filter=before),
+    )
+
+    with_capacity = Q(capacity__gt=0)
+    fill = Cast("registered", FloatField()) / Cast("capacity", FloatField())
+    events = EventSummary.objects.filter(
+        scope.q(day=None), _both(scope, previous), cancelled=False
+    ).aggregate(
+        **{
+            f"{key}_{when}": aggregate
+            for when, period in (("now", now), ("before", before))
+            for key, aggregate in {
+                "held": Count("pk", filter=period),
+                "registered": Sum("registered", filter=period),
+                "no_shows": Sum("no_shows", filter=period),
+                "walk_ins": Sum("walk_ins", filter=period),
+                "fill": Avg(fill, filter=period & with_capacity),
+                "fill_base": Sum("registered", filter=period & with_capacity),
+            }.items()
+        }
+    )
+
+    surveys = SurveySummary.objects.filter(_program_q(scope), invitations_sent__gt=0).aggregate(
+        sent_now=Sum("invitations_sent", filter=_sent_overlapping(scope)),
+        used_now=Sum("invitations_used", filter=_sent_overlapping(scope)),
+        sent_before=Sum("invitations_sent", filter=_sent_overlapping(previous)),
+        used_before=Sum("invitations_used", filter=_sent_overlapping(previous)),
+    )
+
+    recommendations = _recommendation_facts(scope, previous, today)
+
+    staff = agency_personnel()
+    staff_total = staff.distinct().count()
+    outside = Q(outside_outreach=True)
+    personnel = PersonnelDay.objects.filter(
+        _personnel_q(scope), _both(scope, previous), user__in=staff.values("pk")
+    ).aggregate(
+        now=Count("user", distinct=True, filter=now),
+        before=Count("user", distinct=True, filter=before),
+        outside_now=Count("user", distinct=True, filter=now & outside),
+        outside_before=Count("user", distinct=True, filter=before & outside),
+    )
+
+    def events_figure(key: str, when: str) -> Figure:
+        return privacy.count(events[f"{key}_{when}"])
+
+    def fill_figure(when: str) -> Figure | None:
+        mean = events[f"fill_{when}"]
+        if mean is None:
+            return None
+        return mean_resting_on(mean * 100, events[f"fill_base_{when}"])
+
+    def no_show_figure(when: str) -> Figure:
+        return percent(events[f"no_shows_{when}"] or 0, events[f"registered_{when}"])
+
+    def response_rate(when: str) -> Figure | None:
+        if not surveys[f"sent_{when}"]:
+            return None
+        return percent(surveys[f"used_{when}"] or 0, surveys[f"sent_{when}"])
+
+    def hours(field: str, people: str) -> Figure:
+        volunteer = by_kind_rows.get("volunteer_shift", {})
+        return resting_on(round((volunteer.get(field) or 0) / 60, 1), volunteer.get(people))
+
+    def share(engaged: int) -> Figure:
+        return percent(engaged, staff_total)
+
+    groups = [
+        (
+            _("Reach and participation"),
+            [
+                Metric(
+                    "residents",
+                    _("Unique residents reached"),
+                    privacy.count(reach["now"]),
+                    privacy.count(reach["before"]),
+                ),
+                Metric(
+                    "participations",
+                    _("Participations"),
+                    privacy.count(kind_total("people_now")),
+                    privacy.count(kind_total("people_before")),
+                ),
+                Metric(
+                    "survey-responses",
+                    _("Survey responses"),
+                    privacy.count(by_kind_rows.get("survey_response", {}).get("people_now")),
+                    privacy.count(by_kind_rows.get("survey_response", {}).get("people_before")),
+                ),
+                Metric(
+                    "response-rate",
+                    _("Survey response rate"),
+                    response_rate("now"),
+                    response_rate("before"),
+                    unit=PERCENT,
+                ),
+                Metric(
+                    "volunteer-hours",
+                    _("Volunteer hours"),
+                    hours("minutes_now", "people_now"),
+                    hours("minutes_before", "people_before"),
+                    unit=HOURS,
+                ),
+            ],
+        ),
+        (
+            _("Events"),
+            [
+                Metric(
+                    "events",
+                    _("Events held"),
+                    tally(events["held_now"]),
+                    tally(events["held_before"]),
+                ),
+                Metric(
+                    "fill-rate",
+                    _("Average fill rate"),
+                    fill_figure("now"),
+                    fill_figure("before"),
+                    unit=PERCENT,
+                ),
+                Metric(
+                    "no-show-rate",
+                    _("No-show rate"),
+                    no_show_figure("now"),
+                    no_show_figure("before"),
+                    unit=PERCENT,
+                ),
+                Metric(
+                    "walk-ins",
+                    _("Walk-ins"),
+                    events_figure("walk_ins", "now"),
+                    events_figure("walk_ins", "before"),
+                ),
+            ],
+        ),
+        (
+            _("Recommendations from residents"),
+            [
+                Metric(
+                    "recommendations-received",
+                    _("Recommendations received"),
+                    tally(recommendations["received_now"]),
+                    tally(recommendations["received_before"]),
+                ),
+                Metric(
+                    "recommendations-answered",
+                    _("Recommendations answered"),
+                    tally(recommendations["answered_now"]),
+                    tally(recommendations["answered_before"]),
+                ),
+                Metric(
+                    "recommendations-overdue",
+                    _("Overdue now"),
+                    tally(recommendations["overdue"]),
+                    compare=False,
+                ),
+                Metric(
+                    "days-to-answer",
+                    _("Median days to an answer"),
+                    recommendations["median_now"],
+                    recommendations["median_before"],
+                    unit=DAYS,
+                ),
+            ],
+        ),
+        (
+            _("Agency personnel"),
+            [
+                Metric(
+                    "personnel",
+                    _("Personnel who took part in an engagement"),
+                    share(personnel["now"]),
+                    share(personnel["before"]),
+                    unit=PERCENT,
+                    note=_personnel_note(privacy.count(personnel["now"]), staff_total),
+                ),
+                Metric(
+                    "personnel-outside",
+                    _("Of them outside the outreach unit"),
+                    privacy.count(personnel["outside_now"]),
+                    privacy.count(personnel["outside_before"]),
+                ),
+            ],
+        ),
+    ]
+    by_kind = [
+        KindRow(
+            kind=kind,
+            label=str(label),
+            participations=resting_on(
+                by_kind_rows.get(kind, {}).get("participations_now") or 0,
+                by_kind_rows.get(kind, {}).get("people_now"),
+            ),
+            people=privacy.count(by_kind_rows.get(kind, {}).get("people_now")),
+            previous_people=privacy.count(by_kind_rows.get(kind, {}).get("people_before")),
+        )
+        for kind, label in KINDS.items()
+    ]
+    return Overview(scope=scope, previous_scope=previous, groups=groups, by_kind=by_kind)
+
+
+def _personnel_note(engaged: Figure, total: int) -> str:
+    # "fewer than 10 of 20" next to the share would only point at the hidden number.
+    if engaged.suppressed:
+        return gettext("out of %(total)s personnel") % {"total": f"{total:,}"}
+    return gettext("%(engaged)s of %(total)s personnel") % {
+        "engaged": engaged,
+        "total": f"{total:,}",
+    }
+
+
+def _recommendation_facts(scope: Scope, previous: Scope, today: date) -> dict[str, Any]:
+    """Received, answered, overdue and median days to an answer, from one query: the
+    recommendation table is small (hundreds of rows a year), so it is read directly."""
+    overdue = Q(status__in=Recommendation.OPEN, response_due__lt=today)
+    rows = list(
+        Recommendation.objects.filter(_program_q(scope))
+        .filter(
+            _both(scope, previous, "received_on") | _both(scope, previous, "answered_on") | overdue
+        )
+        .values_list("received_on", "answered_on", "status", "response_due")
+    )
+    facts: dict[str, Any] = {
+        "overdue": sum(
+            1 for _r, _a, status, due in rows if status in Recommendation.OPEN and due < today
+        )
+    }
+    for when, period in (("now", scope), ("before", previous)):
+        facts[f"received_{when}"] = sum(
+            1 for received, *_rest in rows if period.start <= received <= period.end
+        )
+        days = [
+            (answered - received).days
+            for received, answered, _s, _d in rows
+            if answered and period.start <= answered <= period.end
+        ]
+        facts[f"answered_{when}"] = len(days)
+        # Days between dates of recommendations, not people: never hidden.
+        facts[f"median_{when}"] = (
+            Figure(float(statistics.median(days)), len(days)) if days else None
+        )
+    return facts
+
+
+def table_overview(scope: Scope) -> tuple[list[str], list[list]]:
+    data = overview(scope)
+    headers = [
+        gettext("Figure"),
+        gettext("Unit"),
+        gettext("This period"),
+        gettext("Previous period"),
+        gettext("Change"),
+        gettext("Change (%)"),
+    ]
+    rows = []
+    for metric in data.metrics:
+        change = metric.change
+        rows.append(
+            [
+                str(metric.label),
+                {PERCENT: "%", HOURS: gettext("hours"), DAYS: gettext("days")}.get(metric.unit, ""),
+                metric.figure if metric.figure is not None else "",
+                metric.previous if metric.previous is not None else "",
+                change.export_delta() if change else "",
+                change.export_percent() if change else "",
+            ]
+        )
+    return headers, rows
+
+
+def table_participation_by_kind(scope: Scope) -> tuple[list[str], list[list]]:
+    data = overview(scope)
+    headers = [
+        gettext("Kind of participation"),
+        gettext("Participations"),
+        gettext("People"),
+        gettext("People, previous period"),
+    ]
+    rows = [
+        [row.label, row.participations, row.people, row.previous_people] for row in data.by_kind
+    ]
+    return headers, rows
+
+
+# --- The spectrum -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpectrumRow:
+    """Activity of one tier or one engagement type over the period."""
+
+    tier: Tier
+    engagement_type: EngagementType | None
+    people: Figure
+    residents: Figure
+    events: Figure
+    programs: Figure
+    query: str = ""  # the scope narrowed to this tier or type, for links
+
+    @property
+    def label(self) -> str:
+        if self.engagement_type is None:
+            return f"{self.tier.number}. {self.tier.display_name}"
+        return self.engagement_type.display_name
+
+    @property
+    def active(self) -> bool:
+        # The true numbers decide, so a tier with only a handful of people is not "idle".
+        return any(f.base for f in (self.people, self.residents, self.events, self.programs))
+
+    @property
+    def added_by_agency(self) -> bool:
+        return self.engagement_type is not None and not self.engagement_type.is_seeded
+
+
+@dataclass(frozen=True)
+class TierBlock:
+    row: SpectrumRow
+    types: list[SpectrumRow]
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    scope: Scope
+    tiers: list[TierBlock]
+    chart: BarChart
+
+    @property
+    def idle_tiers(self) -> list[SpectrumRow]:
+        return [block.row for block in self.tiers if not block.row.active]
+
+    @property
+    def idle_types(self) -> list[SpectrumRow]:
+        return [row for block in self.tiers for row in block.types if not row.active]
+
+
+def spectrum(scope: Scope) -> Spectrum:
+    """Participations, residents reached, events held and programs active per tier and per
+    engagement type; every tier and type in the scope is listed, idle ones included.
+    Seven queries whatever the data size."""
+    types = EngagementType.objects.select_related("tier").order_by(
+        "tier__number", "position", "name"
+    )
+    if scope.tier:
+        types = types.filter(tier=scope.tier)
+    if scope.engagement_type:
+        types = types.filter(pk=scope.engagement_type.pk)
+    if scope.program:
+        types = types.filter(pk=scope.program.engagement_type_id)
+    types = list(types)
+    if scope.tier or scope.engagement_type or scope.program:
+        tiers = sorted({t.tier.number: t.tier for t in types}.values(), key=lambda t: t.number)
+        if scope.tier and not tiers:
+            tiers = [scope.tier]
+    else:
+        tiers = list(Tier.objects.order_by("number"))
+
+    q = scope.q()
+    people = dict(
+        ParticipationDay.objects.filter(q)
+        .values("engagement_type")
+        .annotate(n=Sum("people"))
+        .values_list("engagement_type", "n")
+        .order_by()
+    )
+    residents_by_type = dict(
+        ReachDay.objects.filter(q)
+        .values("engagement_type")
+        .annotate(n=Count("resident", distinct=True))
+        .values_list("engagement_type", "n")
+        .order_by()
+    )
+    residents_by_tier = dict(
+        ReachDay.objects.filter(q)
+        .values("tier")
+        .annotate(n=Count("resident", distinct=True))
+        .values_list("tier", "n")
+        .order_by()
+    )
+    events = dict(
+        EventSummary.objects.filter(q, cancelled=False)
+        .values("engagement_type")
+        .annotate(n=Count("pk"))
+        .values_list("engagement_type", "n")
+        .order_by()
+    )
+    programs: dict[int, set[int]] = {}
+    for type_id, program_id in (
+        ParticipationDay.objects.filter(q)
+        .values_list("engagement_type", "program")
+        .order_by()
+        .union(
+            EventSummary.objects.filter(q, cancelled=False)
+            .values_list("engagement_type", "program")
+            .order_by()
+        )
+    ):
+        programs.setdefault(type_id, set()).add(program_id)
+
+    blocks = []
+    for tier in tiers:
+        tier_types = [t for t in types if t.tier_id == tier.pk]
+        rows = [
+            SpectrumRow(
+                tier=tier,
+                engagement_type=t,
+                people=privacy.count(people.get(t.pk)),
+                residents=privacy.count(residents_by_type.get(t.pk)),
+                events=tally(events.get(t.pk)),
+                programs=tally(len(programs.get(t.pk, ()))),
+                query=scope.querystring(type=t.pk),
+            )
+            for t in tier_types
+        ]
+        tier_row = SpectrumRow(
+            tier=tier,
+            engagement_type=None,
+            people=privacy.count(sum(row.people.base for row in rows)),
+            residents=privacy.count(residents_by_tier.get(tier.number)),
+            events=tally(sum(row.events.base for row in rows)),
+            programs=tally(sum(row.programs.base for row in rows)),
+            query=scope.querystring(tier=tier.number),
+        )
+        blocks.append(TierBlock(row=tier_row, types=rows))
+
+    chart = bar_chart(
+        gettext("Participations by tier"),
+        [
+            (block.row.label, block.row.people, str(block.row.people), "", _tier_colour(block))
+            for block in blocks
+        ],
+    )
+    return Spectrum(
+        scope=scope,
+        tiers=blocks,
+        chart=TierChart(title=chart.title, bars=chart.bars, summary=chart.summary),
+    )
+
+
+TIER_LABEL_WIDTH = 270
+
+
+@dataclass(frozen=True)
+class TierChart(BarChart):
+    """A bar chart with room for the tiers' long names (the template shows 30 characters)."""
+
+    @property
+    def width(self) -> int:
+        return TIER_LABEL_WIDTH + BAR_AREA + 120
+
+    @property
+    def bar_x(self) -> int:
+        return TIER_LABEL_WIDTH
+
+
+def _tier_colour(block: TierBlock) -> str:
+    return TIER_COLOURS.get(block.row.tier.number, TIER_COLOURS[1])
+
+
+def table_spectrum_tiers(scope: Scope) -> tuple[list[str], list[list]]:
+    headers = [
+        gettext("Tier"),
+        gettext("Participations"),
+        gettext("Unique residents reached"),
+        gettext("Events held"),
+        gettext("Programs active"),
+    ]
+    rows = [
+        [b.row.label, b.row.people, b.row.residents, b.row.events, b.row.programs]
+        for b in spectrum(scope).tiers
+    ]
+    return headers, rows
+
+
+def table_spectrum_types(scope: Scope) -> tuple[list[str], list[list]]:
+    headers = [
+        gettext("Tier"),
+        gettext("Engagement type"),
+        gettext("Added by the agency"),
+        gettext("Participations"),
+        gettext("Unique residents reached"),
+        gettext("Events held"),
+        gettext("Programs active"),
+    ]
+    rows = [
+        [
+            block.row.label,
+            row.label,
+            gettext("yes") if row.added_by_agency else gettext("no"),
+            row.people,
+            row.residents,
+            row.events,
+            row.programs,
+        ]
+        for block in spectrum(scope).tiers
+        for row in block.types
+    ]
+    return headers, rows
+
+
+# --- Drill-down: the aggregate lists behind each figure ------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every row of a drill-down list may need, read once per page."""
+
+    today: date
+    tiers: dict[int, str]
+
+    @classmethod
+    def load(cls, today: date | None = None) -> "Context":
+        return cls(
+            today=today or timezone.localdate(),
+            tiers={tier.number: tier.display_name for tier in Tier.objects.all()},
+        )
+
+    def tier(self, number: int | None) -> str:
+        return f"{number}. {self.tiers.get(number, '')}" if number else ""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table of a drill-down page; `items` is paginated by the view (a queryset or a
+    list), `row` turns one item into its cells (Figures or plain values)."""
+
+    key: str
+    title: str
+    headers: tuple[str, ...]
+    items: Callable[[Scope, Context], Any]
+    row: Callable[[Any, Context], list]
+    numeric_from: int  # index of the first numeric column (right-aligned)...
+    text_columns: tuple[int, ...] = ()  # ...except these
+
+    def is_numeric(self, index: int) -> bool:
+        return index >= self.numeric_from and index not in self.text_columns
+
+
+@dataclass(frozen=True)
+class DrillDown:
+    name: str
+    title: str
+    description: str
+    sections: tuple[Section, ...]
+
+    def table_name(self, section: Section) -> str:
+        first = section is self.sections[0]
+        return f"drill-{self.name}" if first else f"drill-{self.name}-{section.key}"
+
+
+def _visible_first(field: str):
+    """Largest first among the figures that will be shown; the hidden ones (fewer than 10)
+    after them in name order, so their order gives nothing away."""
+    return Case(
+        When(**{f"{field}__gte": privacy.MIN_PEOPLE}, then=F(field)), default=Value(0)
+    ).desc()
+
+
+def _name(value: str | None, fallback) -> str:
+    return gettext(value) if value else str(fallback)
+
+
+PROGRAM_FIELDS = ("program", "program__title", "tier", "engagement_type__name")
+PROGRAM_HEADERS = (_("Program"), _("Tier"), _("Engagement type"))
+
+
+def _program_cells(item: dict, context: Context) -> list:
+    return [
+        item["program__title"],
+        context.tier(item["tier"]),
+        _name(item["engagement_type__name"], ""),
+    ]
+
+
+def _residents_by_program(scope: Scope, context: Context):
+    return (
+        ReachDay.objects.filter(scope.q())
+        .values(*PROGRAM_FIELDS)
+        .annotate(n=Count("resident", distinct=True))
+        .order_by(_visible_first("n"), "program__title", "program")
+    )
+
+
+def _residents_by_neighbourhood(scope: Scope, context: Context):
+    return (
+        ReachDay.objects.filter(scope.q())
+        .values("neighbourhood", "neighbourhood__name")
+        .annotate(n=Count("resident", distinct=True))
+        .order_by(_visible_first("n"), "neighbourhood__name", "neighbourhood")
+    )
+
+
+def _participation_by_program(kind: str | None):
+    def items(scope: Scope, context: Context):
+        rows = ParticipationDay.objects.filter(scope.q())
+        if kind:
+            rows = rows.filter(kind=kind)
+        return (
+            rows.values(*PROGRAM_FIELDS)
+            .annotate(
+                people=Sum("people"), participations=Sum("participations"), minutes=Sum("minutes")
+            )
+            .order_by(_visible_first("people"), "program__title", "program")
+        )
+
+    return items
+
+
+def _participation_by_kind(scope: Scope, context: Context):
+    return (
+        ParticipationDay.objects.filter(scope.q())
+        .values("kind")
+        .annotate(people=Sum("people"), participations=Sum("participations"))
+        .order_by(_visible_first("people"), "kind")
+    )
+
+
+def _held_events(extra: Q):
+    def items(scope: Scope, context: Context):
+        return (
+            EventSummary.objects.filter(scope.q(), extra, cancelled=False)
+            .values(
+                "pk",
+                "day",
+                "tier",
+                "program__title",
+                "neighbourhood__name",
+                "capacity",
+                "registered",
+                "attended",
+                "no_shows",
+                "walk_ins",
+            )
+            .order_by("-day", "program__title", "pk")
+        )
+
+    return items
+
+
+def _event_cells(item: dict, context: Context) -> list:
+    capacity, registered = item["capacity"], item["registered"]
+    fill = (
+        mean_resting_on(registered / capacity * 100, registered)
+        if capacity
+        else ""  # no seat limit: nothing to fill
+    )
+    return [
+        item["program__title"],
+        context.tier(item["tier"]),
+        item["day"],
+        _name(item["neighbourhood__name"], _("Not recorded")),
+        capacity if capacity else gettext("no limit"),
+        privacy.count(registered),
+        privacy.count(item["attended"]),
+        privacy.count(item["no_shows"]),
+        privacy.count(item["walk_ins"]),
+        fill,
+    ]
+
+
+EVENT_HEADERS = (
+    _("Program"),
+    _("Tier"),
+    _("Day"),
+    _("Neighbourhood"),
+    _("Seats"),
+    _("Registered"),
+    _("Attended"),
+    _("No-shows"),
+    _("Walk-ins"),
+    _("Fill (%)"),
+)
+
+
+def _surveys_sent(scope: Scope, context: Context):
+    return (
+        SurveySummary.objects.filter(
+            _program_q(scope), _sent_overlapping(scope), invitations_sent__gt=0
+        )
+        .select_related("survey", "program")
+        .order_by("-last_sent_on", "pk")
+    )
+
+
+def _survey_cells(summary: SurveySummary, context: Context) -> list:
+    return [
+        str(summary.survey),
+        summary.program.title if summary.program else gettext("No program"),
+        summary.first_sent_on,
+        summary.last_sent_on,
+        privacy.count(summary.invitations_sent),
+        privacy.count(summary.invitations_used),
+        percent(summary.invitations_used, summary.invitations_sent),
+    ]
+
+
+def _recommendations(which: str):
+    def items(scope: Scope, context: Context):
+        rows = Recommendation.objects.filter(_program_q(scope)).select_related("program")
+        if which == "received":
+            rows = rows.filter(_in(scope, "received_on")).order_by("-received_on", "-pk")
+        elif which == "overdue":
+            rows = rows.filter(
+                status__in=Recommendation.OPEN, response_due__lt=context.today
+            ).order_by("response_due", "pk")
+        else:
+            rows = rows.filter(_in(scope, "answered_on")).order_by("-answered_on", "-pk")
+        return rows
+
+    return items
+
+
+def _recommendation_cells(recommendation: Recommendation, context: Context) -> list:
+    overdue = (
+        recommendation.status in Recommendation.OPEN and recommendation.response_due < context.today
+    )
+    days = (
+        (recommendation.answered_on - recommendation.received_on).days
+        if recommendation.answered_on
+        else ""
+    )
+    return [
+        recommendation.title,
+        recommendation.program.title,
+        recommendation.get_status_display(),
+        recommendation.received_on,
+        recommendation.response_due,
+        recommendation.answered_on or "",
+        days,
+        gettext("overdue") if overdue else "",
+    ]
+
+
+RECOMMENDATION_HEADERS = (
+    _("Recommendation"),
+    _("Program"),
+    _("Status"),
+    _("Received"),
+    _("Answer due"),
+    _("Answered"),
+    _("Days to answer"),
+    _("Overdue"),
+)
+
+
+def _personnel_by_unit(outside_only: bool):
+    def items(scope: Scope, context: Context) -> list[dict]:
+        staff = agency_personnel()
+        units: dict[str, dict] = {}
+        for name, outreach, n in (
+            staff.values("unit__name", "unit__is_community_outreach")
+            .annotate(n=Count("pk", distinct=True))
+            .values_list("unit__name", "unit__is_community_outreach", "n")
+            .order_by()
+        ):
+            units[name or ""] = {"unit": name, "outreach": bool(outreach), "staff": n, "took": 0}
+        engaged = PersonnelDay.objects.filter(
+            _personnel_q(scope), _in(scope), user__in=staff.values("pk")
+        )
+        if outside_only:
+            engaged = engaged.filter(outside_outreach=True)
+        for name, n in (
+            engaged.values("user__unit__name")
+            .annotate(n=Count("user", distinct=True))
+            .values_list("user__unit__name", "n")
+            .order_by()
+        ):
+            units.setdefault(name or "", {"unit": name, "outreach": False, "staff": 0, "took": 0})[
+                "took"
+            ] = n
+        rows = [u for u in units.values() if not (outside_only and u["outreach"])]
+        return sorted(rows, key=lambda u: (u["unit"] is None, u["unit"] or ""))
+
+    return items
+
+
+def _unit_cells(unit: dict, context: Context) -> list:
+    return [
+        unit["unit"] or gettext("No unit"),
+        gettext("yes") if unit["outreach"] else gettext("no"),
+        privacy.count(unit["took"]),
+        privacy.count(unit["staff"]),
+        percent(unit["took"], unit["staff"]),
+    ]
+
+
+UNIT_HEADERS = (
+    _("Unit"),
+    _("Community outreach unit"),
+    _("Took part"),
+    _("Personnel"),
+    _("Share (%)"),
+)
+
+
+def _by_program_section(key, title, headers, kind, measures):
+    return Section(
+        key=key,
+        title=title,
+        headers=PROGRAM_HEADERS + headers,
+        items=_participation_by_program(kind),
+        row=lambda item, context: _program_cells(item, context) + measures(item),
+        numeric_from=3,
+    )
+
+
+RESIDENTS_BY_PROGRAM = Section(
+    key="programs",
+    title=_("Residents reached, by program"),
+    headers=(*PROGRAM_HEADERS, _("Residents reached")),
+    items=_residents_by_program,
+    row=lambda item, context: _program_cells(item, context) + [privacy.count(item["n"])],
+    numeric_from=3,
+)
+RESIDENTS_BY_NEIGHBOURHOOD = Section(
+    key="neighbourhoods",
+    title=_("Residents reached, by home neighbourhood"),
+    headers=(_("Neighbourhood"), _("Residents reached")),
+    items=_residents_by_neighbourhood,
+    row=lambda item, context: [
+        _name(item["neighbourhood__name"], _("Not recorded")),
+        privacy.count(item["n"]),
+    ],
+    numeric_from=1,
+)
+PARTICIPATIONS_BY_PROGRAM = _by_program_section(
+    "programs",
+    _("Participations, by program"),
+    (_("People"), _("Participations")),
+    None,
+    lambda item: [
+        privacy.count(item["people"]),
+        resting_on(item["participations"], item["people"]),
+    ],
+)
+PARTICIPATIONS_BY_KIND = Section(
+    key="kinds",
+    title=_("Participations, by kind"),
+    headers=(_("Kind of participation"), _("People"), _("Participations")),
+    items=_participation_by_kind,
+    row=lambda item, context: [
+        str(KINDS.get(item["kind"], item["kind"])),
+        privacy.count(item["people"]),
+        resting_on(item["participations"], item["people"]),
+    ],
+    numeric_from=1,
+)
+
+
+def _events_section(title, extra: Q | None = None) -> Section:
+    return Section(
+        key="events",
+        title=title,
+        headers=EVENT_HEADERS,
+        items=_held_events(extra or Q()),
+        row=_event_cells,
+        numeric_from=4,
+    )
+
+
+def _recommendations_section(title, which: str) -> Section:
+    return Section(
+        key="recommendations",
+        title=title,
+        headers=RECOMMENDATION_HEADERS,
+        items=_recommendations(which),
+        row=_recommendation_cells,
+        numeric_from=6,  # days to answer
+        text_columns=(7,),
+    )
+
+
+def _personnel_section(title, outside_only: bool) -> Section:
+    return Section(
+        key="units",
+        title=title,
+        headers=UNIT_HEADERS,
+        items=_personnel_by_unit(outside_only),
+        row=_unit_cells,
+        numeric_from=2,
+    )
+
+
+DRILL_DOWNS: dict[str, DrillDown] = {
+    drill.name: drill
+    for drill in [
+        DrillDown(
+            "residents",
+            _("Unique residents reached"),
+            _(
+                "Identified residents who took part at least once in the period, by program "
+                "and by the neighbourhood they live in. A resident who took part in two "
+                "programs is counted in both rows, once in the total."
+            ),
+            (RESIDENTS_BY_PROGRAM, RESIDENTS_BY_NEIGHBOURHOOD),
+        ),
+        DrillDown(
+            "participations",
+            _("Participations"),
+            _(
+                "People who took part in the period, by program and by kind of "
+                "participation. A registration for three people who came counts three."
+            ),
+            (PARTICIPATIONS_BY_PROGRAM, PARTICIPATIONS_BY_KIND),
+        ),
+        DrillDown(
+            "events",
+            _("Events held"),
+            _("Events in the period that were not cancelled, newest first."),
+            (_events_section(_("Events held")),),
+        ),
+        DrillDown(
+            "fill-rate",
+            _("Average fill rate"),
+            _(
+                "Events held in the period that had a seat limit: the share of seats taken "
+                "by people registered. The average is the mean of the events' fill rates."
+            ),
+            (_events_section(_("Events with a seat limit"), Q(capacity__gt=0)),),
+        ),
+        DrillDown(
+            "no-show-rate",
+            _("No-show rate"),
+            _("Events held in the period: people registered and people marked as no-shows."),
+            (_events_section(_("Events held")),),
+        ),
+        DrillDown(
+            "walk-ins",
+            _("Walk-ins"),
+            _("Events held in the period where people came without registering."),
+            (_events_section(_("Events with walk-ins"), Q(walk_ins__gt=0)),),
+        ),
+        DrillDown(
+            "survey-responses",
+            _("Survey responses"),
+            _("Responses to surveys of each program in the period."),
+            (
+                _by_program_section(
+                    "programs",
+                    _("Survey responses, by program"),
+                    (_("Responses"),),
+                    "survey_response",
+                    lambda item: [privacy.count(item["people"])],
+                ),
+            ),
+        ),
+        DrillDown(
+            "response-rate",
+            _("Survey response rate"),
+            _("Surveys whose invitations went out during the period: invitations sent and used."),
+            (
+                Section(
+                    key="surveys",
+                    title=_("Surveys sent by invitation"),
+                    headers=(
+                        _("Survey"),
+                        _("Program"),
+                        _("First sent"),
+                        _("Last sent"),
+                        _("Invitations sent"),
+                        _("Invitations used"),
+                        _("Response rate (%)"),
+                    ),
+                    items=_surveys_sent,
+                    row=_survey_cells,
+                    numeric_from=4,
+                ),
+            ),
+        ),
+        DrillDown(
+            "volunteer-hours",
+            _("Volunteer hours"),
+            _("Approved volunteer hours in the period, by program."),
+            (
+                _by_program_section(
+                    "programs",
+                    _("Volunteer hours, by program"),
+                    (_("Hours entries"), _("Hours")),
+                    "volunteer_shift",
+                    lambda item: [
+                        privacy.count(item["people"]),
+                        resting_on(round((item["minutes"] or 0) / 60, 1), item["people"]),
+                    ],
+                ),
+            ),
+        ),
+        DrillDown(
+            "recommendations-received",
+            _("Recommendations received"),
+            _("Recommendations from residents received in the period."),
+            (_recommendations_section(_("Recommendations received"), "received"),),
+        ),
+        DrillDown(
+            "recommendations-answered",
+            _("Recommendations answered"),
+            _("Recommendations the agency answered in the period."),
+            (_recommendations_section(_("Recommendations answered"), "answered"),),
+        ),
+        DrillDown(
+            "recommendations-overdue",
+            _("Recommendations overdue now"),
+            _(
+                "Recommendations still waiting for the agency's answer after the date it was "
+                "due, as of today (the period does not change this list)."
+            ),
+            (_recommendations_section(_("Overdue recommendations"), "overdue"),),
+        ),
+        DrillDown(
+            "days-to-answer",
+            _("Median days to an answer"),
+            _(
+                "Recommendations answered in the period and how many days each took from "
+                "being received to being answered."
+            ),
+            (_recommendations_section(_("Recommendations answered"), "answered"),),
+        ),
+        DrillDown(
+            "personnel",
+            _("Personnel who took part in an engagement"),
+            _(
+                "Agency personnel (everyone with access to the staff pages) who took part "
+                "in at least one event held in the period, by unit."
+            ),
+            (_personnel_section(_("Personnel by unit"), outside_only=False),),
+        ),
+        DrillDown(
+            "personnel-outside",
+            _("Personnel outside the outreach unit"),
+            _(
+                "Agency personnel outside the community outreach unit who took part in at "
+                "least one event held in the period, by unit."
+            ),
+            (_personnel_section(_("Personnel outside the outreach unit"), outside_only=True),),
+        ),
+    ]
+}
+
+
+def drill_down_table(drill: DrillDown, section: Section, scope: Scope):
+    """Every row of one drill-down table, for the CSV export."""
+    context = Context.load()
+    rows = [section.row(item, context) for item in section.items(scope, context)]
+    return [str(header) for header in section.headers], rows
+
+
+def _drill_table(drill: DrillDown, section: Section):
+    return lambda scope: drill_down_table(drill, section, scope)
+
+
+TABLES: dict[str, Callable[[Scope], tuple[list[str], list[list]]]] = {
+    "overview": table_overview,
+    "participation-by-kind": table_participation_by_kind,
+    "spectrum-tiers": table_spectrum_tiers,
+    "spectrum-types": table_spectrum_types,
+    **{
+        drill.table_name(section): _drill_table(drill, section)
+        for drill in DRILL_DOWNS.values()
+        for section in drill.sections
+    },
+}

@@ -1,0 +1,629 @@
+"""Reach and representation: participation per 1,000 residents in every neighbourhood,
+the representation score, and the population by demographic group.
+
+Reads only the summary tables (ParticipationDay, ReachDay) and the neighbourhoods: the
+page costs the same handful of queries whatever the number of participations.
+
+Neighbourhood filter: the representation score compares neighbourhoods with each other, so
+a neighbourhood chosen in the filter bar is highlighted in the comparison rather than
+hiding the others. The demographic tables and the drill-down lists do narrow to it.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from engagement_portal.accounts.models import Neighbourhood
+
+from .charts import PALETTE, BarChart, bar_chart
+from .models import ParticipationDay, ReachDay
+from .privacy import MIN_PEOPLE, Figure, count
+from .scope import Scope
+from .sources import KINDS
+
+TREND_MONTHS = 12
+PER = 1000  # rates are per 1,000 residents
+
+HIDDEN_NEIGHBOURHOOD = gettext_lazy("a neighbourhood with fewer than 10 participations")
+BOUNDARIES_NOTE = gettext_lazy(
+    "Neighbourhood boundaries are not loaded in this portal, so neighbourhoods are ranked "
+    "in a bar chart instead of drawn on a map."
+)
+SCORE_NOTE = gettext_lazy(
+    "The representation score is the lowest neighbourhood's participation rate divided by "
+    "the highest: 1 means every neighbourhood takes part at the same rate, 0 means at least "
+    "one neighbourhood did not take part at all. It is an aggregate over the whole city, so "
+    "it is computed from the true numbers, including neighbourhoods whose own figures are "
+    "shown as “fewer than 10” (those are not named next to it, and when one of them is the "
+    "lowest or the highest the score is rounded to one decimal, so it cannot give their "
+    "number back)."
+)
+PARTICIPANT_DEMOGRAPHICS_NOTE = gettext_lazy(
+    "Participant demographics are not collected yet: the answers residents give to "
+    "demographic survey questions are not summarised for the dashboard, so participants "
+    "cannot be compared with the population by group, nor the share who did not disclose."
+)
+
+
+# --- Shapes ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Score:
+    """Lowest neighbourhood rate divided by the highest, or None when nobody took part."""
+
+    value: float | None
+    lowest: tuple[str, ...] = ()  # neighbourhoods at the lowest rate
+    highest: tuple[str, ...] = ()
+    # Rounded to one decimal: the lowest or highest neighbourhood's count is hidden, and
+    # the exact ratio with the shown populations would give that count back.
+    coarse: bool = False
+
+    @property
+    def defined(self) -> bool:
+        return self.value is not None
+
+    def __str__(self) -> str:
+        if self.value is None:
+            return _("undefined")
+        return f"{self.value:.1f}" if self.coarse else f"{self.value:.2f}"
+
+    def export(self) -> str:
+        if self.value is None:
+            return ""
+        return f"{self.value:.1f}" if self.coarse else f"{self.value:.3f}"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the neighbourhood table."""
+
+    label: str
+    neighbourhood: Neighbourhood | None
+    population: int | None
+    population_share: float | None  # % of the population in all neighbourhoods
+    participations: Figure  # people who took part (a party of three is three)
+    participation_share: Figure | None  # % of participations with a recorded neighbourhood
+    residents: Figure  # unique identified residents reached
+    rate: Figure | None  # participations per 1,000 residents; None: no population
+    previous_rate: Figure | None
+    previous_participations: Figure | None = None
+    participations_href: str = ""  # the list behind the figures
+    residents_href: str = ""
+    selected: bool = False
+    kind: str = "neighbourhood"  # or "city" (the city-wide marker) or "not-recorded"
+
+    @property
+    def population_text(self) -> str:
+        return "—" if self.population is None else f"{self.population:,}"
+
+
+@dataclass(frozen=True)
+class TrendMonth:
+    month: date
+    score: Score
+    participations: Figure  # with a recorded neighbourhood
+    partial: bool  # the period ends before the month does
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    group: str
+    population: int
+    share: float  # % of the population of the neighbourhoods in scope
+
+    @property
+    def population_text(self) -> str:
+        return f"{self.population:,}"
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    rows: list[GroupRow]
+    population: int
+
+
+@dataclass(frozen=True)
+class Reach:
+    scope: Scope
+    ranked: list[Row]  # neighbourhoods from the highest rate to the lowest, city marker inside
+    neighbourhoods: list[Row]  # the same rows, by name, without the marker
+    city: Row
+    not_recorded: Row
+    score: Score
+    previous_score: Score
+    trend: list[TrendMonth]
+    chart: BarChart
+    demographics: list[Category]
+    demographics_population: int  # population of the neighbourhoods in scope
+    neighbourhoods_without_demographics: list[str]
+
+    @property
+    def score_change(self) -> float | None:
+        if self.score.value is None or self.previous_score.value is None:
+            return None
+        return self.score.value - self.previous_score.value
+
+    @property
+    def score_change_text(self) -> str:
+        change = self.score_change
+        return "" if change is None else f"{change:+.2f}"
+
+
+# --- Arithmetic --------------------------------------------------------------------------
+
+
+def per_thousand(people: int, population: int) -> float:
+    return people / population * PER
+
+
+def suppressed_rate(people: int, population: int | None) -> Figure | None:
+    """The rate of a neighbourhood, hidden exactly when its count of people is."""
+    if not population:
+        return None
+    shown = count(people)
+    if shown.suppressed:
+        return Figure(None, people)
+    return Figure(per_thousand(people, population), people)
+
+
+def representation_score(
+    people: dict[int, int], neighbourhoods: list[Neighbourhood] | list[tuple[int, str, int]]
+) -> Score:
+    """Lowest rate ÷ highest over every neighbourhood with a population; a neighbourhood
+    nobody from took part counts as 0. Undefined (None) when nobody took part at all.
+
+    Always from the true numbers: the score describes the whole city, not one small group.
+    A neighbourhood at the lowest or highest rate whose own count is hidden ("fewer than
+    10") is not named: its name next to the score would point at its hidden number.
+    """
+    rates = []
+    for hood in neighbourhoods:
+        pk, name, population = (
+            (hood.pk, hood.name, hood.population) if isinstance(hood, Neighbourhood) else hood
+        )
+        if population:
+            n = people.get(pk, 0)
+            shown_name = str(HIDDEN_NEIGHBOURHOOD) if 0 < n < MIN_PEOPLE else name
+            rates.append((per_thousand(n, population), shown_name))
+    if not rates:
+        return Score(None)
+    top = max(rate for rate, _name in rates)
+    if top == 0:
+        return Score(None)
+    bottom = min(rate for rate, _name in rates)
+    hidden = str(HIDDEN_NEIGHBOURHOOD)
+    coarse = any(name == hidden for rate, name in rates if rate in (bottom, top))
+    return Score(
+        round(bottom / top, 1) if coarse else bottom / top,
+        lowest=tuple(sorted({name for rate, name in rates if rate == bottom})),
+        highest=tuple(sorted({name for rate, name in rates if rate == top})),
+        coarse=coarse,
+    )
+
+
+def month_starts(end: date, months: int = TREND_MONTHS) -> list[date]:
+    """The first days of the `months` months up to and including `end`'s, oldest first."""
+    year, month = end.year, end.month
+    starts = []
+    for _i in range(months):
+        starts.append(date(year, month, 1))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return starts[::-1]
+
+
+def _as_date(value) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return part / whole * 100 if whole else None
+
+
+# --- The page ----------------------------------------------------------------------------
+
+
+def reach(scope: Scope) -> Reach:
+    """Everything on the reach page, in a constant number of queries (five)."""
+    neighbourhoods = list(Neighbourhood.objects.order_by("name"))
+    previous = scope.previous()
+    both = replace(scope, start=previous.start).q(with_neighbourhood=False)
+
+    current_people: dict[int | None, int] = {}
+    previous_people: dict[int | None, int] = {}
+    for row in (
+        ParticipationDay.objects.filter(both)
+        .values("neighbourhood_id")
+        .annotate(
+            current=Sum("people", filter=Q(day__gte=scope.start)),
+            previous=Sum("people", filter=Q(day__lte=previous.end)),
+        )
+        .order_by()
+    ):
+        current_people[row["neighbourhood_id"]] = row["current"] or 0
+        previous_people[row["neighbourhood_id"]] = row["previous"] or 0
+
+    in_period = scope.q(with_neighbourhood=False)
+    residents = dict(
+        ReachDay.objects.filter(in_period)
+        .values("neighbourhood_id")
+        .annotate(n=Count("resident", distinct=True))
+        .order_by()
+        .values_list("neighbourhood_id", "n")
+    )
+    city_residents = ReachDay.objects.filter(in_period, neighbourhood__isnull=False).aggregate(
+        n=Count("resident", distinct=True)
+    )["n"]
+
+    total_population = sum(h.population for h in neighbourhoods)
+    recorded = sum(v for k, v in current_people.items() if k is not None)
+    previous_recorded = sum(v for k, v in previous_people.items() if k is not None)
+
+    participations_url = reverse("dashboard:drill-down", args=["reach-participations"])
+    residents_url = reverse("dashboard:drill-down", args=["reach-residents"])
+    rows = []
+    for hood in neighbourhoods:
+        people = current_people.get(hood.pk, 0)
+        query = scope.querystring(neighbourhood=hood.pk)
+        shown = count(people)
+        rows.append(
+            Row(
+                label=hood.name,
+                neighbourhood=hood,
+                population=hood.population,
+                population_share=_percent(hood.population, total_population),
+                participations=shown,
+                participation_share=_share(people, recorded),
+                residents=count(residents.get(hood.pk, 0)),
+                rate=suppressed_rate(people, hood.population),
+                previous_rate=suppressed_rate(previous_people.get(hood.pk, 0), hood.population),
+                participations_href=f"{participations_url}?{query}",
+                residents_href=f"{residents_url}?{query}",
+                selected=scope.neighbourhood is not None and scope.neighbourhood.pk == hood.pk,
+            )
+        )
+    city = Row(
+        label=_("City-wide"),
+        neighbourhood=None,
+        population=total_population,
+        population_share=100.0 if total_population else None,
+        participations=count(recorded),
+        participation_share=None,
+        residents=count(city_residents),
+        rate=suppressed_rate(recorded, total_population),
+        previous_rate=suppressed_rate(previous_recorded, total_population),
+        previous_participations=count(previous_recorded),
+        participations_href=f"{participations_url}?{scope.querystring(neighbourhood='')}",
+        residents_href=f"{residents_url}?{scope.querystring(neighbourhood='')}",
+        kind="city",
+    )
+    not_recorded = Row(
+        label=_("Neighbourhood not recorded"),
+        neighbourhood=None,
+        population=None,
+        population_share=None,
+        participations=count(current_people.get(None, 0)),
+        participation_share=None,
+        residents=count(residents.get(None, 0)),
+        rate=None,
+        previous_rate=None,
+        participations_href=reverse("dashboard:drill-down", args=["reach-not-recorded"])
+        + f"?{scope.querystring(neighbourhood='')}",
+        kind="not-recorded",
+    )
+
+    ranked = _ranked(rows, city)
+    return Reach(
+        scope=scope,
+        ranked=ranked,
+        neighbourhoods=rows,
+        city=city,
+        not_recorded=not_recorded,
+        score=representation_score(current_people, neighbourhoods),
+        previous_score=representation_score(previous_people, neighbourhoods),
+        trend=_trend(scope, neighbourhoods),
+        chart=_chart(ranked),
+        **_demographics(scope, neighbourhoods),
+    )
+
+
+def reach_score(scope: Scope) -> Score:
+    """The representation score of the scope's period alone (two queries)."""
+    neighbourhoods = list(Neighbourhood.objects.values_list("pk", "name", "population"))
+    people = dict(
+        ParticipationDay.objects.filter(
+            scope.q(with_neighbourhood=False), neighbourhood__isnull=False
+        )
+        .values("neighbourhood_id")
+        .annotate(n=Sum("people"))
+        .order_by()
+        .values_list("neighbourhood_id", "n")
+    )
+    return representation_score(people, neighbourhoods)
+
+
+def _share(people: int, recorded: int) -> Figure:
+    shown = count(people)
+    if shown.suppressed or not recorded:
+        return Figure(None if shown.suppressed else 0.0, people)
+    return Figure(people / recorded * 100, people)
+
+
+def _ranked(rows: list[Row], city: Row) -> list[Row]:
+    """Highest rate first. Rates shown as "fewer than 10" come after every rate above zero
+    (they rest on 1 to 9 people, so they are above zero too) and before the zeros, in
+    name order: their position must not tell their size. The city-wide row is placed
+    where its rate falls."""
+    known = sorted(
+        (r for r in rows if r.rate is not None and r.rate.value),
+        key=lambda r: (-r.rate.value, r.label),
+    )
+    hidden = [r for r in rows if r.rate is not None and r.rate.suppressed]
+    zero = [r for r in rows if r.rate is not None and r.rate.value == 0]
+    no_population = [r for r in rows if r.rate is None]
+    ranked = known + hidden + zero + no_population
+    if city.rate is None or city.rate.suppressed:
+        return ranked
+    if city.rate.value:
+        position = next(
+            (i for i, r in enumerate(known) if r.rate.value < city.rate.value), len(known)
+        )
+    else:
+        position = len(known) + len(hidden)
+    return ranked[:position] + [city] + ranked[position:]
+
+
+def _chart(ranked: list[Row]) -> BarChart:
+    bars = []
+    for row in ranked:
+        if row.rate is None:
+            continue
+        colour = PALETTE[1] if row.kind == "city" else PALETTE[0]
+        bars.append((row.label, row.rate, str(row.rate), row.participations_href, colour))
+    return bar_chart(_("Participation per 1,000 residents, highest first"), bars)
+
+
+def _trend(scope: Scope, neighbourhoods: list[Neighbourhood]) -> list[TrendMonth]:
+    starts = month_starts(scope.end)
+    window = replace(scope, start=starts[0]).q(with_neighbourhood=False)
+    by_month: dict[date, dict[int | None, int]] = defaultdict(dict)
+    for row in (
+        ParticipationDay.objects.filter(window)
+        .annotate(month=TruncMonth("day"))
+        .values("month", "neighbourhood_id")
+        .annotate(people=Sum("people"))
+        .order_by()
+    ):
+        by_month[_as_date(row["month"])][row["neighbourhood_id"]] = row["people"] or 0
+    facts = [(h.pk, h.name, h.population) for h in neighbourhoods]
+    trend = []
+    for start in starts:
+        people = by_month.get(start, {})
+        trend.append(
+            TrendMonth(
+                month=start,
+                score=representation_score(people, facts),
+                participations=count(sum(v for k, v in people.items() if k is not None)),
+                partial=start.year == scope.end.year
+                and start.month == scope.end.month
+                and _is_before_month_end(scope.end),
+            )
+        )
+    return trend
+
+
+def _is_before_month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).month == day.month
+
+
+def _demographics(scope: Scope, neighbourhoods: list[Neighbourhood]) -> dict:
+    """Population by group: population × share, summed over the neighbourhoods in scope.
+    A neighbourhood without shares for a category (or whose shares add up to less than 1)
+    puts the rest of its population under "not recorded"."""
+    hoods = [h for h in neighbourhoods if scope.neighbourhood is None or h == scope.neighbourhood]
+    population = sum(h.population for h in hoods)
+    categories: dict[str, dict[str, float]] = {}
+    for hood in hoods:
+        for category, groups in (hood.demographics or {}).items():
+            bucket = categories.setdefault(category, {})
+            for group in groups:
+                bucket.setdefault(group, 0.0)
+    result = []
+    for category, totals in categories.items():
+        unknown = 0.0
+        for hood in hoods:
+            shares = (hood.demographics or {}).get(category) or {}
+            for group, share in shares.items():
+                totals[group] += hood.population * share
+            unknown += hood.population * max(0.0, 1 - sum(shares.values()))
+        rows = [
+            GroupRow(str(group), round(value), _percent(value, population) or 0.0)
+            for group, value in totals.items()
+        ]
+        if round(unknown):
+            rows.append(
+                GroupRow(_("Not recorded"), round(unknown), _percent(unknown, population) or 0.0)
+            )
+        result.append(Category(str(category), rows, population))
+    return {
+        "demographics": result,
+        "demographics_population": population,
+        "neighbourhoods_without_demographics": [h.name for h in hoods if not h.demographics],
+    }
+
+
+# --- Drill-down lists: aggregates by program, never people ------------------------------
+
+
+def _participations_by_program(q: Q) -> list[list]:
+    rows = (
+        ParticipationDay.objects.filter(q)
+        .values("program__title", "tier", "kind")
+        .annotate(participations=Sum("participations"), people=Sum("people"))
+        .order_by("program__title", "kind")
+    )
+    return [
+        [
+            row["program__title"],
+            row["tier"],
+            str(KINDS.get(row["kind"], row["kind"])),
+            count(row["participations"]),
+            count(row["people"]),
+        ]
+        for row in rows
+    ]
+
+
+PARTICIPATION_HEADERS = [
+    gettext_lazy("Program"),
+    gettext_lazy("Tier"),
+    gettext_lazy("How people took part"),
+    gettext_lazy("Records"),
+    gettext_lazy("People"),
+]
+
+
+def drill_participations(scope: Scope):
+    q = scope.q()
+    if scope.neighbourhood is None:
+        q &= Q(neighbourhood__isnull=False)  # "not recorded" has a list of its own
+    where = scope.neighbourhood.name if scope.neighbourhood else _("every neighbourhood")
+    return (
+        _("Participations by program: %(where)s") % {"where": where},
+        PARTICIPATION_HEADERS,
+        _participations_by_program(q),
+    )
+
+
+def drill_not_recorded(scope: Scope):
+    q = scope.q(with_neighbourhood=False) & Q(neighbourhood__isnull=True)
+    return (
+        _("Participations with no neighbourhood recorded, by program"),
+        PARTICIPATION_HEADERS,
+        _participations_by_program(q),
+    )
+
+
+def drill_residents(scope: Scope):
+    q = scope.q()
+    if scope.neighbourhood is None:
+        q &= Q(neighbourhood__isnull=False)
+    rows = (
+        ReachDay.objects.filter(q)
+        .values("program__title", "tier")
+        .annotate(n=Count("resident", distinct=True))
+        .order_by("program__title")
+    )
+    where = scope.neighbourhood.name if scope.neighbourhood else _("every neighbourhood")
+    return (
+        _("Unique residents reached by program: %(where)s") % {"where": where},
+        [gettext_lazy("Program"), gettext_lazy("Tier"), gettext_lazy("Unique residents")],
+        [[row["program__title"], row["tier"], count(row["n"])] for row in rows],
+    )
+
+
+DRILL_DOWNS = {
+    "reach-participations": drill_participations,
+    "reach-not-recorded": drill_not_recorded,
+    "reach-residents": drill_residents,
+}
+
+
+# --- CSV tables ---------------------------------------------------------------------------
+
+
+def table_neighbourhoods(scope: Scope):
+    data = reach(scope)
+    headers = [
+        _("Neighbourhood"),
+        _("Code"),
+        _("Population"),
+        _("Share of population (%)"),
+        _("Participations"),
+        _("Share of participations (%)"),
+        _("Unique residents reached"),
+        _("Participations per 1,000 residents"),
+        _("Per 1,000 residents, previous period"),
+    ]
+    rows = []
+    for row in data.neighbourhoods + [data.not_recorded, data.city]:
+        rows.append(
+            [
+                row.label,
+                row.neighbourhood.code if row.neighbourhood else "",
+                "" if row.population is None else row.population,
+                "" if row.population_share is None else round(row.population_share, 1),
+                row.participations,
+                _round_figure(row.participation_share),
+                row.residents,
+                _round_figure(row.rate),
+                _round_figure(row.previous_rate),
+            ]
+        )
+    return headers, rows
+
+
+def _round_figure(figure: Figure | None):
+    if figure is None:
+        return ""
+    if figure.value is None:
+        return figure
+    return Figure(round(figure.value, 1), figure.base)
+
+
+def table_score_trend(scope: Scope):
+    data = reach(scope)
+    previous = scope.previous()
+    headers = [_("Period"), _("From"), _("To"), _("Representation score"), _("Participations")]
+    rows = [
+        [_("This period"), scope.start, scope.end, data.score.export(), data.city.participations],
+        [
+            _("Previous period"),
+            previous.start,
+            previous.end,
+            data.previous_score.export(),
+            data.city.previous_participations,
+        ],
+    ]
+    for month in data.trend:
+        last = _month_end(month.month)
+        rows.append(
+            [
+                month.month.strftime("%Y-%m"),
+                month.month,
+                min(last, scope.end),
+                month.score.export(),
+                month.participations,
+            ]
+        )
+    return headers, rows
+
+
+def _month_end(first: date) -> date:
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    return following - timedelta(days=1)
+
+
+def table_demographics(scope: Scope):
+    data = _demographics(scope, list(Neighbourhood.objects.order_by("name")))
+    headers = [_("Category"), _("Group"), _("Estimated residents"), _("Share of residents (%)")]
+    rows = [
+        [category.name, group.group, group.population, round(group.share, 1)]
+        for category in data["demographics"]
+        for group in category.rows
+    ]
+    return headers, rows
+
+
+TABLES = {
+    "reach-neighbourhoods": table_neighbourhoods,
+    "reach-score-trend": table_score_trend,
+    "reach-demographics": table_demographics,
+}

@@ -164,4 +164,8 @@ class ScopeForm(forms.Form):
 
 def scope_from_request(request, today: date | None = None) -> tuple[Scope, ScopeForm]:
     form = ScopeForm(request.GET or None)
-    return form.scope(today), form
+    scope = form.scope(today)
+    if not form.is_bound:
+        # Show the default period in the date fields rather than empty ones.
+        form = ScopeForm(initial={"start": scope.start, "end": scope.end})
+    return scope, form

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export PIP_CONSTRAINT := $(CURDIR)/.build-constraints.txt
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format messages worker beat clean
+.PHONY: run test lint format messages worker beat bench-dashboard clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ format: $(VENV)/.dev
 
 ## messages: refresh the catalogues after changing strings, then translate and compile
 messages: $(VENV)/.dev
-	$(BIN)/python manage.py makemessages -l es --no-obsolete --no-location --ignore=.venv --ignore=staticfiles
+	$(BIN)/python manage.py makemessages -l es --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 worker: $(VENV)/.runtime
@@ -47,6 +47,10 @@ worker: $(VENV)/.runtime
 
 beat: $(VENV)/.runtime
 	$(BIN)/celery -A engagement_portal beat -l info
+
+## bench-dashboard: build a city-sized data set on PostgreSQL and time the dashboards
+bench-dashboard: $(VENV)/.dev
+	$(BIN)/python bench/dashboard_scale.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -380,6 +380,13 @@ def rebuild() -> dict[str, int]:
         for program, day, user, outreach in _personnel_rows()
     ]
     written["personnel"] = len(PersonnelDay.objects.bulk_create(batch, batch_size=BATCH))
+    if connection.vendor == "postgresql":
+        # Every row was replaced: fresh statistics, or the planner guesses a tiny table.
+        with connection.cursor() as cursor:
+            for model in (ParticipationDay, ReachDay, EventSummary, PersonnelDay):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+            for model in (StandardAnswerMonth, SurveySummary):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
     return written
 
 

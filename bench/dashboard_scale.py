@@ -3,9 +3,11 @@
 
     .venv/bin/python bench/dashboard_scale.py [--scale 1] [--runs 7] [--rounds 3]
                                               [--seed 6] [--keep] [--keep-indexes] [--reuse]
+                                              [--build-only] [--jit default|off]
 
 Develop with --scale 0.01 (a minute); --scale 1 takes about 35 minutes on two cores.
---keep leaves both databases; --reuse then measures the pages again without rebuilding.
+--keep leaves both databases; --reuse then measures the pages again without rebuilding;
+--build-only builds and keeps both databases without measuring the pages.
 
 Builds two scratch PostgreSQL databases with the same generator and seed: `bench_dash_full`
 (--scale × the city below) and `bench_dash_tenth` (a tenth of that). At --scale 1 the city
@@ -349,7 +351,12 @@ class City:
             )
         }
         assert set(self.types) == set(TYPE_WEIGHTS), sorted(self.types)
-        self.items = self.query("SELECT id, kind FROM surveys_standarditem ORDER BY position")
+        # The rating items; the demographic ones (category set) are asked apart.
+        self.items = self.query(
+            "SELECT id, kind FROM surveys_standarditem WHERE category = '' ORDER BY position"
+        )
+        self.age_item = self.query("SELECT id FROM surveys_standarditem WHERE key = 'age-group'")
+        self.age_item = self.age_item[0][0] if self.age_item else N
         self.groups = dict(self.query("SELECT name, id FROM auth_group"))
         self.languages = [pk for (pk,) in self.query("SELECT id FROM accounts_language")]
         self.neighbourhoods()
@@ -371,7 +378,7 @@ class City:
         names = [f"{place} {feature}" for place in PLACES for feature in FEATURES]
         rng.shuffle(names)
         rows, self.hood_trust, self.hood_ages = [], {}, {}
-        self.hood_ids, populations, keenness = [], [], []
+        self.hood_ids, populations, keenness, all_ages = [], [], [], []
         for i in range(NEIGHBOURHOODS):
             pk = first + i
             young, old, adult = (
@@ -388,6 +395,7 @@ class City:
                 )
             )
             ages = {group: round(share, 3) for group, share in ages.items()}
+            all_ages.append(ages)
             population = int(rng.lognormvariate(math.log(7000), 0.45))
             self.hood_ids.append(pk)
             populations.append(population)
@@ -405,6 +413,8 @@ class City:
                 }
             )
         self.hood_keen = dict(zip(self.hood_ids, keenness, strict=True))
+        city = [sum(ages[g] for ages in all_ages) for g in AGE_GROUPS]
+        self.city_ages = list(accumulate(city))
         self.hood_pop_cum = list(accumulate(populations))
         self.hood_cum = list(accumulate(p * k for p, k in zip(populations, keenness, strict=True)))
         self.load("accounts_neighbourhood", rows)
@@ -812,11 +822,18 @@ class City:
                         party = min(max_party, rng.choice((2, 2, 2, 3, 4)))
                     if status != "cancelled" and rng.random() < 0.01:
                         accommodations.append((pk, starts))
+                    age_group = ""  # about 40 % say, in the shares of their area
+                    home = self.resident_hood[resident]
+                    if rng.random() < 0.4:
+                        ages = self.hood_ages[home] if home else self.city_ages
+                        group = bisect(ages, rng.random() * ages[-1])
+                        age_group = AGE_GROUPS[min(group, len(AGE_GROUPS) - 1)]
                     yield {
                         "id": pk,
                         "token_hash": self.token_hash("registration"),
                         "check_in_code": f"{((pk * multiplier) ^ salt) % (1 << 40):010X}",
                         "party_size": party,
+                        "age_group": age_group,
                         "status": status,
                         "language": self.resident_language[resident],
                         "wants_reminders": T if rng.random() < 0.6 else F,
@@ -954,10 +971,16 @@ class City:
                     ask(survey, 1, position, kind, f"Item {item}", item)
                     for position, (item, kind) in enumerate(self.items)
                 ]
-                age = ask(survey, 2, 1, "single", "Your age", demographic=T)
+                age = ask(survey, 2, 1, "single", "Your age", self.age_item, demographic=T)
                 age_choices = list(range(choice, choice + len(AGE_GROUPS)))
                 choices += [
-                    {"id": pk, "position": i, "label": json.dumps({"en": g}), "question_id": age}
+                    {
+                        "id": pk,
+                        "position": i,
+                        "label": json.dumps({"en": g}),
+                        "code": g,
+                        "question_id": age,
+                    }
                     for i, (pk, g) in enumerate(zip(age_choices, AGE_GROUPS, strict=True))
                 ]
                 choice += len(AGE_GROUPS)
@@ -1427,6 +1450,23 @@ def report(scopes: dict, results: dict, runs: int, rounds: int) -> None:
                 log(f"  [{scope} / {page}] {seconds * 1000:.1f} ms: {sql[:300]}")
 
 
+def set_jit(mode: str) -> None:
+    """JIT compiles a query's expressions when its estimated cost passes jit_above_cost:
+    at full size some dashboard statements pass it and pay 15-25 ms of compiling that the
+    tenth never pays. `off` measures with it switched off for both databases."""
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    conn = psycopg2.connect(urlparse(base)._replace(path="/postgres").geturl())
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        for name in (TENTH_DB, FULL_DB):
+            if mode == "off":
+                cur.execute(f'ALTER DATABASE "{name}" SET jit = off')
+            else:
+                cur.execute(f'ALTER DATABASE "{name}" RESET jit')
+    conn.close()
+    log(f"JIT: {mode}")
+
+
 def drop_database(name: str) -> None:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     conn = psycopg2.connect(urlparse(base)._replace(path="/postgres").geturl())
@@ -1449,6 +1489,18 @@ def main():
         help="only measure the pages, on the databases a run with --keep left",
     )
     parser.add_argument(
+        "--jit",
+        choices=["default", "off"],
+        default="default",
+        help="PostgreSQL JIT for the page measurements: the server's default, or off for"
+        " the two databases (ALTER DATABASE ... SET jit = off)",
+    )
+    parser.add_argument(
+        "--build-only",
+        action="store_true",
+        help="build (and keep) the two databases, measure no pages",
+    )
+    parser.add_argument(
         "--keep-indexes",
         action="store_true",
         help="load the big tables with their indexes and foreign keys in place",
@@ -1467,7 +1519,11 @@ def main():
         set_aside = not args.keep_indexes
         builds["tenth"] = build(TENTH_DB, args.scale / 10, args.seed, set_aside)
         builds["full"] = build(FULL_DB, args.scale, args.seed, set_aside)
+    if args.build_only:
+        log(f"\nbuilt in {(time.perf_counter() - started) / 60:.1f} min; databases kept")
+        return
     h.manage(builds["full"]["env"], "collectstatic", "--noinput")
+    set_jit(args.jit)
     scopes, results = measure(builds, args.runs, args.rounds)
     report(scopes, results, args.runs, args.rounds)
     log(f"\ntotal: {(time.perf_counter() - started) / 60:.1f} min")

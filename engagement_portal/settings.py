@@ -156,6 +156,9 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Region used to read phone numbers typed without a country code.
 PORTAL_PHONE_REGION = env.str("PORTAL_PHONE_REGION", default="US")
 PORTAL_AGENCY_NAME = env.str("PORTAL_AGENCY_NAME", default="Riverside Police Department")
+# The number residents call when someone is in danger, shown wherever a form is not watched
+# around the clock (112 in Europe, 999 in the UK, 000 in Australia...).
+PORTAL_EMERGENCY_NUMBER = env.str("PORTAL_EMERGENCY_NUMBER", default="911")
 # Absolute address of the portal, for links in emails and text messages.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Text messages go through this class (see engagement_portal/messaging/sms.py).

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from engagement_portal.accounts.forms import ResidentContactMixin
 from engagement_portal.accounts.models import Neighbourhood
 
-from .models import Event
+from .models import AgeGroup, Event
 
 
 def current_language() -> str:
@@ -47,6 +47,13 @@ class RegistrationForm(ResidentContactMixin, forms.Form):
         required=False,
         empty_label=_("Prefer not to say"),
         help_text=_("Optional. It helps us see which parts of the city we reach."),
+    )
+    age_group = forms.ChoiceField(
+        label=_("Your age group"),
+        choices=AgeGroup.choices,
+        required=False,
+        initial=AgeGroup.UNDISCLOSED,
+        help_text=_("Optional. It helps us see whether we reach people of every age."),
     )
     party_size = forms.TypedChoiceField(
         label=_("How many people, including you?"),
@@ -107,6 +114,7 @@ class RegistrationForm(ResidentContactMixin, forms.Form):
             "email": data["email"],
             "phone": data["phone"],
             "neighbourhood": data["neighbourhood"],
+            "age_group": data.get("age_group") or "",
             "party_size": data.get("party_size") or 1,
             "language": data["language"],
             "accessibility": data["accessibility"],

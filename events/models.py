@@ -223,6 +223,18 @@ class EventCoFacilitator(models.Model):
         return f"{self.name} · {self.event}"
 
 
+class AgeGroup(models.TextChoices):
+    """Age groups asked (optionally) of people who take part. The codes are the groups of
+    the "age" category in neighbourhood demographic shares, so participants can be set
+    against the population."""
+
+    UNDISCLOSED = "", _("Prefer not to say")
+    UNDER_18 = "under-18", _("Under 18")
+    AGE_18_34 = "18-34", _("18 to 34")
+    AGE_35_64 = "35-64", _("35 to 64")
+    AGE_65_PLUS = "65+", _("65 or older")
+
+
 class Registration(models.Model):
     """A resident's place (or place in line) at an event, for themselves and any guests."""
 
@@ -246,6 +258,10 @@ class Registration(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     check_in_code = models.CharField(max_length=12, unique=True, editable=False)
     party_size = models.PositiveSmallIntegerField(_("party size"), default=1)
+    # Optional, of the person registering (not of the rest of the party).
+    age_group = models.CharField(
+        _("age group"), max_length=10, choices=AgeGroup.choices, blank=True, default=""
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     wants_reminders = models.BooleanField(_("reminders"), default=False)
@@ -319,12 +335,7 @@ class AccommodationRequest(models.Model):
 class WalkIn(models.Model):
     """Someone who came without registering, counted at the door with an optional short card."""
 
-    class AgeGroup(models.TextChoices):
-        UNDISCLOSED = "", _("Prefer not to say")
-        UNDER_18 = "under-18", _("Under 18")
-        AGE_18_34 = "18-34", _("18 to 34")
-        AGE_35_64 = "35-64", _("35 to 64")
-        AGE_65_PLUS = "65+", _("65 or older")
+    AgeGroup = AgeGroup
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="walk_ins")
     party_size = models.PositiveSmallIntegerField(_("people"), default=1)

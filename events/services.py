@@ -22,7 +22,7 @@ from engagement_portal.accounts.services import find_or_create_resident, record_
 from engagement_portal.core.tokens import hash_token, new_token
 from engagement_portal.dashboard import services as summaries
 
-from .models import AccommodationRequest, Event, Registration, Reminder, WalkIn
+from .models import AccommodationRequest, AgeGroup, Event, Registration, Reminder, WalkIn
 
 Status = Registration.Status
 
@@ -112,6 +112,7 @@ def register(
     email: str = "",
     phone: str = "",
     neighbourhood=None,
+    age_group: str = "",
     party_size: int = 1,
     language: str = "en",
     accessibility: str = "",
@@ -178,6 +179,7 @@ def register(
             token_hash=token_hash,
             check_in_code=check_in_code,
             party_size=party_size,
+            age_group=age_group if age_group in AgeGroup.values else "",
             status=status,
             language=language,
             wants_reminders=wants_reminders,
@@ -370,6 +372,39 @@ def cancel_event(*, event: Event, reason: str, now=None) -> Event:
     return event
 
 
+def delete_event(*, event: Event, by, allow_registrations: bool = False) -> None:
+    """Delete an event made by mistake, with what was recorded at it (walk-ins, staff
+    present, session attendance, press questions), and take it out of the dashboards.
+
+    Staff cannot delete an event people registered for: they cancel it, so everyone is
+    told. Administrators can (`allow_registrations`), e.g. to remove a test event.
+    """
+    from engagement_portal.core.services import audit
+
+    with transaction.atomic():
+        event = _lock_event(event.pk)
+        if not allow_registrations and event.registrations.exists():
+            raise ValidationError(
+                _(
+                    "People have registered for this event, so it cannot be deleted. Cancel "
+                    "it instead: everyone registered is told."
+                )
+            )
+        program_id = event.program_id
+        days = {event.starts_at, *event.press_questions.values_list("submitted_on", flat=True)}
+        audit(
+            actor=by,
+            action="event.delete",
+            target=event,
+            event=event.pk,
+            program=program_id,
+            starts_at=event.starts_at.isoformat(),
+            registrations=event.registrations.count(),
+        )
+        event.delete()
+        summaries.event_deleted(program_id, days)
+
+
 def check_in(*, registration: Registration, now=None) -> Registration:
     """Mark a registration as attended. Checking in twice keeps the first time."""
     now = now or timezone.now()
@@ -434,10 +469,13 @@ def record_walk_in(
 def set_accommodation_fulfilled(*, request: AccommodationRequest, fulfilled: bool, user, now=None):
     """Record whether staff arranged an accessibility or interpretation request."""
     now = now or timezone.now()
-    request.fulfilled = fulfilled
-    request.fulfilled_by = user if fulfilled else None
-    request.fulfilled_at = now if fulfilled else None
-    request.save(update_fields=["fulfilled", "fulfilled_by", "fulfilled_at"])
+    with transaction.atomic():
+        request.fulfilled = fulfilled
+        request.fulfilled_by = user if fulfilled else None
+        request.fulfilled_at = now if fulfilled else None
+        request.save(update_fields=["fulfilled", "fulfilled_by", "fulfilled_at"])
+        # The principles page counts requests arranged from the event's summary.
+        summaries.event_changed(request.registration.event, participation=False)
     return request
 
 

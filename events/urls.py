@@ -26,6 +26,7 @@ urlpatterns = [
     path("staff/events/<int:pk>/", staff.event_detail, name="staff-detail"),
     path("staff/events/<int:pk>/edit/", staff.event_edit, name="staff-edit"),
     path("staff/events/<int:pk>/cancel/", staff.event_cancel, name="staff-cancel"),
+    path("staff/events/<int:pk>/delete/", staff.event_delete, name="staff-delete"),
     path("staff/events/<int:pk>/add/", staff.add_registrant, name="staff-add-registrant"),
     path("staff/events/<int:pk>/door/", staff.door, name="staff-door"),
     path(

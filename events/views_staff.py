@@ -173,6 +173,33 @@ def event_cancel(request, pk):
     )
 
 
+@staff_only
+def event_delete(request, pk):
+    """Delete an event made by mistake. One with registrations is cancelled instead."""
+    event = _event_for_program_staff(request, pk)
+    registrations = event.registrations.count()
+    if request.method == "POST" and not registrations:
+        program = event.program
+        try:
+            services.delete_event(event=event, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(event.get_staff_url())
+        messages.success(request, _("The event “%(title)s” is deleted.") % {"title": event.title})
+        return redirect(reverse("programs:staff-detail", args=[program.pk]))
+    counts = {
+        "walk_ins": event.walk_ins.count(),
+        "personnel": event.personnel_links.count(),
+        "attendance": event.attendance.count(),
+        "press_questions": event.press_questions.count(),
+    }
+    return render(
+        request,
+        "events/staff_delete.html",
+        {"event": event, "registrations": registrations, "counts": counts},
+    )
+
+
 # --- Roster -------------------------------------------------------------------------------
 
 

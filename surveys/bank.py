@@ -72,11 +72,25 @@ STANDARD_ITEMS = [
             "es": "¿Qué tan valioso fue este evento o programa para usted?",
         },
     },
+    {
+        "key": "age-group",
+        "kind": "single",
+        "category": "age",
+        "text": {"en": "What is your age group?", "es": "¿Cuál es su grupo de edad?"},
+        "groups": [
+            {"code": "under-18", "label": {"en": "Under 18", "es": "Menos de 18"}},
+            {"code": "18-34", "label": {"en": "18 to 34", "es": "De 18 a 34"}},
+            {"code": "35-64", "label": {"en": "35 to 64", "es": "De 35 a 64"}},
+            {"code": "65+", "label": {"en": "65 or older", "es": "65 o más"}},
+        ],
+    },
 ]
 
 
 def seed_bank(StandardItem) -> None:
-    """Create or refresh the standard items. Idempotent."""
+    """Create or refresh the standard items. Idempotent. Takes the (historical) model, so
+    a migration seeds only the fields its state knows."""
+    known = {field.name for field in StandardItem._meta.get_fields()}
     for position, item in enumerate(STANDARD_ITEMS):
         StandardItem.objects.update_or_create(
             key=item["key"],
@@ -85,5 +99,10 @@ def seed_bank(StandardItem) -> None:
                 "text": item["text"],
                 "help": item.get("help", {}),
                 "position": position,
+                **{
+                    name: item.get(name, default)
+                    for name, default in (("category", ""), ("groups", []))
+                    if name in known
+                },
             },
         )

@@ -366,14 +366,24 @@ def add_standard_item(*, survey: Survey, item: StandardItem, page: int | None = 
     languages = survey.languages or services.portal_languages()
     if page is None:
         page = survey.questions.aggregate(last=Max("page"))["last"] or 1
-    return add_question(
+    question = add_question(
         survey=survey,
         kind=item.kind,
         text={lang: item.text.get(lang, "") for lang in languages},
         help={lang: (item.help or {}).get(lang, "") for lang in languages},
         page=page,
         standard_item=item,
+        # A demographic item is optional and offers "Prefer not to say".
+        demographic=bool(item.category),
+        choices=[
+            {lang: group["label"].get(lang, "") for lang in languages} for group in item.groups
+        ],
     )
+    # Each choice stands for its group, so answers can be set against the population.
+    for choice, group in zip(question.choices.order_by("position"), item.groups, strict=True):
+        choice.code = group["code"]
+        choice.save(update_fields=["code"])
+    return question
 
 
 # --- Translations --------------------------------------------------------------------------

@@ -39,6 +39,11 @@ class StandardItem(models.Model):
     text = models.JSONField(_("question"), default=dict)
     help = models.JSONField(_("help text"), default=dict, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Demographic items: the population category their answers describe ("age"), and
+    # their groups as [{"code": ..., "label": {language: text}}]; the codes are the groups
+    # of that category in neighbourhood demographic shares.
+    category = models.CharField(_("demographic category"), max_length=40, blank=True)
+    groups = models.JSONField(_("groups"), default=list, blank=True)
 
     class Meta:
         ordering = ["position", "key"]
@@ -173,6 +178,8 @@ class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     position = models.PositiveSmallIntegerField(default=0)
     label = models.JSONField(_("label"), default=dict)
+    # The group a choice of a demographic standard question stands for (else empty).
+    code = models.CharField(max_length=40, blank=True)
 
     class Meta:
         ordering = ["position", "pk"]

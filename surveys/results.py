@@ -728,7 +728,7 @@ def standard_item_trends(*, language: str | None = None) -> list[Trend]:
     """Mean score (and % agree) of each standard question by month, across every survey
     that used it, with the sample size. Two queries."""
     surveys = Count("questions__survey", distinct=True)
-    items = list(StandardItem.objects.annotate(survey_count=surveys))
+    items = list(StandardItem.objects.filter(category="").annotate(survey_count=surveys))
     rows = (
         Answer.objects.filter(
             question__standard_item__isnull=False, number__isnull=False, declined=False

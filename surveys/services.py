@@ -387,6 +387,39 @@ def submit_response(
     return response
 
 
+def delete_response(*, response: Response, by, reason: str = "") -> None:
+    """Delete one response and its answers (a duplicate paper entry, a test, a resident
+    withdrawing what they said in an identified survey), and take it out of the dashboards.
+
+    Anonymous responses too: the mixing sweep only recomputes buckets of responses that
+    still exist, so the deletion refreshes its own buckets. That writes nothing that could
+    link a remaining answer to anyone.
+    """
+    from engagement_portal.core.services import audit
+
+    with transaction.atomic():
+        response = (
+            Response.objects.select_related("survey")
+            .select_for_update(of=("self",))
+            .filter(pk=response.pk)
+            .first()
+        )
+        if response is None:
+            return  # already deleted: nothing more to do
+        survey, day, hood = response.survey, response.submitted_on, response.neighbourhood_id
+        audit(
+            actor=by,
+            action="survey.response.delete",
+            target=survey,
+            survey=survey.pk,
+            submitted_on=day.isoformat(),
+            reason=reason.strip(),
+        )
+        response.delete()
+        summaries.participation_changed(survey.program_id, day)
+        summaries.standard_answers_changed(survey.pk, day, hood)
+
+
 def leave_follow_up_email(*, survey: Survey, email: str, language: str) -> None:
     """Keep an email, unlinked from any response, to report back. Leaving it twice keeps one."""
     try:

@@ -45,6 +45,7 @@ urlpatterns = [
     ),
     # Staff: paper entry.
     path("staff/surveys/<int:pk>/paper/", public.paper_entry, name="staff-paper"),
+    path("staff/surveys/<int:pk>/paper/undo/", public.paper_entry_undo, name="staff-paper-undo"),
     # Staff: distribution.
     path(
         "staff/surveys/<int:pk>/distributions/",

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -447,7 +447,7 @@ def paper_entry(request, pk):
         form.show_errors(cleaned.errors)
         if cleaned.ok:
             try:
-                services.submit_response(
+                response = services.submit_response(
                     survey=survey,
                     cleaned=cleaned,
                     language=language,
@@ -456,6 +456,7 @@ def paper_entry(request, pk):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
+                _remember_paper_entry(request, survey, response)
                 count = survey.responses.filter(source=Response.Source.PAPER).count()
                 messages.success(request, _("Saved. Paper responses entered: %(n)d") % {"n": count})
                 url = reverse("surveys:staff-paper", args=[survey.pk]) + f"?lang={language}"
@@ -476,5 +477,51 @@ def paper_entry(request, pk):
             "language": language,
             "survey_languages": [(code, names.get(code, code)) for code in offered],
             "entered": survey.responses.filter(source=Response.Source.PAPER).count(),
+            "can_undo": bool(_paper_entries(request, survey)),
         },
     )
+
+
+# Undoing a paper entry: only the responses this user typed in this browser session, most
+# recent first. The ids live in the server-side session, never in the page, so no screen
+# ever lists responses one by one (their anonymity rests on that too).
+PAPER_ENTRIES = "paper_entries"
+PAPER_UNDO_LIMIT = 20
+
+
+def _paper_entries(request, survey) -> list[str]:
+    return list(request.session.get(PAPER_ENTRIES, {}).get(str(survey.pk), []))
+
+
+def _remember_paper_entry(request, survey, response) -> None:
+    entries = dict(request.session.get(PAPER_ENTRIES, {}))
+    ids = [str(response.pk), *entries.get(str(survey.pk), [])][:PAPER_UNDO_LIMIT]
+    entries[str(survey.pk)] = ids
+    request.session[PAPER_ENTRIES] = entries
+
+
+@login_required
+def paper_entry_undo(request, pk):
+    survey = get_object_or_404(Survey, pk=pk)
+    if not user_can_manage_survey(request.user, survey):
+        raise PermissionDenied
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    ids = _paper_entries(request, survey)
+    url = reverse("surveys:staff-paper", args=[survey.pk])
+    lang = request.POST.get("lang", "")
+    if lang in _offered(survey):
+        url += f"?lang={lang}"
+    if not ids:
+        messages.info(request, _("There is no paper response of yours to undo."))
+        return redirect(url)
+    response = Response.objects.filter(pk=ids[0], survey=survey).first()
+    if response is not None:
+        services.delete_response(
+            response=response, by=request.user, reason="paper entry undone by who typed it"
+        )
+    entries = dict(request.session.get(PAPER_ENTRIES, {}))
+    entries[str(survey.pk)] = ids[1:]
+    request.session[PAPER_ENTRIES] = entries
+    messages.success(request, _("The last paper response you entered is deleted."))
+    return redirect(url)

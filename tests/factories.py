@@ -77,6 +77,26 @@ class NeighbourhoodFactory(factory.django.DjangoModelFactory):
     population = 10000
 
 
+def square(west: float = -88.0, south: float = 41.5, size: float = 0.01) -> dict:
+    """A GeoJSON Polygon: a square `size` degrees wide from its south-west corner."""
+    ring = [
+        [west, south],
+        [west + size, south],
+        [west + size, south + size],
+        [west, south + size],
+        [west, south],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+class NeighbourhoodBoundaryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.NeighbourhoodBoundary"
+
+    neighbourhood = factory.SubFactory(NeighbourhoodFactory)
+    geometry = factory.LazyFunction(square)
+
+
 class LanguageFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Language

@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import services
-from .forms import NeighbourhoodImportForm
-from .models import Consent, Language, Neighbourhood, Resident, Unit, User
+from .boundaries import load_boundaries
+from .forms import BoundaryUploadForm, NeighbourhoodImportForm
+from .models import Consent, Language, Neighbourhood, NeighbourhoodBoundary, Resident, Unit, User
 
 
 @admin.register(User)
@@ -46,11 +47,24 @@ class LanguageAdmin(admin.ModelAdmin):
     search_fields = ["code", "name", "native_name"]
 
 
+class BoundaryInline(admin.StackedInline):
+    model = NeighbourhoodBoundary
+    extra = 0
+
+
 @admin.register(Neighbourhood)
 class NeighbourhoodAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "population"]
+    list_display = ["name", "code", "population", "has_boundary"]
     search_fields = ["name", "code"]
     change_list_template = "admin/accounts/neighbourhood/change_list.html"
+    inlines = [BoundaryInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("boundary").defer("boundary__geometry")
+
+    @admin.display(boolean=True, description=gettext_lazy("outline"))
+    def has_boundary(self, obj) -> bool:
+        return hasattr(obj, "boundary")
 
     def get_urls(self):
         return [
@@ -58,8 +72,42 @@ class NeighbourhoodAdmin(admin.ModelAdmin):
                 "import/",
                 self.admin_site.admin_view(self.import_csv),
                 name="accounts_neighbourhood_import",
-            )
+            ),
+            path(
+                "boundaries/",
+                self.admin_site.admin_view(self.load_boundaries),
+                name="accounts_neighbourhood_boundaries",
+            ),
         ] + super().get_urls()
+
+    def load_boundaries(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = BoundaryUploadForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            result = load_boundaries(form.cleaned_data["file"].read(), key=form.cleaned_data["key"])
+            if result.ok:
+                messages.success(
+                    request,
+                    _("Loaded %(n)d neighbourhood outlines.") % {"n": len(result.loaded)},
+                )
+                if result.without:
+                    messages.warning(
+                        request,
+                        _("Still without an outline: %(codes)s.")
+                        % {"codes": ", ".join(result.without)},
+                    )
+                return redirect("admin:accounts_neighbourhood_changelist")
+            errors = result.errors
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Load neighbourhood outlines (GeoJSON)"),
+            "form": form,
+            "errors": errors,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/accounts/neighbourhood/boundaries.html", context)
 
     def import_csv(self, request):
         if not self.has_add_permission(request) or not self.has_change_permission(request):

@@ -71,6 +71,21 @@ class NeighbourhoodImportForm(forms.Form):
     )
 
 
+class BoundaryUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("GeoJSON file"),
+        help_text=_(
+            "A FeatureCollection of Polygons or MultiPolygons in longitude and latitude, one "
+            "feature per neighbourhood. Outlines are simplified to about 5 metres."
+        ),
+    )
+    key = forms.SlugField(
+        label=_("Property holding the neighbourhood code"),
+        initial="code",
+        max_length=60,
+    )
+
+
 class ResidentContactMixin:
     """The contact rules shared by forms residents fill in without an account: a phone must
     look like one, at least one of email and phone is needed, and a signed-in user's name

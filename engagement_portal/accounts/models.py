@@ -209,6 +209,79 @@ class Neighbourhood(models.Model):
         return self.name
 
 
+MAX_BOUNDARY_POINTS = 20_000
+
+
+def _check_ring(ring, problems: list) -> int:
+    if not isinstance(ring, list) or len(ring) < 4:
+        problems.append(_("A ring needs at least four positions (the first repeated last)."))
+        return 0
+    for position in ring:
+        if (
+            not isinstance(position, list | tuple)
+            or len(position) < 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in position[:2])
+        ):
+            problems.append(_("Every position must be a pair of numbers: [longitude, latitude]."))
+            return 0
+        lon, lat = position[0], position[1]
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            problems.append(
+                _("Position [%(lon)s, %(lat)s] is not a longitude and latitude in degrees.")
+                % {"lon": lon, "lat": lat}
+            )
+            return 0
+    if list(ring[0][:2]) != list(ring[-1][:2]):
+        problems.append(_("A ring must end where it starts."))
+    return len(ring)
+
+
+def validate_boundary(value) -> None:
+    """A GeoJSON Polygon or MultiPolygon geometry in longitude/latitude (WGS 84)."""
+    if not isinstance(value, dict) or value.get("type") not in ("Polygon", "MultiPolygon"):
+        raise ValidationError(_("A boundary must be a GeoJSON Polygon or MultiPolygon."))
+    coordinates = value.get("coordinates")
+    if not isinstance(coordinates, list) or not coordinates:
+        raise ValidationError(_("The boundary has no coordinates."))
+    polygons = [coordinates] if value["type"] == "Polygon" else coordinates
+    problems: list[str] = []
+    points = 0
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            problems.append(_("Each polygon must be a list of rings."))
+            continue
+        for ring in polygon:
+            points += _check_ring(ring, problems)
+    if points > MAX_BOUNDARY_POINTS:
+        problems.append(
+            _("The boundary has %(n)d positions; simplify it to at most %(max)d.")
+            % {"n": points, "max": MAX_BOUNDARY_POINTS}
+        )
+    if problems:
+        raise ValidationError(list(dict.fromkeys(problems)))
+
+
+class NeighbourhoodBoundary(models.Model):
+    """A neighbourhood's outline, for the map on the reach dashboard. Kept apart from the
+    neighbourhood so the many pages that list neighbourhoods never load the geometry."""
+
+    neighbourhood = models.OneToOneField(
+        Neighbourhood, on_delete=models.CASCADE, related_name="boundary"
+    )
+    geometry = models.JSONField(
+        _("boundary"),
+        validators=[validate_boundary],
+        help_text=_("A GeoJSON Polygon or MultiPolygon in longitude and latitude."),
+    )
+
+    class Meta:
+        verbose_name = _("neighbourhood boundary")
+        verbose_name_plural = _("neighbourhood boundaries")
+
+    def __str__(self) -> str:
+        return str(self.neighbourhood)
+
+
 class Resident(models.Model):
     """A member of the public the agency is in contact with. No account is required.
 

@@ -35,6 +35,10 @@ class ParticipationDay(models.Model):
         indexes = [
             models.Index(fields=["day", "tier"]),
             models.Index(fields=["program", "day"]),
+            # Which programs were active, per type (the spectrum): from the index alone.
+            models.Index(
+                fields=["day", "engagement_type", "program"], name="dashboard_pd_day_type"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -43,7 +47,14 @@ class ParticipationDay(models.Model):
 
 class ReachDay(models.Model):
     """Which identified residents took part in a program on a day: unique reach over any
-    period is a COUNT(DISTINCT resident) here. Anonymous survey answers never appear."""
+    period is a COUNT(DISTINCT resident) here. Anonymous survey answers never appear.
+
+    The `previous_*` days chain each resident's rows (ordered by day, then program): the
+    day of the row before this one, among all of the resident's rows, those of the same
+    tier, of the same type, or of the same neighbourhood (None: the first). A resident
+    took part in a period [a, b] exactly once at their first row in it, the one whose
+    previous day is before a; so unique reach is a count of those rows, with no DISTINCT
+    (see uniques.py)."""
 
     day = models.DateField()
     program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
@@ -55,10 +66,35 @@ class ReachDay(models.Model):
         "accounts.Neighbourhood", null=True, on_delete=models.CASCADE, related_name="+"
     )
     resident = models.ForeignKey("accounts.Resident", on_delete=models.CASCADE, related_name="+")
+    previous_day = models.DateField(null=True)
+    previous_in_tier = models.DateField(null=True)
+    previous_in_type = models.DateField(null=True)
+    previous_in_area = models.DateField(null=True)
 
     class Meta:
         indexes = [
-            models.Index(fields=["day", "resident"]),
+            # Counting first rows per period (uniques.py), one narrow index per chain:
+            # the count reads the period from the index alone.
+            models.Index(fields=["day", "previous_day"], name="dashboard_reach_first"),
+            models.Index(
+                fields=["day", "tier", "previous_in_tier"], name="dashboard_reach_first_tier"
+            ),
+            models.Index(
+                fields=["day", "engagement_type", "previous_in_type"],
+                name="dashboard_reach_first_type",
+            ),
+            models.Index(
+                fields=["day", "neighbourhood", "previous_in_area"],
+                name="dashboard_reach_first_area",
+            ),
+            # Unique reach over a period is a DISTINCT over every row of the period: the
+            # columns the filters use are in the index too, so PostgreSQL answers it from
+            # the index alone (an index-only scan) rather than from the table. (Key
+            # columns rather than INCLUDE, which SQLite does not have.)
+            models.Index(
+                fields=["day", "resident", "tier", "engagement_type", "neighbourhood", "program"],
+                name="dashboard_reach_day_cover",
+            ),
             models.Index(fields=["program", "day"]),
         ]
 
@@ -86,6 +122,10 @@ class EventSummary(models.Model):
     no_shows = models.PositiveIntegerField(default=0)  # people marked as not coming
     walk_ins = models.PositiveIntegerField(default=0)  # people
     personnel = models.PositiveIntegerField(default=0)
+    # Accessibility and interpretation requests of registrations not cancelled, and how
+    # many of them staff arranged.
+    accommodations = models.PositiveIntegerField(default=0)
+    accommodations_arranged = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["day", "tier"])]
@@ -155,3 +195,131 @@ class StandardAnswerMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month} {self.item_id} n={self.n}"
+
+
+class DemographicDay(models.Model):
+    """Who took part, by demographic group, per day, program and home neighbourhood.
+
+    For every demographic category the portal asks about (see demographics.py), each person
+    counted in ParticipationDay.people is counted once here: under the group they gave, or
+    under `group=""` when they did not say (or were not asked). So a category's groups add
+    up to the people who took part, and the share who did not disclose is exact.
+    """
+
+    day = models.DateField()
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    engagement_type = models.ForeignKey(
+        "programs.EngagementType", on_delete=models.CASCADE, related_name="+"
+    )
+    tier = models.PositiveSmallIntegerField()
+    neighbourhood = models.ForeignKey(
+        "accounts.Neighbourhood", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.CharField(max_length=40)
+    group = models.CharField(max_length=40, blank=True)  # "": not disclosed
+    people = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "category"]),
+            models.Index(fields=["program", "day"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.program_id} {self.category}={self.group}: {self.people}"
+
+
+# --- Rollups: the same figures without the program (and neighbourhood) dimensions ----------
+#
+# A city has thousands of programs, so the tables above have rows in proportion to the
+# activity. Pages that look at the whole city, a tier or a type read these instead: their
+# rows are bounded by days × types × kinds (or months × items × neighbourhoods) whatever
+# the number of participations. Each is refreshed, bucket by bucket, by the service that
+# refreshes the table it rolls up, in the same transaction (services.py).
+
+
+class ParticipationDayType(models.Model):
+    """ParticipationDay summed over programs and neighbourhoods: per day, engagement type
+    and kind. `rows` counts the ParticipationDay rows summed (program-days per
+    neighbourhood)."""
+
+    day = models.DateField()
+    engagement_type = models.ForeignKey(
+        "programs.EngagementType", on_delete=models.CASCADE, related_name="+"
+    )
+    tier = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=24)
+    rows = models.PositiveIntegerField(default=0)
+    participations = models.PositiveIntegerField(default=0)
+    people = models.PositiveIntegerField(default=0)
+    minutes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "tier"], name="dashboard_pdt_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.engagement_type_id} {self.kind}: {self.people}"
+
+
+class ParticipationDayArea(models.Model):
+    """ParticipationDay summed over programs, types and kinds: per day and the
+    participants' home neighbourhood."""
+
+    day = models.DateField()
+    neighbourhood = models.ForeignKey(
+        "accounts.Neighbourhood", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    participations = models.PositiveIntegerField(default=0)
+    people = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "neighbourhood"], name="dashboard_pda_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.neighbourhood_id}: {self.people}"
+
+
+class StandardAnswerSurveyMonth(models.Model):
+    """StandardAnswerMonth summed over neighbourhoods: per month, standard question and
+    survey (with the survey's program)."""
+
+    month = models.DateField()
+    item = models.ForeignKey("surveys.StandardItem", on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(
+        "programs.Program", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    n = models.PositiveIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    total_sq = models.BigIntegerField(default=0)
+    agree = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month", "item"], name="dashboard_sasm_month"),
+            models.Index(fields=["survey", "month"], name="dashboard_sasm_survey"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.item_id} {self.survey_id} n={self.n}"
+
+
+class StandardAnswerArea(models.Model):
+    """StandardAnswerMonth summed over surveys (and so programs): per month, standard
+    question and the respondent's neighbourhood."""
+
+    month = models.DateField()
+    item = models.ForeignKey("surveys.StandardItem", on_delete=models.CASCADE, related_name="+")
+    neighbourhood = models.ForeignKey(
+        "accounts.Neighbourhood", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    n = models.PositiveIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    total_sq = models.BigIntegerField(default=0)
+    agree = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["month", "item"], name="dashboard_saa_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.item_id} {self.neighbourhood_id} n={self.n}"

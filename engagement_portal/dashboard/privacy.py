@@ -44,3 +44,20 @@ def rate(numerator: float, people: int, *, scale: float = 1.0) -> Figure:
     if people < MIN_PEOPLE or people == 0:
         return Figure(None, people)
     return Figure(numerator / people * scale, people)
+
+
+def withhold(values: dict, threshold: int = MIN_PEOPLE) -> set:
+    """Keys to withhold among cells that add up to a published total: every count under the
+    threshold, then the smallest others until at least two are withheld and they add up to
+    the threshold or more (or nothing is left to withhold). Complementary suppression: no
+    hidden cell can be recovered by subtracting the shown ones from the total."""
+    hidden = {key for key, n in values.items() if count(n).suppressed}
+    if not hidden:
+        return hidden
+    shown = sorted(
+        ((n, str(key), key) for key, n in values.items() if key not in hidden and n > 0),
+        key=lambda item: (item[0], item[1]),
+    )
+    while shown and (len(hidden) < 2 or sum(values[k] for k in hidden) < threshold):
+        hidden.add(shown.pop(0)[2])
+    return hidden

@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.models import Neighbourhood
@@ -100,11 +102,21 @@ class ScopeForm(forms.Form):
         required=False,
         empty_label=_("All types"),
     )
+    # A city has thousands of programs: the filter keeps the chosen one as a hidden value
+    # (so `?program=<pk>` links keep working) and finds others by name on request, instead
+    # of listing every program on every page.
     program = forms.ModelChoiceField(
         label=_("Program"),
-        queryset=Program.objects.exclude(status=Program.Status.DRAFT).order_by("title"),
+        queryset=Program.objects.exclude(status=Program.Status.DRAFT),
         required=False,
-        empty_label=_("All programs"),
+        widget=forms.HiddenInput,
+    )
+    program_search = forms.CharField(
+        label=_("Find a program by name"),
+        required=False,
+        max_length=100,
+        strip=True,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     neighbourhood = forms.ModelChoiceField(
         label=_("Neighbourhood"),
@@ -136,6 +148,21 @@ class ScopeForm(forms.Form):
             self.add_error("start", _("Choose a period of ten years or less."))
         return cleaned
 
+    @property
+    def filter_fields(self):
+        """The fields laid out in the filter bar's grid (the program has its own finder)."""
+        return [self[name] for name in ("start", "end", "tier", "type", "neighbourhood")]
+
+    @cached_property
+    def program_finder(self) -> "ProgramFinder":
+        """The chosen program and, when a name was searched for, the programs that match
+        (for the scope this form last worked out)."""
+        scope = getattr(self, "_scope", None) or self.scope()
+        term = ""
+        if self.is_bound and "program_search" not in self.errors:
+            term = self.cleaned_data.get("program_search") or ""
+        return ProgramFinder.of(scope, term)
+
     def scope(self, today: date | None = None) -> Scope:
         """The scope asked for, falling back to the default for anything invalid."""
         default = Scope.default(today)
@@ -152,7 +179,7 @@ class ScopeForm(forms.Form):
         )
         if end < start:
             start, end = default.start, default.end
-        return Scope(
+        self._scope = Scope(
             start=start,
             end=end,
             tier=data.get("tier"),
@@ -160,6 +187,59 @@ class ScopeForm(forms.Form):
             program=data.get("program"),
             neighbourhood=data.get("neighbourhood"),
         )
+        return self._scope
+
+
+@dataclass(frozen=True)
+class ProgramMatch:
+    title: str
+    type_name: str
+    querystring: str  # the scope with this program chosen
+
+
+@dataclass(frozen=True)
+class ProgramFinder:
+    """What the filter bar shows about programs: the chosen one (with a link back to all
+    programs) and, after a search, at most MATCHES programs whose name contains the
+    words typed, within the tier and type chosen. One query, and only when searching."""
+
+    MATCHES = 20
+
+    scope: Scope
+    term: str = ""
+    matches: tuple[ProgramMatch, ...] = ()
+    more: bool = False  # more programs match than are listed
+
+    @classmethod
+    def of(cls, scope: Scope, term: str) -> "ProgramFinder":
+        if not term:
+            return cls(scope)
+        found = Program.objects.exclude(status=Program.Status.DRAFT)
+        for word in term.split():
+            found = found.filter(title__icontains=word)
+        if scope.tier:
+            found = found.filter(engagement_type__tier=scope.tier)
+        if scope.engagement_type:
+            found = found.filter(engagement_type=scope.engagement_type)
+        rows = list(
+            found.order_by("title", "pk").values_list("pk", "title", "engagement_type__name")[
+                : cls.MATCHES + 1
+            ]
+        )
+        matches = tuple(
+            ProgramMatch(title, _type_name(type_name), scope.querystring(program=pk))
+            for pk, title, type_name in rows[: cls.MATCHES]
+        )
+        return cls(scope, term, matches, more=len(rows) > cls.MATCHES)
+
+    @property
+    def all_programs_querystring(self) -> str:
+        return self.scope.querystring(program="")
+
+
+def _type_name(name: str) -> str:
+    # Seeded type names are in the catalogues (as EngagementType.display_name).
+    return gettext(name)
 
 
 def scope_from_request(request, today: date | None = None) -> tuple[Scope, ScopeForm]:
@@ -168,4 +248,5 @@ def scope_from_request(request, today: date | None = None) -> tuple[Scope, Scope
     if not form.is_bound:
         # Show the default period in the date fields rather than empty ones.
         form = ScopeForm(initial={"start": scope.start, "end": scope.end})
+        form._scope = scope
     return scope, form

@@ -23,7 +23,7 @@ from events.models import AccommodationRequest, Registration
 from programs.models import Announcement, EngagementType, Program, Recommendation
 from surveys.models import Survey, pick
 
-from .models import EventSummary, ParticipationDay
+from .models import EventSummary, ParticipationDay, ParticipationDayType
 from .privacy import Figure, count, rate
 from .scope import Scope
 from .selectors_reach import Score, reach_score
@@ -107,11 +107,23 @@ def active_programs(scope: Scope) -> QuerySet[Program]:
     )
 
 
+def _co_facilitation(scope: Scope) -> dict:
+    """Program-days with community co-facilitators (ParticipationDay rows: the kind has no
+    neighbourhood, so the filter leaves it alone) and the people, from the rollup per day
+    and type unless a program is chosen."""
+    if scope.program is None:
+        return ParticipationDayType.objects.filter(
+            scope.q(program=None, neighbourhood=None), kind="co_facilitation"
+        ).aggregate(days=Coalesce(Sum("rows"), 0), people=Sum("people"))
+    return ParticipationDay.objects.filter(
+        scope.q(with_neighbourhood=False), kind="co_facilitation"
+    ).aggregate(days=Count("pk"), people=Sum("people"))
+
+
 def _accommodations(scope: Scope) -> QuerySet[AccommodationRequest]:
-    # Raw rows, but not participation rows: accessibility and interpretation requests are a
-    # handful per event, and this is one aggregate over the events of the period (joined
-    # through the indexed registration and event keys), so the cost does not grow with
-    # the number of registrations that asked for nothing.
+    # The requests themselves, for the list behind the figure (the figure reads the
+    # counts kept on EventSummary: joining requests to the period's events walks every
+    # registration of those events, which grows with the city).
     first, last = _moments(scope)
     q = Q(
         registration__event__starts_at__gte=first,
@@ -191,8 +203,9 @@ def principles(scope: Scope, *, today: date | None = None) -> list[Principle]:
     list_of = _("See the list")
 
     # Equitable opportunity.
-    requests = _accommodations(scope).aggregate(
-        total=Count("pk"), fulfilled=Count("pk", filter=Q(fulfilled=True))
+    requests = EventSummary.objects.filter(scope.q(), cancelled=False).aggregate(
+        total=Coalesce(Sum("accommodations"), 0),
+        fulfilled=Coalesce(Sum("accommodations_arranged"), 0),
     )
     fulfilled = rate(requests["fulfilled"], requests["total"], scale=100)
     if not fulfilled.suppressed:
@@ -225,9 +238,7 @@ def principles(scope: Scope, *, today: date | None = None) -> list[Principle]:
         total=Count("pk", distinct=True),
         with_partners=Count("pk", distinct=True, filter=Q(partners__isnull=False)),
     )
-    co_facilitation = ParticipationDay.objects.filter(
-        scope.q(with_neighbourhood=False), kind="co_facilitation"
-    ).aggregate(days=Count("pk"), people=Sum("people"))
+    co_facilitation = _co_facilitation(scope)
 
     # Acting on feedback.
     feedback = _recommendations(scope).aggregate(

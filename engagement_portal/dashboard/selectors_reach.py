@@ -19,12 +19,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from engagement_portal.accounts.models import Neighbourhood
+from engagement_portal.accounts.models import Neighbourhood, NeighbourhoodBoundary
 
+from . import uniques
 from .charts import PALETTE, BarChart, bar_chart
+from .demographics import CategoryComparison, compare, table_rows
+from .maps import Map, choropleth
 from .models import ParticipationDay, ReachDay
 from .privacy import MIN_PEOPLE, Figure, count
 from .scope import Scope
+from .selectors_overview import participation_area_rows
 from .sources import KINDS
 
 TREND_MONTHS = 12
@@ -44,10 +48,12 @@ SCORE_NOTE = gettext_lazy(
     "lowest or the highest the score is rounded to one decimal, so it cannot give their "
     "number back)."
 )
-PARTICIPANT_DEMOGRAPHICS_NOTE = gettext_lazy(
-    "Participant demographics are not collected yet: the answers residents give to "
-    "demographic survey questions are not summarised for the dashboard, so participants "
-    "cannot be compared with the population by group, nor the share who did not disclose."
+PARTICIPANTS_NOTE = gettext_lazy(
+    "Participants are counted by what they chose to tell us: the age group asked when "
+    "registering or at the door, the date of birth on an application, and the answers to "
+    "demographic questions from the standard bank. Shares of participants are of those who "
+    "said; everyone else is counted under “did not say”, so a large “did not say” means "
+    "the comparison rests on few people."
 )
 
 
@@ -113,24 +119,6 @@ class TrendMonth:
 
 
 @dataclass(frozen=True)
-class GroupRow:
-    group: str
-    population: int
-    share: float  # % of the population of the neighbourhoods in scope
-
-    @property
-    def population_text(self) -> str:
-        return f"{self.population:,}"
-
-
-@dataclass(frozen=True)
-class Category:
-    name: str
-    rows: list[GroupRow]
-    population: int
-
-
-@dataclass(frozen=True)
 class Reach:
     scope: Scope
     ranked: list[Row]  # neighbourhoods from the highest rate to the lowest, city marker inside
@@ -141,7 +129,8 @@ class Reach:
     previous_score: Score
     trend: list[TrendMonth]
     chart: BarChart
-    demographics: list[Category]
+    map: Map | None  # when neighbourhood outlines are loaded
+    demographics: list[CategoryComparison]  # participants against the population
     demographics_population: int  # population of the neighbourhoods in scope
     neighbourhoods_without_demographics: list[str]
 
@@ -231,15 +220,17 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def reach(scope: Scope) -> Reach:
-    """Everything on the reach page, in a constant number of queries (five)."""
+    """Everything on the reach page, in a constant number of queries (eight)."""
     neighbourhoods = list(Neighbourhood.objects.order_by("name"))
     previous = scope.previous()
-    both = replace(scope, start=previous.start).q(with_neighbourhood=False)
 
     current_people: dict[int | None, int] = {}
     previous_people: dict[int | None, int] = {}
+    # The rollup per day and neighbourhood when no tier, type or program is chosen.
+    table, where = participation_area_rows(scope, with_neighbourhood=False)
+    both = where & Q(day__gte=previous.start, day__lte=scope.end)
     for row in (
-        ParticipationDay.objects.filter(both)
+        table.filter(both)
         .values("neighbourhood_id")
         .annotate(
             current=Sum("people", filter=Q(day__gte=scope.start)),
@@ -251,13 +242,9 @@ def reach(scope: Scope) -> Reach:
         previous_people[row["neighbourhood_id"]] = row["previous"] or 0
 
     in_period = scope.q(with_neighbourhood=False)
-    residents = dict(
-        ReachDay.objects.filter(in_period)
-        .values("neighbourhood_id")
-        .annotate(n=Count("resident", distinct=True))
-        .order_by()
-        .values_list("neighbourhood_id", "n")
-    )
+    # Exact distinct residents per neighbourhood, counted where each is first seen in the
+    # period (see uniques.py): no sort of every row in the period.
+    residents = uniques.residents_by(replace(scope, neighbourhood=None), "neighbourhood_id")
     city_residents = ReachDay.objects.filter(in_period, neighbourhood__isnull=False).aggregate(
         n=Count("resident", distinct=True)
     )["n"]
@@ -330,17 +317,21 @@ def reach(scope: Scope) -> Reach:
         previous_score=representation_score(previous_people, neighbourhoods),
         trend=_trend(scope, neighbourhoods),
         chart=_chart(ranked),
+        map=choropleth(rows, _outlines()),
         **_demographics(scope, neighbourhoods),
     )
+
+
+def _outlines() -> dict[int, dict]:
+    return dict(NeighbourhoodBoundary.objects.values_list("neighbourhood_id", "geometry"))
 
 
 def reach_score(scope: Scope) -> Score:
     """The representation score of the scope's period alone (two queries)."""
     neighbourhoods = list(Neighbourhood.objects.values_list("pk", "name", "population"))
+    table, where = participation_area_rows(scope, with_neighbourhood=False)
     people = dict(
-        ParticipationDay.objects.filter(
-            scope.q(with_neighbourhood=False), neighbourhood__isnull=False
-        )
+        table.filter(where, day__gte=scope.start, day__lte=scope.end, neighbourhood__isnull=False)
         .values("neighbourhood_id")
         .annotate(n=Sum("people"))
         .order_by()
@@ -392,10 +383,11 @@ def _chart(ranked: list[Row]) -> BarChart:
 
 def _trend(scope: Scope, neighbourhoods: list[Neighbourhood]) -> list[TrendMonth]:
     starts = month_starts(scope.end)
-    window = replace(scope, start=starts[0]).q(with_neighbourhood=False)
+    table, where = participation_area_rows(scope, with_neighbourhood=False)
+    window = where & Q(day__gte=starts[0], day__lte=scope.end)
     by_month: dict[date, dict[int | None, int]] = defaultdict(dict)
     for row in (
-        ParticipationDay.objects.filter(window)
+        table.filter(window)
         .annotate(month=TruncMonth("day"))
         .values("month", "neighbourhood_id")
         .annotate(people=Sum("people"))
@@ -424,37 +416,13 @@ def _is_before_month_end(day: date) -> bool:
 
 
 def _demographics(scope: Scope, neighbourhoods: list[Neighbourhood]) -> dict:
-    """Population by group: population × share, summed over the neighbourhoods in scope.
-    A neighbourhood without shares for a category (or whose shares add up to less than 1)
-    puts the rest of its population under "not recorded"."""
+    """Participants against the population by group (two queries), for the neighbourhoods
+    in scope. A neighbourhood without shares for a category puts its population under
+    "not recorded"."""
     hoods = [h for h in neighbourhoods if scope.neighbourhood is None or h == scope.neighbourhood]
-    population = sum(h.population for h in hoods)
-    categories: dict[str, dict[str, float]] = {}
-    for hood in hoods:
-        for category, groups in (hood.demographics or {}).items():
-            bucket = categories.setdefault(category, {})
-            for group in groups:
-                bucket.setdefault(group, 0.0)
-    result = []
-    for category, totals in categories.items():
-        unknown = 0.0
-        for hood in hoods:
-            shares = (hood.demographics or {}).get(category) or {}
-            for group, share in shares.items():
-                totals[group] += hood.population * share
-            unknown += hood.population * max(0.0, 1 - sum(shares.values()))
-        rows = [
-            GroupRow(str(group), round(value), _percent(value, population) or 0.0)
-            for group, value in totals.items()
-        ]
-        if round(unknown):
-            rows.append(
-                GroupRow(_("Not recorded"), round(unknown), _percent(unknown, population) or 0.0)
-            )
-        result.append(Category(str(category), rows, population))
     return {
-        "demographics": result,
-        "demographics_population": population,
+        "demographics": compare(scope, neighbourhoods),
+        "demographics_population": sum(h.population for h in hoods),
         "neighbourhoods_without_demographics": [h.name for h in hoods if not h.demographics],
     }
 
@@ -612,14 +580,7 @@ def _month_end(first: date) -> date:
 
 
 def table_demographics(scope: Scope):
-    data = _demographics(scope, list(Neighbourhood.objects.order_by("name")))
-    headers = [_("Category"), _("Group"), _("Estimated residents"), _("Share of residents (%)")]
-    rows = [
-        [category.name, group.group, group.population, round(group.share, 1)]
-        for category in data["demographics"]
-        for group in category.rows
-    ]
-    return headers, rows
+    return table_rows(compare(scope, list(Neighbourhood.objects.order_by("name"))))
 
 
 TABLES = {

@@ -4,7 +4,8 @@ confidence interval.
 
 Reads only StandardAnswerMonth (per survey, calendar month, standard question and the
 respondent's neighbourhood: the number of answers, their sum, the sum of their squares
-and how many agree) and the small tables beside it (standard questions, programs,
+and how many agree), or one of its two rollups when the query and the filters allow (see
+`_answers`), and the small tables beside it (standard questions, programs,
 neighbourhoods, survey titles): the page costs the same handful of queries whatever the
 number of responses.
 
@@ -38,7 +39,7 @@ from surveys.models import Question, StandardItem, Survey, pick
 from surveys.results import SCALE_VALUES
 
 from .charts import PALETTE, TrendChart, TrendRow, trend_chart
-from .models import StandardAnswerMonth
+from .models import StandardAnswerArea, StandardAnswerMonth, StandardAnswerSurveyMonth
 from .privacy import Figure, count, rate
 from .scope import Scope
 
@@ -294,8 +295,29 @@ def _filter(scope: Scope, *, with_program: bool = True) -> Q:
 SUMS = {"n": Sum("n"), "total": Sum("total"), "total_sq": Sum("total_sq"), "agree": Sum("agree")}
 
 
+def _answers(
+    scope: Scope, *, survey: bool = False, neighbourhood: bool = False, with_program: bool = True
+):
+    """The smallest summary that has what a query needs, filtered to the scope.
+
+    StandardAnswerMonth has a row per month, question, survey and neighbourhood: close to
+    one per answer in a big city. Its rollups drop dimensions: per survey (no
+    neighbourhood) and per neighbourhood (no survey, so no program). A query that needs
+    the survey (`survey`) or the neighbourhood (`neighbourhood`), and the scope's filters,
+    decide which one can answer."""
+    by_program = bool(scope.tier or scope.engagement_type or (with_program and scope.program))
+    if not survey and not by_program:
+        model = StandardAnswerArea
+    elif not neighbourhood and scope.neighbourhood is None:
+        model = StandardAnswerSurveyMonth
+    else:
+        model = StandardAnswerMonth
+    return model.objects.filter(_filter(scope, with_program=with_program))
+
+
 def _items() -> list[StandardItem]:
-    return list(StandardItem.objects.order_by("position", "key"))
+    # Demographic items describe who answered, not how they rate the agency.
+    return list(StandardItem.objects.filter(category="").order_by("position", "key"))
 
 
 # --- By month -----------------------------------------------------------------------------
@@ -411,12 +433,7 @@ def trends(scope: Scope, items: list[StandardItem] | None = None) -> list[ItemTr
     for the questions when not given). Months run from the first to the last with any
     answer, gaps included."""
     items = _items() if items is None else items
-    rows = (
-        StandardAnswerMonth.objects.filter(_filter(scope))
-        .values("item_id", "month")
-        .annotate(**SUMS)
-        .order_by()
-    )
+    rows = _answers(scope).values("item_id", "month").annotate(**SUMS).order_by()
     by_item: dict[int, dict[date, Sums]] = defaultdict(dict)
     for row in rows:
         by_item[row["item_id"]][row["month"]] = Sums.of(row)
@@ -504,7 +521,7 @@ def by_neighbourhood(
     figures only where 10 or more answered (two queries, plus one for the questions)."""
     items = _items() if items is None else items
     rows = (
-        StandardAnswerMonth.objects.filter(_filter(scope))
+        _answers(scope, neighbourhood=True)
         .values("item_id", "neighbourhood_id")
         .annotate(**SUMS)
         .order_by()
@@ -561,7 +578,7 @@ def comparable_programs(scope: Scope) -> list[ProgramChoice]:
     """Programs with two or more surveys that asked the same standard question in the
     scope, most recently surveyed first (one query)."""
     rows = (
-        StandardAnswerMonth.objects.filter(_filter(scope, with_program=False))
+        _answers(scope, survey=True, with_program=False)
         .exclude(program=None)
         .values("program_id", "program__title", "item_id")
         .annotate(surveys=Count("survey_id", distinct=True), last=Max("month"))
@@ -672,9 +689,7 @@ def _comparisons(rows, program_titles: dict[int, str], survey_titles: dict[int, 
 def _per_survey(scope: Scope, program_ids: list[int] | None):
     """Sums per program, question and survey, with the survey's first and last month
     (one query)."""
-    queryset = StandardAnswerMonth.objects.filter(_filter(scope, with_program=False)).exclude(
-        program=None
-    )
+    queryset = _answers(scope, survey=True, with_program=False).exclude(program=None)
     if program_ids is not None:
         queryset = queryset.filter(program_id__in=program_ids)
     return list(

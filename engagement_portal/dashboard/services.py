@@ -7,7 +7,12 @@ the source rows, so it can never drift, and doing it twice changes nothing. Buck
 serialised with a PostgreSQL advisory lock, so concurrent writers to the same program and
 day cannot interleave their delete and insert.
 
-`rebuild()` recomputes everything; `manage.py rebuild_dashboard` runs it.
+The same refresh keeps what the pages read instead of the big tables: the rollups per
+day and type and per day and neighbourhood (ParticipationDayType, ParticipationDayArea),
+the two rollups of StandardAnswerMonth, and each ReachDay row's previous day for its
+resident (the chains uniques.py counts first appearances with).
+
+`rebuild()` recomputes everything, set-based; `manage.py rebuild_dashboard` runs it.
 """
 
 from collections.abc import Iterable
@@ -17,12 +22,17 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 
+from . import demographics
 from .models import (
     EventSummary,
     ParticipationDay,
+    ParticipationDayArea,
+    ParticipationDayType,
     PersonnelDay,
     ReachDay,
+    StandardAnswerArea,
     StandardAnswerMonth,
+    StandardAnswerSurveyMonth,
     SurveySummary,
 )
 from .sources import SOURCES, minutes_of
@@ -36,7 +46,7 @@ def local_day(moment: datetime | date) -> date:
     return moment
 
 
-PARTICIPATION, STANDARD_ANSWERS, INVITATIONS = 1, 2, 3
+PARTICIPATION, STANDARD_ANSWERS, INVITATIONS, ROLLUP_DAY, AREA_ANSWERS, RESIDENT = 1, 2, 3, 4, 5, 6
 
 
 def _lock(namespace: int, key: int, day: int = 0) -> None:
@@ -71,10 +81,16 @@ def participation_changed(program_id: int | None, day: datetime | date | None) -
         return
     day = local_day(day)
     _lock(PARTICIPATION, program_id, day.toordinal())
+    reached = set(  # whose reach chains change with this bucket (see _refresh_reach_chains)
+        ReachDay.objects.filter(program_id=program_id, day=day).values_list("resident", flat=True)
+    )
     ParticipationDay.objects.filter(program_id=program_id, day=day).delete()
     ReachDay.objects.filter(program_id=program_id, day=day).delete()
     facts = _program_facts([program_id]).get(program_id)
     if facts is None:
+        demographics.refresh(program_id, day, None, {})
+        _refresh_participation_rollups(day)
+        _refresh_reach_chains(reached)
         return
     type_id, tier = facts
     rows, reach = [], {}
@@ -100,6 +116,10 @@ def participation_changed(program_id: int | None, day: datetime | date | None) -
             for resident_id, neighbourhood_id in _residents(source, q):
                 reach.setdefault(resident_id, neighbourhood_id)
     ParticipationDay.objects.bulk_create(rows)
+    people: dict[int | None, int] = {}
+    for row in rows:
+        people[row.neighbourhood_id] = people.get(row.neighbourhood_id, 0) + row.people
+    demographics.refresh(program_id, day, facts, people)
     ReachDay.objects.bulk_create(
         ReachDay(
             day=day,
@@ -111,6 +131,8 @@ def participation_changed(program_id: int | None, day: datetime | date | None) -
         )
         for resident_id, neighbourhood_id in reach.items()
     )
+    _refresh_participation_rollups(day)
+    _refresh_reach_chains(reached | set(reach))
 
 
 def _program_q(source, program_id: int):
@@ -122,11 +144,87 @@ def _residents(source, q):
     queryset = source.queryset.filter(q).filter(**{f"{source.resident}__isnull": False})
     if neighbourhood is None:
         return ((r, None) for r in queryset.values_list(source.resident, flat=True).distinct())
+    # A resident with rows under several neighbourhoods counts under the lowest id (the
+    # rebuild picks the same one).
     return (
         queryset.annotate(_n=neighbourhood)
         .values_list(source.resident, "_n")
-        .order_by(source.resident)
+        .order_by(source.resident, F("_n").asc(nulls_last=True))
         .distinct()
+    )
+
+
+# Each ReachDay row's previous day in the resident's sequence (by day, then program):
+# overall, within the row's tier, type and neighbourhood. Used by the refresh (for a few
+# residents) and the rebuild (for all) alike.
+_CHAINS = """
+    LAG({day}) OVER (PARTITION BY {resident} ORDER BY {day}, {program}) AS "_any",
+    LAG({day}) OVER (PARTITION BY {resident}, {tier} ORDER BY {day}, {program}) AS "_tier",
+    LAG({day}) OVER (PARTITION BY {resident}, {type} ORDER BY {day}, {program}) AS "_type",
+    LAG({day}) OVER (PARTITION BY {resident}, {hood} ORDER BY {day}, {program}) AS "_area"
+"""
+
+
+def _refresh_reach_chains(resident_ids) -> None:
+    """Recompute the previous_* days of these residents' ReachDay rows. Each resident is
+    locked first (in id order, so two refreshes cannot wait on each other): another
+    transaction adding a row for the same resident in another program commits before
+    this reads the resident's rows, or waits until this one commits, and recomputes
+    after it. Only rows whose chain changed are written."""
+    ids = sorted(resident_ids)
+    if not ids:
+        return
+    for resident_id in ids:
+        _lock(RESIDENT, resident_id)
+    table = _table(ReachDay)
+    chains = _CHAINS.format(
+        day='"day"',
+        resident='"resident_id"',
+        program='"program_id"',
+        tier='"tier"',
+        type='"engagement_type_id"',
+        hood='"neighbourhood_id"',
+    )
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE {table} SET "previous_day" = w."_any", "previous_in_tier" = w."_tier", '
+            f'"previous_in_type" = w."_type", "previous_in_area" = w."_area" '
+            f'FROM (SELECT "id", {chains} FROM {table} WHERE "resident_id" IN ({marks})) w '
+            f'WHERE {table}."id" = w."id" AND ({table}."previous_day" IS DISTINCT FROM w."_any" '
+            f'OR {table}."previous_in_tier" IS DISTINCT FROM w."_tier" '
+            f'OR {table}."previous_in_type" IS DISTINCT FROM w."_type" '
+            f'OR {table}."previous_in_area" IS DISTINCT FROM w."_area")',
+            ids,
+        )
+
+
+def _refresh_participation_rollups(day: date) -> None:
+    """Recompute the rollups of one day (per type and kind, per neighbourhood) from the
+    day's ParticipationDay rows: a few hundred rows, whatever the period the pages show.
+    The day is locked first, so whoever recomputes last sees every committed change and
+    concurrent writers to programs of the same day cannot lose one. All of the day, not
+    just one type: a program whose type changed moves its rows to another bucket."""
+    _lock(ROLLUP_DAY, 0, day.toordinal())
+    ParticipationDayType.objects.filter(day=day).delete()
+    ParticipationDayArea.objects.filter(day=day).delete()
+    rows = ParticipationDay.objects.filter(day=day)
+    ParticipationDayType.objects.bulk_create(
+        ParticipationDayType(day=day, **row)
+        for row in rows.values("engagement_type_id", "tier", "kind")
+        .annotate(
+            rows=Count("pk"),
+            participations=Sum("participations"),
+            people=Sum("people"),
+            minutes=Sum("minutes"),
+        )
+        .order_by()
+    )
+    ParticipationDayArea.objects.bulk_create(
+        ParticipationDayArea(day=day, **row)
+        for row in rows.values("neighbourhood_id")
+        .annotate(participations=Sum("participations"), people=Sum("people"))
+        .order_by()
     )
 
 
@@ -154,6 +252,15 @@ def event_changed(
 
 
 @transaction.atomic
+def event_deleted(program_id: int, days: Iterable[datetime | date]) -> None:
+    """An event was deleted (its summary row went with it): recompute the participation
+    and personnel of the days its records counted on."""
+    for day in {local_day(day) for day in days}:
+        participation_changed(program_id, day)
+        _refresh_personnel(program_id, day)
+
+
+@transaction.atomic
 def resident_moved(resident_id: int) -> None:
     """A resident's home neighbourhood changed: participation is counted by it, so every
     (program, day) they took part in is recomputed."""
@@ -173,7 +280,7 @@ def personnel_changed(event) -> None:
 
 
 def _refresh_event_summary(event) -> None:
-    from events.models import Registration
+    from events.models import AccommodationRequest, Registration
 
     counts = event.registrations.aggregate(
         registered=Sum(
@@ -190,6 +297,11 @@ def _refresh_event_summary(event) -> None:
         no_shows=Sum("party_size", filter=Q(status=Registration.Status.NO_SHOW)),
     )
     walk_ins = event.walk_ins.aggregate(n=Sum("party_size"))["n"] or 0
+    accommodations = (
+        AccommodationRequest.objects.filter(registration__event=event)
+        .exclude(registration__status=Registration.Status.CANCELLED)
+        .aggregate(n=Count("pk"), arranged=Count("pk", filter=Q(fulfilled=True)))
+    )
     personnel = event.personnel_links.aggregate(n=Count("user", distinct=True))["n"]
     EventSummary.objects.update_or_create(
         event=event,
@@ -206,6 +318,8 @@ def _refresh_event_summary(event) -> None:
             "no_shows": counts["no_shows"] or 0,
             "walk_ins": walk_ins,
             "personnel": personnel,
+            "accommodations": accommodations["n"],
+            "accommodations_arranged": accommodations["arranged"],
         },
     )
 
@@ -245,202 +359,393 @@ def _refresh_personnel(program_id: int, day: date) -> None:
 
 
 # --- Full rebuild ---------------------------------------------------------------------------
+#
+# Set-based: each summary is one `INSERT INTO summary (...) SELECT ...` whose SELECT is the
+# very queryset the per-bucket refresh above uses (compiled by the ORM, so the day rules,
+# time zone and conditions are the same), grouped over every bucket at once. Nothing goes
+# through Python row by row. The SQL is plain enough for SQLite too (the embedded default).
+
+
+def _insert(model, columns: list[str], select: str, params=()) -> int:
+    """INSERT INTO model's table (columns) `select`; the number of rows written."""
+    names = ", ".join(connection.ops.quote_name(model._meta.get_field(c).column) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {_table(model)} ({names}) {select}", params)
+        return cursor.rowcount
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _compiled(queryset) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+# The type (p.engagement_type_id) and tier (t.number) of the program s."_program".
+_PROGRAM = (
+    'JOIN "programs_program" p ON p."id" = s."_program" '
+    'JOIN "programs_engagementtype" e ON e."id" = p."engagement_type_id" '
+    'JOIN "programs_tier" t ON t."id" = e."tier_id"'
+)
+
+
+def _minutes(column: str) -> str:
+    """Whole minutes of a summed duration, as minutes_of() counts them."""
+    if connection.vendor == "postgresql":
+        return f"COALESCE(CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / 60) AS integer), 0)"
+    return f"COALESCE(CAST({column} / 60000000 AS integer), 0)"  # microseconds
+
+
+def _clear(*models) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            for model in models:
+                cursor.execute(f"DELETE FROM {_table(model)}")
+            return
+        # TRUNCATE refuses a table with foreign-key checks still pending in this
+        # transaction (rows written earlier in it): run the checks now, then defer again.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"TRUNCATE {', '.join(_table(model) for model in models)}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 @transaction.atomic
 def rebuild() -> dict[str, int]:
-    """Recompute every summary from the source tables. Returns the rows written per table."""
-    from events.models import Event
-
-    for model in (ParticipationDay, ReachDay, EventSummary, PersonnelDay):
-        model.objects.all().delete()
-    standard_answers = rebuild_standard_answers()
-    surveys = rebuild_survey_summaries()
+    """Recompute every summary from the source tables, in one transaction (pages show the
+    old figures until it commits). Returns the rows written per table; running it twice
+    writes the same rows."""
     from programs.models import Program
 
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # A handful of statements that each sort or hash millions of rows.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+    _clear(ParticipationDay, ReachDay, EventSummary, PersonnelDay)
+    standard_answers = rebuild_standard_answers()
+    surveys = rebuild_survey_summaries()
     programs = _program_facts(Program.objects.values_list("pk", flat=True))
     written = {
-        "participation": 0,
-        "reach": 0,
+        "participation": _rebuild_participation(),
+        "reach": _rebuild_reach(),
         "events": 0,
         "personnel": 0,
         "standard answers": standard_answers,
         "surveys": surveys,
     }
+    written["demographics"] = demographics.rebuild(programs)
+    written["events"] = _rebuild_events()
+    written["personnel"] = _rebuild_personnel()
+    written["rollups"] = _rebuild_participation_rollups()
+    if connection.vendor == "postgresql":
+        # Every row was replaced: fresh statistics, or the planner guesses a tiny table.
+        with connection.cursor() as cursor:
+            for model in (
+                ParticipationDay,
+                ReachDay,
+                EventSummary,
+                PersonnelDay,
+                demographics.DemographicDay,
+                ParticipationDayType,
+                ParticipationDayArea,
+            ):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+            for model in (
+                StandardAnswerMonth,
+                StandardAnswerSurveyMonth,
+                StandardAnswerArea,
+                SurveySummary,
+            ):
+                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+    return written
 
-    batch = []
+
+def _rebuild_participation() -> int:
+    """ParticipationDay: one INSERT … SELECT per kind, grouped by program, day and
+    neighbourhood, exactly as participation_changed groups one bucket."""
+    written = 0
     for source in SOURCES:
-        for row in source.aggregate(
-            source.on_days(None, None), ("_program", "_day", "_neighbourhood")
-        ):
-            if not row["participations"]:
-                continue
-            type_id, tier = programs[row["_program"]]
-            batch.append(
-                ParticipationDay(
-                    day=row["_day"],
-                    program_id=row["_program"],
-                    engagement_type_id=type_id,
-                    tier=tier,
-                    neighbourhood_id=row["_neighbourhood"],
-                    kind=source.kind,
-                    participations=row["participations"],
-                    people=row["people"] or 0,
-                    minutes=minutes_of(row),
-                )
+        rows = source.aggregate(source.on_days(None, None), ("_program", "_day", "_neighbourhood"))
+        sql, params = _compiled(rows)
+        minutes = _minutes('s."duration"') if source.minutes else "0"
+        written += _insert(
+            ParticipationDay,
+            [
+                "day",
+                "program",
+                "engagement_type",
+                "tier",
+                "neighbourhood",
+                "kind",
+                "participations",
+                "people",
+                "minutes",
+            ],
+            'SELECT s."_day", s."_program", p."engagement_type_id", t."number", '
+            'CAST(s."_neighbourhood" AS bigint), %s, s."participations", '
+            f'COALESCE(s."people", 0), {minutes} '
+            f"FROM ({sql}) s {_PROGRAM} "
+            f'WHERE s."participations" > 0',
+            (source.kind, *params),  # the kind comes first in the statement
+        )
+    return written
+
+
+def _rebuild_reach() -> int:
+    """ReachDay: the distinct (program, day, resident) over every identified source. A
+    resident found under several neighbourhoods keeps the one participation_changed
+    keeps: the first source's, then the lowest id."""
+    parts, params = [], []
+    for rank, source in enumerate(SOURCES):
+        if not source.resident:
+            continue
+        rows = (
+            source.queryset.filter(source.on_days(None, None))
+            .filter(**{f"{source.resident}__isnull": False})
+            .annotate(
+                _program=F(source.program),
+                _day=source.day_expression(),
+                _resident=F(source.resident),
+                _neighbourhood=F(source.neighbourhood) if source.neighbourhood else _null_id(),
             )
-            if len(batch) >= BATCH:
-                written["participation"] += len(ParticipationDay.objects.bulk_create(batch))
-                batch = []
-    written["participation"] += len(ParticipationDay.objects.bulk_create(batch))
+            .values("_program", "_day", "_resident", "_neighbourhood")
+            .distinct()
+            .order_by()
+        )
+        sql, part_params = _compiled(rows)
+        parts.append(
+            f'SELECT u."_program", u."_day", u."_resident", u."_neighbourhood", {rank} AS "_rank" '
+            f"FROM ({sql}) u"
+        )
+        params.extend(part_params)
+    if not parts:
+        return 0
+    union = " UNION ALL ".join(parts)
+    first = (
+        'SELECT r."_program", r."_day", r."_resident", r."_neighbourhood", ROW_NUMBER() OVER ('
+        'PARTITION BY r."_program", r."_day", r."_resident" '
+        'ORDER BY r."_rank", r."_neighbourhood" IS NULL, r."_neighbourhood") AS "_n" '
+        f"FROM ({union}) r"
+    )
+    chosen = (
+        'SELECT s."_day", s."_program", p."engagement_type_id" AS "_type", t."number" AS "_tier", '
+        f's."_neighbourhood", s."_resident" FROM ({first}) s {_PROGRAM} WHERE s."_n" = 1'
+    )
+    chains = _CHAINS.format(
+        day='c."_day"',
+        resident='c."_resident"',
+        program='c."_program"',
+        tier='c."_tier"',
+        type='c."_type"',
+        hood='c."_neighbourhood"',
+    )
+    return _insert(
+        ReachDay,
+        [
+            "day",
+            "program",
+            "engagement_type",
+            "tier",
+            "neighbourhood",
+            "resident",
+            "previous_day",
+            "previous_in_tier",
+            "previous_in_type",
+            "previous_in_area",
+        ],
+        'SELECT c."_day", c."_program", c."_type", c."_tier", c."_neighbourhood", c."_resident", '
+        f"{chains} FROM ({chosen}) c",
+        tuple(params),
+    )
 
-    written["reach"] = _rebuild_reach(programs)
 
-    from events.models import Registration
+def _null_id():
+    # A typed NULL: PostgreSQL cannot union an untyped one with a bigint column.
+    from django.db.models import BigIntegerField, Value
+    from django.db.models.functions import Cast
+
+    return Cast(Value(None), output_field=BigIntegerField())
+
+
+def _rebuild_events() -> int:
+    """EventSummary: one row per event, its counts as _refresh_event_summary counts them."""
+    from django.db.models import BooleanField, Case, OuterRef, Subquery, Value, When
+    from django.db.models.functions import Coalesce, TruncDate
+
+    from events.models import AccommodationRequest, Event, EventPersonnel, Registration, WalkIn
 
     seated = [
         Registration.Status.CONFIRMED,
         Registration.Status.ATTENDED,
         Registration.Status.NO_SHOW,
     ]
+
+    def party(**filters):
+        return Coalesce(
+            Subquery(
+                Registration.objects.filter(event=OuterRef("pk"), **filters)
+                .order_by()
+                .values("event")
+                .annotate(n=Sum("party_size"))
+                .values("n")
+            ),
+            0,
+        )
+
+    def accommodations(**filters):
+        return Coalesce(
+            Subquery(
+                AccommodationRequest.objects.filter(registration__event=OuterRef("pk"), **filters)
+                .exclude(registration__status=Registration.Status.CANCELLED)
+                .order_by()
+                .values("registration__event")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        )
+
     events = Event.objects.annotate(
-        _registered=Sum("registrations__party_size", filter=Q(registrations__status__in=seated)),
-        _attended=Sum(
-            "registrations__party_size",
-            filter=Q(registrations__status=Registration.Status.ATTENDED),
+        _event=F("pk"),
+        _day=TruncDate("starts_at", tzinfo=timezone.get_current_timezone()),
+        _program=F("program_id"),
+        _neighbourhood=F("neighbourhood_id"),
+        _cancelled=Case(
+            When(status=Event.Status.CANCELLED, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
         ),
-        _no_shows=Sum(
-            "registrations__party_size",
-            filter=Q(registrations__status=Registration.Status.NO_SHOW),
+        _capacity=F("capacity"),
+        _registered=party(status__in=seated),
+        _attended=party(status=Registration.Status.ATTENDED),
+        _no_shows=party(status=Registration.Status.NO_SHOW),
+        _walk_ins=Coalesce(
+            Subquery(
+                WalkIn.objects.filter(event=OuterRef("pk"))
+                .order_by()
+                .values("event")
+                .annotate(n=Sum("party_size"))
+                .values("n")
+            ),
+            0,
         ),
-    ).values_list(
-        "pk",
-        "starts_at",
-        "program_id",
-        "neighbourhood_id",
-        "status",
-        "capacity",
+        _personnel=Coalesce(
+            Subquery(
+                EventPersonnel.objects.filter(event=OuterRef("pk"))
+                .order_by()
+                .values("event")
+                .annotate(n=Count("user", distinct=True))
+                .values("n")
+            ),
+            0,
+        ),
+        _accommodations=accommodations(),
+        _arranged=accommodations(fulfilled=True),
+    ).values(
+        "_event",
+        "_day",
+        "_program",
+        "_neighbourhood",
+        "_cancelled",
+        "_capacity",
         "_registered",
         "_attended",
         "_no_shows",
+        "_walk_ins",
+        "_personnel",
+        "_accommodations",
+        "_arranged",
     )
-    walk_ins = dict(
-        Event.objects.annotate(n=Sum("walk_ins__party_size"))
-        .filter(n__isnull=False)
-        .values_list("pk", "n")
+    sql, params = _compiled(events)
+    return _insert(
+        EventSummary,
+        [
+            "event",
+            "day",
+            "program",
+            "engagement_type",
+            "tier",
+            "neighbourhood",
+            "cancelled",
+            "capacity",
+            "registered",
+            "attended",
+            "no_shows",
+            "walk_ins",
+            "personnel",
+            "accommodations",
+            "accommodations_arranged",
+        ],
+        'SELECT s."_event", s."_day", s."_program", p."engagement_type_id", t."number", '
+        's."_neighbourhood", s."_cancelled", s."_capacity", s."_registered", s."_attended", '
+        's."_no_shows", s."_walk_ins", s."_personnel", s."_accommodations", s."_arranged" '
+        f"FROM ({sql}) s {_PROGRAM}",
+        params,
     )
-    personnel = dict(
-        Event.objects.annotate(n=Count("personnel_links__user", distinct=True))
-        .filter(n__gt=0)
-        .values_list("pk", "n")
-    )
-    batch = []
-    for (
-        pk,
-        starts_at,
-        program_id,
-        hood,
-        status,
-        capacity,
-        registered,
-        attended,
-        no_shows,
-    ) in events.iterator(chunk_size=BATCH):
-        type_id, tier = programs[program_id]
-        batch.append(
-            EventSummary(
-                event_id=pk,
-                day=local_day(starts_at),
-                program_id=program_id,
-                engagement_type_id=type_id,
-                tier=tier,
-                neighbourhood_id=hood,
-                cancelled=status == Event.Status.CANCELLED,
-                capacity=capacity,
-                registered=registered or 0,
-                attended=attended or 0,
-                no_shows=no_shows or 0,
-                walk_ins=walk_ins.get(pk, 0),
-                personnel=personnel.get(pk, 0),
-            )
+
+
+def _rebuild_personnel() -> int:
+    """PersonnelDay: the distinct (program, day, user) of events that were held."""
+    from events.models import EventPersonnel
+
+    source = SOURCES[0]  # as _personnel_rows: any event-based source has the day rules
+    rows = (
+        EventPersonnel.objects.filter(~Q(event__status="cancelled"))
+        .annotate(
+            _program=F("event__program_id"),
+            _day=source.day_expression(),
+            _user=F("user_id"),
+            _outreach=F("user__unit__is_community_outreach"),
         )
-        if len(batch) >= BATCH:
-            written["events"] += len(EventSummary.objects.bulk_create(batch))
-            batch = []
-    written["events"] += len(EventSummary.objects.bulk_create(batch))
+        .values("_program", "_day", "_user", "_outreach")
+        .distinct()
+        .order_by()
+    )
+    sql, params = _compiled(rows)
+    return _insert(
+        PersonnelDay,
+        ["day", "program", "tier", "user", "outside_outreach"],
+        'SELECT s."_day", s."_program", t."number", s."_user", '
+        'CASE WHEN s."_outreach" THEN FALSE ELSE TRUE END '
+        f"FROM ({sql}) s {_PROGRAM}",
+        params,
+    )
 
-    batch = [
-        PersonnelDay(
-            day=day,
-            program_id=program,
-            tier=programs[program][1],
-            user_id=user,
-            outside_outreach=not outreach,
+
+def _rebuild_participation_rollups() -> int:
+    """ParticipationDayType and ParticipationDayArea from ParticipationDay (rebuilt)."""
+    _clear(ParticipationDayType, ParticipationDayArea)
+    by_type = (
+        ParticipationDay.objects.values("day", "engagement_type_id", "tier", "kind")
+        .annotate(
+            _rows=Count("pk"),
+            _participations=Sum("participations"),
+            _people=Sum("people"),
+            _minutes=Sum("minutes"),
         )
-        for program, day, user, outreach in _personnel_rows()
-    ]
-    written["personnel"] = len(PersonnelDay.objects.bulk_create(batch, batch_size=BATCH))
-    if connection.vendor == "postgresql":
-        # Every row was replaced: fresh statistics, or the planner guesses a tiny table.
-        with connection.cursor() as cursor:
-            for model in (ParticipationDay, ReachDay, EventSummary, PersonnelDay):
-                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
-            for model in (StandardAnswerMonth, SurveySummary):
-                cursor.execute(f'ANALYZE "{model._meta.db_table}"')
-    return written
-
-
-def _rebuild_reach(programs) -> int:
-    """Distinct (program, day, resident) over every identified source, year by year so a
-    city's five years never sit in memory at once."""
-    first, last = None, None
-    for source in SOURCES:
-        if not source.resident:
-            continue
-        span = source.queryset.aggregate(a=Min(source.when), b=Max(source.when))
-        for value in (span["a"], span["b"]):
-            if value is None:
-                continue
-            value = local_day(value)
-            first = value if first is None or value < first else first
-            last = value if last is None or value > last else last
-    if first is None:
-        return 0
-    written = 0
-    for year in range(first.year, last.year + 1):
-        seen: dict[tuple[int, date, int], int | None] = {}
-        for source in SOURCES:
-            if not source.resident:
-                continue
-            q = source.on_days(date(year, 1, 1), date(year, 12, 31))
-            rows = (
-                source.queryset.filter(q)
-                .filter(**{f"{source.resident}__isnull": False})
-                .annotate(
-                    _program=F(source.program),
-                    _day=source.day_expression(),
-                )
-                .values_list("_program", "_day", source.resident, source.neighbourhood)
-                .distinct()
-                .order_by()
-            )
-            for program, day, resident, hood in rows.iterator(chunk_size=BATCH):
-                seen.setdefault((program, day, resident), hood)
-        batch = []
-        for (program, day, resident), hood in seen.items():
-            type_id, tier = programs[program]
-            batch.append(
-                ReachDay(
-                    day=day,
-                    program_id=program,
-                    engagement_type_id=type_id,
-                    tier=tier,
-                    neighbourhood_id=hood,
-                    resident_id=resident,
-                )
-            )
-        written += len(ReachDay.objects.bulk_create(batch, batch_size=BATCH))
-    return written
+        .order_by()
+    )
+    sql, params = _compiled(by_type)
+    written = _insert(
+        ParticipationDayType,
+        ["day", "engagement_type", "tier", "kind", "rows", "participations", "people", "minutes"],
+        'SELECT s."day", s."engagement_type_id", s."tier", s."kind", s."_rows", '
+        f's."_participations", s."_people", s."_minutes" FROM ({sql}) s',
+        params,
+    )
+    by_area = (
+        ParticipationDay.objects.values("day", "neighbourhood_id")
+        .annotate(_participations=Sum("participations"), _people=Sum("people"))
+        .order_by()
+    )
+    sql, params = _compiled(by_area)
+    return written + _insert(
+        ParticipationDayArea,
+        ["day", "neighbourhood", "participations", "people"],
+        f'SELECT s."day", s."neighbourhood_id", s."_participations", s."_people" FROM ({sql}) s',
+        params,
+    )
 
 
 # --- Surveys: standard questions and invitations -------------------------------------------
@@ -496,56 +801,105 @@ def standard_answers_changed(survey_id: int, day: date, neighbourhood_id: int | 
         )
         for row in rows
     )
+    _refresh_standard_rollups(survey_id, program_id, month, neighbourhood_id)
+
+
+SUMS = {"n": Sum("n"), "total": Sum("total"), "total_sq": Sum("total_sq"), "agree": Sum("agree")}
+
+
+def _refresh_standard_rollups(
+    survey_id: int, program_id: int | None, month: date, neighbourhood_id: int | None
+) -> None:
+    """Recompute the rollups that one (survey, month, neighbourhood) bucket feeds, from
+    StandardAnswerMonth: the survey's month (under the survey's lock, already held) and
+    the neighbourhood's month across every survey (under its own lock, taken after the
+    survey's, so whoever recomputes last sees every committed survey)."""
+    StandardAnswerSurveyMonth.objects.filter(survey_id=survey_id, month=month).delete()
+    StandardAnswerSurveyMonth.objects.bulk_create(
+        StandardAnswerSurveyMonth(survey_id=survey_id, program_id=program_id, month=month, **row)
+        for row in StandardAnswerMonth.objects.filter(survey_id=survey_id, month=month)
+        .values("item_id")
+        .annotate(**SUMS)
+        .order_by()
+    )
+    _lock(AREA_ANSWERS, neighbourhood_id or 0, month.toordinal())
+    area = {"month": month, "neighbourhood_id": neighbourhood_id}
+    StandardAnswerArea.objects.filter(**area).delete()
+    StandardAnswerArea.objects.bulk_create(
+        StandardAnswerArea(**area, **row)
+        for row in StandardAnswerMonth.objects.filter(**area)
+        .values("item_id")
+        .annotate(**SUMS)
+        .order_by()
+    )
 
 
 def rebuild_standard_answers() -> int:
+    """StandardAnswerMonth (as standard_answers_changed groups one bucket) and its rollups,
+    set-based. Returns the StandardAnswerMonth rows written."""
     from django.db.models.functions import TruncMonth
 
     from surveys.models import Answer
     from surveys.results import AGREE_FROM
 
-    StandardAnswerMonth.objects.all().delete()
+    _clear(StandardAnswerMonth)
     rows = (
         Answer.objects.filter(
             question__standard_item__isnull=False, number__isnull=False, declined=False
         )
-        .annotate(_month=TruncMonth("response__submitted_on"))
-        .values(
-            "_month",
-            "response__survey_id",
-            "response__survey__program_id",
-            "response__neighbourhood_id",
-            "question__standard_item_id",
-        )
         .annotate(
-            n=Count("pk"),
-            total=Sum("number"),
-            total_sq=Sum(F("number") * F("number")),
-            agree=Count("pk", filter=Q(number__gte=AGREE_FROM)),
+            _month=TruncMonth("response__submitted_on"),
+            _survey=F("response__survey_id"),
+            _program=F("response__survey__program_id"),
+            _neighbourhood=F("response__neighbourhood_id"),
+            _item=F("question__standard_item_id"),
+        )
+        .values("_month", "_survey", "_program", "_neighbourhood", "_item")
+        .annotate(
+            _n=Count("pk"),
+            _total=Sum("number"),
+            _total_sq=Sum(F("number") * F("number")),
+            _agree=Count("pk", filter=Q(number__gte=AGREE_FROM)),
         )
         .order_by()
     )
-    batch, written = [], 0
-    for row in rows.iterator(chunk_size=BATCH):
-        month = row["_month"]
-        month = month.date() if isinstance(month, datetime) else month
-        batch.append(
-            StandardAnswerMonth(
-                month=month,
-                survey_id=row["response__survey_id"],
-                program_id=row["response__survey__program_id"],
-                neighbourhood_id=row["response__neighbourhood_id"],
-                item_id=row["question__standard_item_id"],
-                n=row["n"],
-                total=row["total"] or 0,
-                total_sq=row["total_sq"] or 0,
-                agree=row["agree"],
+    sql, params = _compiled(rows)
+    month = 'CAST(s."_month" AS date)' if connection.vendor == "postgresql" else 's."_month"'
+    written = _insert(
+        StandardAnswerMonth,
+        ["month", "survey", "program", "neighbourhood", "item", "n", "total", "total_sq", "agree"],
+        f'SELECT {month}, s."_survey", s."_program", s."_neighbourhood", s."_item", s."_n", '
+        'COALESCE(s."_total", 0), COALESCE(s."_total_sq", 0), s."_agree" '
+        f"FROM ({sql}) s",
+        params,
+    )
+    rebuild_standard_rollups()
+    return written
+
+
+def rebuild_standard_rollups() -> None:
+    """StandardAnswerSurveyMonth and StandardAnswerArea from StandardAnswerMonth."""
+    _clear(StandardAnswerSurveyMonth, StandardAnswerArea)
+    sums = {f"_{name}": aggregate for name, aggregate in SUMS.items()}
+    for model, by in (
+        (StandardAnswerSurveyMonth, ["month", "item", "survey", "program"]),
+        (StandardAnswerArea, ["month", "item", "neighbourhood"]),
+    ):
+        grouped = (
+            StandardAnswerMonth.objects.values(
+                *(f"{name}_id" if name != "month" else name for name in by)
             )
+            .annotate(**sums)
+            .order_by()
         )
-        if len(batch) >= BATCH:
-            written += len(StandardAnswerMonth.objects.bulk_create(batch))
-            batch = []
-    return written + len(StandardAnswerMonth.objects.bulk_create(batch))
+        sql, params = _compiled(grouped)
+        columns = ", ".join(f's."{name}_id"' if name != "month" else 's."month"' for name in by)
+        _insert(
+            model,
+            [*by, "n", "total", "total_sq", "agree"],
+            f'SELECT {columns}, s."_n", s."_total", s."_total_sq", s."_agree" FROM ({sql}) s',
+            params,
+        )
 
 
 def invitation_used(invitation_id: int, delta: int) -> None:

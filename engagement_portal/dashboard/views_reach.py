@@ -44,7 +44,7 @@ def reach(request):
             "reach": selectors_reach.reach(scope),
             "boundaries_note": selectors_reach.BOUNDARIES_NOTE,
             "score_note": selectors_reach.SCORE_NOTE,
-            "participant_demographics_note": selectors_reach.PARTICIPANT_DEMOGRAPHICS_NOTE,
+            "participants_note": selectors_reach.PARTICIPANTS_NOTE,
         },
     )
 

@@ -335,3 +335,33 @@ def test_staff_checks_people_in_at_the_door_and_works_the_roster(
     request = AccommodationRequest.objects.get(registration=registration)
     assert request.fulfilled
     assert_accessible(page, "roster after marking a request arranged (desktop)")
+
+
+def test_staff_delete_an_event_made_by_mistake(
+    desktop_page, live_server, alice, password, log_in, assert_accessible
+):
+    program = ProgramFactory(owner=alice, title="Coffee on Main Street", slug="coffee-main")
+    start = timezone.now() + timedelta(days=3)
+    mistake = Event.objects.create(
+        program=program,
+        title="Coffee with a Cop (duplicate)",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        venue_name="Main Street diner",
+    )
+    page = desktop_page
+    log_in(page, alice, password)
+    page.goto(f"/staff/events/{mistake.pk}/")
+    page.get_by_role("link", name="Delete event").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Delete Coffee with a Cop (duplicate)"
+    )
+    expect(page.get_by_text("This cannot be undone.")).to_be_visible()
+    assert_accessible(page, "delete an event (desktop)")
+    page.get_by_role("button", name="Delete the event").click()
+    expect(page).to_have_url(re.compile(rf"/staff/programs/{program.pk}/$"))
+    expect(page.get_by_role("status")).to_contain_text(
+        "The event “Coffee with a Cop (duplicate)” is deleted."
+    )
+    assert_accessible(page, "program after deleting an event (desktop)")
+    assert not Event.objects.filter(pk=mistake.pk).exists()

@@ -4,6 +4,7 @@ desktop and on a phone, with a city's worth of realistic figures; axe runs on ev
 Set DASHBOARD_SHOTS=/some/dir to keep full-page screenshots of each page."""
 
 import itertools
+import json
 import os
 import random
 import re
@@ -13,11 +14,14 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from engagement_portal.accounts.boundaries import load_boundaries
 from engagement_portal.accounts.models import Language, Neighbourhood, Resident
 from engagement_portal.core.management.commands.seed_demo import NEIGHBOURHOODS
+from engagement_portal.core.management.demo.boundaries import demo_outlines
 from engagement_portal.dashboard.services import rebuild
 from programs.models import EngagementType
-from surveys.models import Response
+from surveys import builder
+from surveys.models import Answer, Response, StandardItem
 
 from ..factories import (
     AccommodationRequestFactory,
@@ -74,6 +78,11 @@ def city():
         program=program_of("community-surveys", "Neighbourhood safety survey"),
         mode="identified",
     )
+    age = builder.add_standard_item(survey=survey, item=StandardItem.objects.get(key="age-group"))
+    # Outlines for every neighbourhood but Lakeside: the map, and its note on the missing one.
+    outlines = json.loads(demo_outlines())
+    outlines["features"] = [f for f in outlines["features"] if f["properties"]["code"] != "ls"]
+    assert load_boundaries(json.dumps(outlines)).ok
     emails = itertools.count()
     residents, responses = [], []
     for code, per_month in MONTHLY.items():
@@ -90,7 +99,7 @@ def city():
                 )
                 responses.append(today - timedelta(days=month * 30 + rng.randint(0, 29)))
     residents = Resident.objects.bulk_create(residents)
-    Response.objects.bulk_create(
+    stored = Response.objects.bulk_create(
         Response(
             survey=survey,
             language="en",
@@ -101,6 +110,17 @@ def city():
         )
         for resident, day in zip(residents, responses, strict=True)
     )
+    # About two in three say their age group; the young are under-represented.
+    choices = list(age.choices.all())
+    answers = []
+    for response in stored:
+        roll = rng.random()
+        if roll < 0.1:
+            answers.append(Answer(response=response, question=age, declined=True))
+        elif roll < 0.68:
+            choice = rng.choices(choices, [3, 18, 47, 32])[0]
+            answers.append(Answer(response=response, question=age, choice=choice))
+    Answer.objects.bulk_create(answers)
     Response.objects.bulk_create(
         Response(survey=survey, language="es", source="paper", submitted_on=today)
         for _ in range(14)
@@ -162,8 +182,14 @@ def test_command_staff_read_reach_and_principles(
     expect(table.get_by_role("row", name=re.compile("Mill District"))).to_contain_text(
         "fewer than 10"
     )
-    expect(page.get_by_text("boundaries are not loaded")).to_be_visible()
-    expect(page.get_by_text("Participant demographics are not collected yet")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("^Map of 7 neighbourhoods"))).to_be_visible()
+    expect(page.get_by_text("No outline is loaded for Lakeside")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Participants against the population, by group")
+    ).to_be_visible()
+    ages = page.get_by_role("table", name=re.compile("^Age"))
+    expect(ages.get_by_role("row", name=re.compile("^65 or older"))).to_be_visible()
+    expect(ages.get_by_role("row", name=re.compile("^Did not say"))).to_be_visible()
     assert_accessible(page, "reach")
     shoot(page, "reach-desktop")
 

@@ -361,16 +361,26 @@ def test_population_by_group():
     data = reach(MARCH)
     assert data.demographics_population == 20_000
     [age] = data.demographics
-    groups = {row.group: (row.population, round(row.share, 2)) for row in age.rows}
+    groups = {row.code: (row.population, round(row.population_share, 2)) for row in age.groups}
     assert groups == {
         "under 18": (4_000, 20.0),
         "18-64": (6_000, 30.0),
         "65+": (2_000, 10.0),
-        "Not recorded": (8_000, 40.0),  # Birch's other 60 % and all of Cedar
     }
+    # Birch's other 60 % and all of Cedar.
+    assert (age.population_not_recorded, round(age.population_not_recorded_share, 2)) == (
+        8_000,
+        40.0,
+    )
     assert data.neighbourhoods_without_demographics == ["Cedar"]
     headers, rows = TABLES["reach-demographics"](MARCH)
-    assert ["age", "under 18", 4_000, 20.0] in rows
+    assert [row[:4] for row in rows] == [
+        ["Age", "65 or older", 2_000, 10.0],  # a code the portal asks about: its label
+        ["Age", "18-64", 6_000, 30.0],  # codes the portal does not know come after, by name
+        ["Age", "under 18", 4_000, 20.0],
+        ["Age", "Did not say", "", ""],
+        ["Age", "Not recorded", 8_000, 40.0],
+    ]
 
 
 def test_population_by_group_narrows_to_the_chosen_neighbourhood(client, carol):
@@ -383,7 +393,7 @@ def test_population_by_group_narrows_to_the_chosen_neighbourhood(client, carol):
     scope = Scope(start=MARCH.start, end=MARCH.end, neighbourhood=alder)
     data = reach(scope)
     assert data.demographics_population == 10_000
-    assert data.demographics[0].rows[0].population == 2_500
+    assert {g.code: g.population for g in data.demographics[0].groups}["65+"] == 2_500
     # The comparison itself still lists every neighbourhood, the chosen one highlighted.
     assert [row.selected for row in data.neighbourhoods] == [True, False]
 
@@ -391,7 +401,8 @@ def test_population_by_group_narrows_to_the_chosen_neighbourhood(client, carol):
     response = client.get(reverse("dashboard:reach"), {"neighbourhood": alder.pk})
     html = response.content.decode()
     assert "Alder is highlighted" in html
-    assert "Participant demographics are not collected yet" in html
+    assert "Participants against the population, by group" in html
+    assert "Residents are estimated from the population shares recorded for Alder" in html
 
 
 # --- Drill-down lists --------------------------------------------------------------------
@@ -446,7 +457,7 @@ def test_page_query_count_does_not_grow_with_the_data(
 ):
     _load(neighbourhoods, per)
     client.force_login(carol)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(16):  # 13, two for participants by group, the map
         response = client.get(
             reverse("dashboard:reach"), {"start": "2025-03-01", "end": "2025-03-31"}
         )
@@ -456,7 +467,8 @@ def test_page_query_count_does_not_grow_with_the_data(
 @pytest.mark.parametrize("neighbourhoods, per", [(2, 3), (25, 12)])
 def test_selector_query_count_is_constant(neighbourhoods, per, django_assert_num_queries):
     _load(neighbourhoods, per)
-    with django_assert_num_queries(5):
+    # Five, two for participants by group and one for the map's outlines.
+    with django_assert_num_queries(8):
         reach(MARCH)
     with django_assert_num_queries(2):
         selectors_reach.reach_score(MARCH)

@@ -7,16 +7,12 @@ answers, answers through an invitation, press questions, the anonymous mixing sw
 deletions), and afterwards every summary table must equal what `rebuild()` writes from the
 source rows, compared as multisets of their meaningful columns.
 
-Some operations have no service, so a small helper here does what that service would have to
-do with the existing dashboard hooks (each helper says so):
-- moving an event: events.services.update_event needs a staff form; `move_event` saves the new
-  times and calls dashboard.services.event_changed(previous_start=...), as update_event does;
-- deleting an event: no service; `delete_event` removes its personnel through
-  events.services.remove_personnel, deletes it with the ORM and calls participation_changed
-  for every (program, day) its rows counted in (the event's day and the days its press
-  questions were sent);
-- deleting a survey response: no service; `delete_response` deletes it with the ORM and calls
-  participation_changed and standard_answers_changed for its bucket.
+Moving an event has no service of its own here (events.services.update_event needs a staff
+form): `move_event` saves the new times and calls dashboard.services.event_changed
+(previous_start=...), as update_event does. Deletions go through their services:
+events.services.delete_event (staff: refused when people registered; administrators: allowed)
+and surveys.services.delete_response. Registrations and walk-ins give an age group or not,
+and survey answers include the standard age question, so DemographicDay is checked too.
 
 Paths where a summary drifts are pinned by the tests at the end of this file.
 
@@ -38,11 +34,16 @@ from hypothesis import strategies as st
 
 from engagement_portal.dashboard import services as summaries
 from engagement_portal.dashboard.models import (
+    DemographicDay,
     EventSummary,
     ParticipationDay,
+    ParticipationDayArea,
+    ParticipationDayType,
     PersonnelDay,
     ReachDay,
+    StandardAnswerArea,
     StandardAnswerMonth,
+    StandardAnswerSurveyMonth,
     SurveySummary,
 )
 from engagement_portal.dashboard.services import rebuild
@@ -50,8 +51,9 @@ from events import services as events
 from events.models import Event, Registration
 from programs import services_announcements as press
 from programs.models import EngagementType
+from surveys import builder
 from surveys import services as surveys
-from surveys.models import Invitation, Question, Response, StandardItem, Survey
+from surveys.models import Invitation, Response, StandardItem, Survey
 
 from ..factories import (
     EventFactory,
@@ -94,6 +96,10 @@ COLUMNS = {
         "tier",
         "neighbourhood_id",
         "resident_id",
+        "previous_day",
+        "previous_in_tier",
+        "previous_in_type",
+        "previous_in_area",
     ),
     EventSummary: (
         "event_id",
@@ -109,6 +115,8 @@ COLUMNS = {
         "no_shows",
         "walk_ins",
         "personnel",
+        "accommodations",
+        "accommodations_arranged",
     ),
     PersonnelDay: ("day", "program_id", "tier", "user_id", "outside_outreach"),
     StandardAnswerMonth: (
@@ -122,6 +130,38 @@ COLUMNS = {
         "total_sq",
         "agree",
     ),
+    DemographicDay: (
+        "day",
+        "program_id",
+        "engagement_type_id",
+        "tier",
+        "neighbourhood_id",
+        "category",
+        "group",
+        "people",
+    ),
+    ParticipationDayType: (
+        "day",
+        "engagement_type_id",
+        "tier",
+        "kind",
+        "rows",
+        "participations",
+        "people",
+        "minutes",
+    ),
+    ParticipationDayArea: ("day", "neighbourhood_id", "participations", "people"),
+    StandardAnswerSurveyMonth: (
+        "month",
+        "item_id",
+        "survey_id",
+        "program_id",
+        "n",
+        "total",
+        "total_sq",
+        "agree",
+    ),
+    StandardAnswerArea: ("month", "item_id", "neighbourhood_id", "n", "total", "total_sq", "agree"),
     SurveySummary: (
         "survey_id",
         "program_id",
@@ -173,9 +213,9 @@ class World:
 
 
 def _survey(program, mode: str) -> Survey:
-    item = StandardItem.objects.get(key="trust-neighbourhood")
     survey = SurveyFactory(program=program, mode=mode)
-    Question.objects.create(survey=survey, kind=item.kind, text=item.text, standard_item=item)
+    for key in ("trust-neighbourhood", "age-group"):
+        builder.add_standard_item(survey=survey, item=StandardItem.objects.get(key=key))
     return survey
 
 
@@ -239,7 +279,7 @@ def build_world() -> World:
     )
 
 
-# --- Helpers for operations that have no service -------------------------------------------------
+# --- Moving an event (no service without a staff form) ------------------------------------------
 
 
 def move_event(event: Event, days: int, hours: int) -> None:
@@ -254,37 +294,20 @@ def move_event(event: Event, days: int, hours: int) -> None:
         summaries.event_changed(event, previous_start=previous_start)
 
 
-def delete_event(event: Event) -> None:
-    """What a delete-event service would have to do with the existing hooks."""
-    with transaction.atomic():
-        event = Event.objects.get(pk=event.pk)
-        for link in list(event.personnel_links.select_related("user")):
-            events.remove_personnel(event=event, user=link.user)
-        days = {event.starts_at} | set(event.press_questions.values_list("submitted_on", flat=True))
-        program_id = event.program_id
-        event.delete()
-        for day in days:
-            summaries.participation_changed(program_id, day)
+AGES = ["", "under-18", "18-34", "35-64", "65+"]
 
 
-def delete_response(response: Response) -> None:
-    """What a delete-response service would have to do with the existing hooks."""
-    with transaction.atomic():
-        response = Response.objects.select_related("survey").get(pk=response.pk)
-        survey, day, hood = response.survey, response.submitted_on, response.neighbourhood_id
-        response.delete()
-        # Anonymous too: the sweep recomputes only the buckets of responses that still
-        # exist, so it would never take a deleted one out. Refreshing here writes nothing
-        # that could link a stored answer to anyone.
-        summaries.participation_changed(survey.program_id, day)
-        summaries.standard_answers_changed(survey.pk, day, hood)
-
-
-def _answers(survey: Survey, value: int, hood):
-    question = survey.questions.get()
-    return surveys.CleanAnswers(
-        answers=[{"question": question, "number": value}], neighbourhood=hood
-    )
+def _answers(survey: Survey, value: int, hood, age: int = 0):
+    """The trust answer, and the age question answered (age > 0), declined (age == 0) or
+    left blank (age < 0)."""
+    trust = survey.questions.get(standard_item__key="trust-neighbourhood")
+    answers = [{"question": trust, "number": value}]
+    age_question = survey.questions.get(standard_item__key="age-group")
+    if age == 0:
+        answers.append({"question": age_question, "declined": True})
+    elif age > 0:
+        answers.append({"question": age_question, "choice": age_question.choices.all()[age - 1]})
+    return surveys.CleanAnswers(answers=answers, neighbourhood=hood)
 
 
 def _pick(items: list, index: int):
@@ -305,7 +328,7 @@ def run(world: World, op: tuple) -> None:
 
 def _run(world: World, name: str, *args) -> None:  # noqa: C901 (one branch per operation)
     if name == "register":
-        event_i, resident_i, party = args
+        event_i, resident_i, party, *age = args
         event = Event.objects.get(pk=_pick(world.events, event_i).pk) if world.events else None
         if event is None:
             return
@@ -318,6 +341,7 @@ def _run(world: World, name: str, *args) -> None:  # noqa: C901 (one branch per 
             # test_filling_in_a_residents_neighbourhood_moves_their_past_participation.
             neighbourhood=resident.neighbourhood,
             party_size=party,
+            age_group=AGES[age[0] if age else 0],
             now=NOW,
         )
         world.registrations.append(result.registration)
@@ -334,13 +358,17 @@ def _run(world: World, name: str, *args) -> None:  # noqa: C901 (one branch per 
         else:
             events.change_party_size(registration=registration, party_size=args[1], now=NOW)
     elif name == "walk_in":
-        event_i, party, hood_i = args
+        event_i, party, hood_i, *age = args
         event = _pick(world.events, event_i)
         if event is None:
             return
         hood = None if hood_i is None else world.hoods[hood_i]
         events.record_walk_in(
-            event=event, recorded_by=world.staff[0], party_size=party, neighbourhood=hood
+            event=event,
+            recorded_by=world.staff[0],
+            party_size=party,
+            neighbourhood=hood,
+            age_group=AGES[age[0] if age else 0],
         )
     elif name in ("no_shows", "cancel_event", "capacity", "move", "staff_in", "staff_out"):
         event = _pick(world.events, args[0])
@@ -360,13 +388,13 @@ def _run(world: World, name: str, *args) -> None:  # noqa: C901 (one branch per 
         else:
             events.remove_personnel(event=event, user=world.staff[args[1]])
     elif name == "respond":
-        survey_i, resident_i, value, hood_i, day = args
+        survey_i, resident_i, value, hood_i, day, *age = args
         survey = world.surveys[survey_i]
         resident = None if resident_i is None else world.residents[resident_i]
         hood = None if hood_i is None else world.hoods[hood_i]
         response = surveys.submit_response(
             survey=survey,
-            cleaned=_answers(survey, value, hood),
+            cleaned=_answers(survey, value, hood, age[0] if age else -1),
             language="en",
             source=Response.Source.WEB,
             resident=resident,
@@ -402,18 +430,19 @@ def _run(world: World, name: str, *args) -> None:  # noqa: C901 (one branch per 
         event = _pick(world.events, args[0])
         if event is None:
             return
+        # Staff first (refused when people registered), then as an administrator.
+        as_admin = args[1]
+        events.delete_event(event=event, by=world.staff[0], allow_registrations=as_admin)
         world.events.remove(event)
-        delete_event(event)
-        if args[1] and world.press_event is not None:
-            delete_event(world.press_event)
+        if as_admin and world.press_event is not None:
+            events.delete_event(event=world.press_event, by=None)
             world.press_event = None
     elif name == "delete_response":
         response = _pick(world.responses, args[0])
         if response is None:
             return
         world.responses.remove(response)
-        if Response.objects.filter(pk=response.pk).exists():
-            delete_response(response)
+        surveys.delete_response(response=response, by=world.staff[0], reason="duplicate")
     else:  # pragma: no cover
         raise AssertionError(name)
 
@@ -421,14 +450,14 @@ def _run(world: World, name: str, *args) -> None:  # noqa: C901 (one branch per 
 index = st.integers(min_value=0, max_value=7)
 hood = st.one_of(st.none(), st.integers(min_value=0, max_value=1))
 OPERATIONS = st.one_of(
-    st.tuples(st.just("register"), index, st.integers(0, 5), st.integers(1, 3)),
+    st.tuples(st.just("register"), index, st.integers(0, 5), st.integers(1, 3), st.integers(0, 4)),
     st.tuples(st.just("register"), index, st.integers(0, 5), st.just(1)),
     st.tuples(st.just("cancel"), index),
     st.tuples(st.just("party"), index, st.integers(1, 4)),
     st.tuples(st.just("check_in"), index),
     st.tuples(st.just("check_in"), index),
     st.tuples(st.just("undo"), index),
-    st.tuples(st.just("walk_in"), index, st.integers(1, 4), hood),
+    st.tuples(st.just("walk_in"), index, st.integers(1, 4), hood, st.integers(0, 4)),
     st.tuples(st.just("no_shows"), index),
     st.tuples(st.just("cancel_event"), index),
     st.tuples(st.just("capacity"), index, st.one_of(st.none(), st.integers(1, 5))),
@@ -442,6 +471,7 @@ OPERATIONS = st.one_of(
         st.integers(1, 5),
         hood,
         st.integers(0, 40),
+        st.integers(-1, 4),
     ),
     st.tuples(st.just("respond_invited"), st.integers(0, 1), st.integers(1, 5), st.integers(0, 1)),
     st.tuples(st.just("press_question"), st.sampled_from(["Why?", "When?", "Who?"]), hood),
@@ -485,7 +515,7 @@ def test_summaries_equal_a_rebuild_after_any_mix_of_operations(operations):
 # --- A deterministic smoke version: every operation at least once ----------------------------
 
 SMOKE = [
-    ("register", 0, 0, 2),
+    ("register", 0, 0, 2, 2),  # gave an age group; the rest of the party did not
     ("register", 0, 1, 1),
     ("register", 1, 2, 2),
     ("register", 1, 3, 2),  # waitlisted: capacity 3
@@ -498,7 +528,7 @@ SMOKE = [
     ("cancel", 1),
     ("undo", 0),
     ("check_in", 0),
-    ("walk_in", 0, 3, 0),
+    ("walk_in", 0, 3, 0, 4),
     ("walk_in", 1, 2, None),
     ("staff_in", 0, 0),
     ("staff_in", 0, 1),
@@ -508,9 +538,9 @@ SMOKE = [
     ("no_shows", 0),
     ("move", 0, 1, 0),  # to another day, with its attendance and personnel
     ("move", 3, 0, 5),  # the same day, later
-    ("respond", 0, 0, 4, 0, 0),
+    ("respond", 0, 0, 4, 0, 0, 3),
     ("respond", 0, None, 2, None, 35),  # a month before
-    ("respond", 1, None, 5, 1, 0),  # anonymous: counted at the sweep
+    ("respond", 1, None, 5, 1, 0, 1),  # anonymous: counted at the sweep
     ("respond_invited", 0, 3, 1),
     ("press_question", "Why?", 0),
     ("press_question", "When?", None),
@@ -518,7 +548,8 @@ SMOKE = [
     ("cancel_event", 2),
     ("delete_response", 0),
     ("delete_response", 1),  # anonymous (the list moved up by one)
-    ("delete_event", 1, True),  # with its walk-ins, personnel; and the press conference
+    ("delete_event", 1, False),  # refused: people registered
+    ("delete_event", 1, True),  # by an administrator; and the press conference
 ]
 
 

@@ -25,7 +25,7 @@ from engagement_portal.dashboard.selectors_trust import (
     trends,
     trust,
 )
-from engagement_portal.dashboard.services import rebuild
+from engagement_portal.dashboard.services import rebuild, rebuild_standard_rollups
 from programs.models import EngagementType
 from surveys import services as survey_services
 from surveys.models import Answer, Question, Response, StandardItem
@@ -557,6 +557,7 @@ def _summary_rows(months: int, hoods: int, programs: int) -> None:
                         )
                     )
     StandardAnswerMonth.objects.bulk_create(rows)
+    rebuild_standard_rollups()
 
 
 @pytest.mark.parametrize("months, hoods, programs", [(1, 1, 1), (18, 6, 5)])

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -674,3 +675,51 @@ def test_refused_export_writes_no_audit_row(client, bob, event):
     client.force_login(bob)
     assert client.get(url("staff-export", event.pk)).status_code == 403
     assert not AuditLog.objects.exists()
+
+
+# --- Deleting an event made by mistake ----------------------------------------------------
+
+
+def test_an_event_nobody_registered_for_can_be_deleted(client, alice, event):
+    from engagement_portal.dashboard.models import EventSummary, ParticipationDay
+
+    services.record_walk_in(event=event, recorded_by=alice, party_size=3)
+    assert ParticipationDay.objects.filter(program=event.program).exists()
+    client.force_login(alice)
+    page = client.get(url("staff-detail", event.pk)).content.decode()
+    assert url("staff-delete", event.pk) in page
+    page = client.get(url("staff-delete", event.pk)).content.decode()
+    assert "3 walk-ins" not in page and "1 walk-in" in page  # one record of three people
+    response = client.post(url("staff-delete", event.pk), follow=True)
+    assert response.redirect_chain[-1][0] == reverse(
+        "programs:staff-detail", args=[event.program_id]
+    )
+    assert "is deleted" in response.content.decode()
+    assert not Event.objects.filter(pk=event.pk).exists()
+    # Out of the dashboards in the same transaction.
+    assert not ParticipationDay.objects.filter(program=event.program).exists()
+    assert not EventSummary.objects.filter(event_id=event.pk).exists()
+    entry = AuditLog.objects.get(action="event.delete")
+    assert entry.actor == alice and entry.details["event"] == event.pk
+
+
+def test_an_event_people_registered_for_is_cancelled_not_deleted(client, alice, event):
+    register(event, "Rosa Ruiz")
+    client.force_login(alice)
+    assert (
+        url("staff-delete", event.pk)
+        not in client.get(url("staff-detail", event.pk)).content.decode()
+    )
+    page = client.get(url("staff-delete", event.pk)).content.decode()
+    assert "cannot be deleted. Cancel it instead" in page
+    assert client.post(url("staff-delete", event.pk)).status_code == 200
+    assert Event.objects.filter(pk=event.pk).exists()
+    with pytest.raises(ValidationError):
+        services.delete_event(event=event, by=alice)
+    assert Event.objects.filter(pk=event.pk).exists()
+
+
+def test_only_the_programs_staff_delete_its_events(client, bob, event):
+    client.force_login(bob)
+    assert client.post(url("staff-delete", event.pk)).status_code == 403
+    assert Event.objects.filter(pk=event.pk).exists()

@@ -277,6 +277,13 @@ def test_reply_form_says_they_may_stay_anonymous_and_where_urgent_matters_go(cli
     assert "Do you know this man?" in page
 
 
+def test_the_emergency_number_is_the_agencys(client, help_request, settings):
+    settings.PORTAL_EMERGENCY_NUMBER = "112"
+    for url in (reply_url(help_request), detail_url(help_request)):
+        page = client.get(url).content.decode()
+        assert "call 112" in page and "911" not in page
+
+
 def test_reply_form_is_in_spanish_for_a_spanish_visitor(client, help_request):
     client.cookies["django_language"] = "es"
     page = client.get(reply_url(help_request)).content.decode()

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagement_portal.core.models import AuditLog
-from engagement_portal.dashboard.models import ParticipationDay
+from engagement_portal.dashboard.models import DemographicDay, ParticipationDay
 from engagement_portal.dashboard.services import rebuild
 from engagement_portal.messaging.models import OutboxMessage
 from events.models import Event, Registration
@@ -1009,9 +1009,18 @@ def test_engagement_type_runs_end_to_end(slug, walk):
     # it every 15 minutes) ...
     mix_recent_anonymous_rows()
     assert summarised(program) == expected
+    # Everyone who took part is counted once by age group (or as "did not say").
+    kept = by_group(program)
+    assert sum(kept.values()) == sum(expected.values())
     # ... and a full rebuild from the source tables changes nothing.
     rebuild()
     assert summarised(program) == expected
+    assert by_group(program) == kept
+
+
+def by_group(program):
+    rows = DemographicDay.objects.filter(program=program, category="age")
+    return dict(rows.values("group").annotate(n=Sum("people")).values_list("group", "n"))
 
 
 def summarised(program):

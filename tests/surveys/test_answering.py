@@ -721,6 +721,38 @@ def test_paper_entry_stores_paper_responses_and_counts_them(client, survey, alic
     assert "checked" not in after and "autofocus" in after
 
 
+def test_the_last_paper_entries_can_be_undone_by_who_typed_them(client, survey, alice, root):
+    from engagement_portal.core.models import AuditLog
+
+    client.force_login(alice)
+    for text in ("First", "Second"):
+        client.post(paper_url(survey), {"lang": "en", name(survey, 5): text})
+    assert Response.objects.count() == 2
+    page = html(client.get(paper_url(survey)))
+    assert "Delete the last response I entered" in page
+    undo = reverse("surveys:staff-paper-undo", args=[survey.pk])
+    response = client.post(undo, {"lang": "es"}, follow=True)
+    assert response.redirect_chain[-1][0] == paper_url(survey, "es")
+    assert "The last paper response you entered is deleted." in html(response)
+    [kept] = Response.objects.all()
+    assert kept.answers.get(question=q(survey, 5)).text == "First"
+    assert AuditLog.objects.filter(action="survey.response.delete").count() == 1
+
+    # Someone else, in another session, has nothing of theirs to undo.
+    other = Client()
+    other.force_login(root)
+    assert "Delete the last response I entered" not in html(other.get(paper_url(survey)))
+    response = other.post(undo, follow=True)
+    assert "There is no paper response of yours to undo." in html(response)
+    assert Response.objects.count() == 1
+
+    client.post(undo)
+    assert Response.objects.count() == 0
+    response = client.post(undo, follow=True)  # nothing left: a polite message, no error
+    assert "There is no paper response of yours to undo." in html(response)
+    assert client.get(undo).status_code == 405
+
+
 def test_paper_entry_errors_keep_what_was_typed(client, survey, alice):
     client.force_login(alice)
     response = client.post(

@@ -10,9 +10,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from engagement_portal.accounts import roles
-from engagement_portal.accounts.models import Language, Neighbourhood, Rank, Unit, User
+from engagement_portal.accounts.boundaries import load_boundaries
+from engagement_portal.accounts.models import (
+    Language,
+    Neighbourhood,
+    NeighbourhoodBoundary,
+    Rank,
+    Unit,
+    User,
+)
 from engagement_portal.accounts.services import assign_role, find_or_create_resident
 from engagement_portal.core.management.demo import already_seeded, build_activity
+from engagement_portal.core.management.demo.boundaries import demo_outlines
 from programs import readiness
 from programs.models import EngagementType, PartnerOrganisation, Program
 
@@ -24,38 +33,38 @@ NEIGHBOURHOODS = [
         "Riverside North",
         "rn",
         14200,
-        {"age": {"under 18": 0.21, "18-34": 0.27, "35-64": 0.37, "65+": 0.15}},
+        {"age": {"under-18": 0.21, "18-34": 0.27, "35-64": 0.37, "65+": 0.15}},
     ),
     (
         "Riverside South",
         "rs",
         11800,
-        {"age": {"under 18": 0.25, "18-34": 0.24, "35-64": 0.36, "65+": 0.15}},
+        {"age": {"under-18": 0.25, "18-34": 0.24, "35-64": 0.36, "65+": 0.15}},
     ),
     (
         "Old Town",
         "ot",
         8600,
-        {"age": {"under 18": 0.12, "18-34": 0.38, "35-64": 0.33, "65+": 0.17}},
+        {"age": {"under-18": 0.12, "18-34": 0.38, "35-64": 0.33, "65+": 0.17}},
     ),
     (
         "Eastgate",
         "eg",
         17400,
-        {"age": {"under 18": 0.28, "18-34": 0.26, "35-64": 0.34, "65+": 0.12}},
+        {"age": {"under-18": 0.28, "18-34": 0.26, "35-64": 0.34, "65+": 0.12}},
     ),
     (
         "Hillcrest",
         "hc",
         9900,
-        {"age": {"under 18": 0.19, "18-34": 0.18, "35-64": 0.40, "65+": 0.23}},
+        {"age": {"under-18": 0.19, "18-34": 0.18, "35-64": 0.40, "65+": 0.23}},
     ),
     ("Mill District", "md", 6300, {}),
     (
         "Westbrook",
         "wb",
         12700,
-        {"age": {"under 18": 0.23, "18-34": 0.29, "35-64": 0.35, "65+": 0.13}},
+        {"age": {"under-18": 0.23, "18-34": 0.29, "35-64": 0.35, "65+": 0.13}},
     ),
     ("Lakeside", "ls", 7500, {}),
 ]
@@ -372,6 +381,10 @@ class Command(BaseCommand):
                 code=code,
                 defaults={"name": name, "population": population, "demographics": demographics},
             )
+        if not NeighbourhoodBoundary.objects.exists():
+            loaded = load_boundaries(demo_outlines())
+            if not loaded.ok:
+                raise CommandError("; ".join(loaded.errors))
         units = {
             name: Unit.objects.get_or_create(
                 name=name, defaults={"is_community_outreach": outreach}

@@ -24,6 +24,8 @@ Role = EventPersonnel.Role
 AGE_GROUPS = [choice for choice, _label in WalkIn.AgeGroup.choices]
 ADULT_AGES = [20, 35, 40, 20, 12]  # weights for AGE_GROUPS: "", under 18, 18-34, 35-64, 65+
 YOUTH_AGES = [15, 60, 20, 5, 0]
+# About half of the people registering online say their age group (it is optional).
+REGISTRANT_AGES = [50, 2, 15, 22, 11]
 
 
 def create_event(
@@ -136,6 +138,7 @@ def register_people(
             event=event,
             **person.contact,
             neighbourhood=person.neighbourhood,
+            age_group=world.rng.choices(AGE_GROUPS, REGISTRANT_AGES)[0],
             party_size=party or _party(world, event),
             language=person.language,
             accessibility=accessibility,

@@ -47,12 +47,6 @@ COMMENTS = {
         "Que contesten más rápido cuando llamamos.",
     ],
 }
-AGES = [
-    {"en": "Under 18", "es": "Menos de 18"},
-    {"en": "18 to 34", "es": "De 18 a 34"},
-    {"en": "35 to 64", "es": "De 35 a 64"},
-    {"en": "65 or older", "es": "65 o más"},
-]
 
 
 def _agree(world: World, mean: float) -> str:
@@ -99,14 +93,8 @@ def trust_survey(world: World) -> Survey:
     items = {item.key: item for item in StandardItem.objects.filter(key__in=TRUST_ITEMS)}
     for key in TRUST_ITEMS:
         builder.add_standard_item(survey=survey, item=items[key], page=1)
-    builder.add_question(
-        survey=survey,
-        kind=Kind.SINGLE,
-        text={"en": "How old are you?", "es": "¿Qué edad tiene?"},
-        demographic=True,
-        page=2,
-        choices=AGES,
-    )
+    # The bank's age question: its answers are set against the population by age group.
+    builder.add_standard_item(survey=survey, item=StandardItem.objects.get(key="age-group"), page=2)
     builder.add_question(
         survey=survey,
         kind=Kind.LONG_TEXT,
@@ -134,7 +122,7 @@ def trust_survey(world: World) -> Survey:
             if question.kind == Kind.NEIGHBOURHOOD:
                 if hood:
                     raw[name] = [str(hood.pk)]
-            elif question.standard_item_id:
+            elif question.standard_item_id and not question.standard_item.category:
                 key = question.standard_item.key
                 if key == "last-contact-satisfaction" and w.rng.random() < 0.55:
                     continue  # no contact with the police this year

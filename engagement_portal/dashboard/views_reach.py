@@ -27,6 +27,10 @@ def _scope(request) -> tuple[Scope, ScopeForm]:
     except OverflowError:
         form.add_error("start", _("Choose dates closer to today."))
         scope = Scope.default()
+    if not form.is_bound:
+        # Show the default period in the date fields rather than empty ones.
+        form = ScopeForm(initial={"start": scope.start, "end": scope.end})
+        form._scope = scope
     return scope, form
 
 

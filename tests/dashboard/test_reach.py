@@ -518,3 +518,12 @@ def test_default_period_is_the_last_ninety_days(client, carol, city):
     scope = response.context["scope"]
     assert scope.end == timezone.localdate()
     assert scope.start == timezone.localdate() - timedelta(days=89)
+
+
+@pytest.mark.parametrize("name", ["dashboard:reach", "dashboard:principles"])
+def test_the_date_fields_show_the_default_period(client, carol, name):
+    client.force_login(carol)
+    html = client.get(reverse(name)).content.decode()
+    default = Scope.default()
+    assert f'name="start" value="{default.start.isoformat()}"' in html
+    assert f'name="end" value="{default.end.isoformat()}"' in html

@@ -164,22 +164,6 @@ class OpenData:
         return not self.cells
 
 
-def _protect(values: dict, threshold: int = privacy.MIN_PEOPLE) -> set:
-    """Keys to withhold among cells that add up to a published total: every count under the
-    threshold, then the smallest others until at least two are withheld and they add up to
-    the threshold or more (or nothing is left to withhold)."""
-    hidden = {key for key, n in values.items() if privacy.count(n).suppressed}
-    if not hidden:
-        return hidden
-    shown = sorted(
-        ((n, str(key), key) for key, n in values.items() if key not in hidden and n > 0),
-        key=lambda item: (item[0], item[1]),
-    )
-    while shown and (len(hidden) < 2 or sum(values[k] for k in hidden) < threshold):
-        hidden.add(shown.pop(0)[2])
-    return hidden
-
-
 def open_data(
     *,
     first: date | None = None,
@@ -252,7 +236,7 @@ def open_data(
         groups[(cell.month, cell.tier)].append(cell)
     for group in groups.values():
         for measure in ("people", "residents"):
-            withheld = _protect({id(c): c.true[measure] for c in group})
+            withheld = privacy.withhold({id(c): c.true[measure] for c in group})
             for c in group:
                 if id(c) in withheld:
                     c.hidden.add(measure)
@@ -268,7 +252,7 @@ def open_data(
 def page_table(data: OpenData, *, months: int = PAGE_MONTHS) -> list[MonthRow]:
     """The last `months` months, newest first: people per tier, totals from the true
     numbers, withheld under 10. A total of a (month, tier) is the only sum published; its
-    cells are protected against it (see _protect)."""
+    cells are protected against it (see privacy.withhold)."""
     first = data.last
     for _i in range(months - 1):
         first = (first - timedelta(days=1)).replace(day=1)

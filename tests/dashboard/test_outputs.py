@@ -30,7 +30,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement_portal.dashboard import selectors_opendata, selectors_report
+from engagement_portal.dashboard import privacy, selectors_opendata, selectors_report
 from engagement_portal.dashboard.privacy import Figure
 from engagement_portal.dashboard.scope import Scope
 from engagement_portal.dashboard.services import rebuild
@@ -813,7 +813,7 @@ def test_open_data_costs_the_same_queries_on_small_and_larger_data(
     ],
 )
 def test_protect_withholds_enough_that_no_small_count_can_be_worked_out(values, hidden):
-    assert selectors_opendata._protect(values) == hidden
+    assert privacy.withhold(values) == hidden
 
 
 @pytest.mark.django_db

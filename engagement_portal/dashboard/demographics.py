@@ -22,7 +22,7 @@ through the mixing sweep, never in the transaction that stores the response.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -32,7 +32,8 @@ from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import DemographicDay, ParticipationDay
+from . import counters, grains
+from .models import DemographicArea, DemographicDay, ParticipationDay
 from .privacy import Figure, count, withhold
 from .sources import SOURCES, Source
 
@@ -208,8 +209,11 @@ def refresh(program_id: int, day: date, facts: tuple[int, int], people: dict) ->
     """Recompute one (program, day) bucket. `people` is {neighbourhood: people} as just
     written to ParticipationDay, all kinds together. Called by
     services.participation_changed, in its transaction and under its lock."""
-    DemographicDay.objects.filter(program_id=program_id, day=day).delete()
+    bucket = DemographicDay.objects.filter(program_id=program_id, day=day)
+    before = _area_counts(bucket.values_list("neighbourhood_id", "category", "group", "people"))
+    bucket.delete()
     if not people:
+        _refresh_area(before, Counter(), day)
         return
     codes = list(categories())
     disclosed = _disclosed(
@@ -219,8 +223,38 @@ def refresh(program_id: int, day: date, facts: tuple[int, int], people: dict) ->
     )
     disclosed = {(p, day, h, c, g): n for (p, h, c, g), n in disclosed.items()}
     buckets = {(program_id, day, hood): n for hood, n in people.items() if n}
-    DemographicDay.objects.bulk_create(
+    rows = DemographicDay.objects.bulk_create(
         _rows(buckets, disclosed, codes, {program_id: facts}), batch_size=BATCH
+    )
+    _refresh_area(
+        before,
+        _area_counts((r.neighbourhood_id, r.category, r.group, r.people) for r in rows),
+        day,
+    )
+
+
+def _area_counts(rows) -> Counter:
+    counts: Counter = Counter()
+    for hood, category, group, n in rows:
+        counts[(hood or 0, category, group)] += n
+    return counts
+
+
+def _refresh_area(before: Counter, after: Counter, day: date) -> None:
+    """Add one bucket's change to DemographicArea, at both grains."""
+    changes = counters.difference(before, after)
+    if not changes:
+        return
+    fields = ["fine", "day", "area", "category", "group"]
+    month = day.replace(day=1)
+    counters.add(
+        DemographicArea,
+        fields,
+        "people",
+        sorted(
+            [((True, day, *key), n) for key, n in changes]
+            + [((False, month, *key), n) for key, n in changes]
+        ),
     )
 
 
@@ -254,6 +288,37 @@ def rebuild(programs: dict[int, tuple[int, int]]) -> int:
             DemographicDay.objects.bulk_create(
                 _rows(people, disclosed, codes, programs), batch_size=BATCH
             )
+        )
+    return written
+
+
+def rebuild_area() -> int:
+    """DemographicArea from DemographicDay, one INSERT … SELECT per grain."""
+    from django.db.models import BigIntegerField, BooleanField, DateField, Value
+    from django.db.models.functions import Coalesce, TruncMonth
+
+    from .services import _clear, _compiled, _insert
+
+    _clear(DemographicArea)
+    written = 0
+    for fine in (True, False):
+        grouped = (
+            DemographicDay.objects.annotate(
+                _fine=Value(fine, output_field=BooleanField()),
+                _day=F("day") if fine else TruncMonth("day", output_field=DateField()),
+                _area=Coalesce(F("neighbourhood_id"), Value(0), output_field=BigIntegerField()),
+            )
+            .values("_fine", "_day", "_area", "category", "group")
+            .annotate(_people=Sum("people"))
+            .order_by()
+        )
+        sql, params = _compiled(grouped)
+        written += _insert(
+            DemographicArea,
+            ["fine", "day", "area", "category", "group", "people"],
+            'SELECT s."_fine", s."_day", s."_area", s."category", s."group", s."_people" '
+            f"FROM ({sql}) s",
+            params,
         )
     return written
 
@@ -315,6 +380,18 @@ class CategoryComparison:
         return self.population_not_recorded / self.population * 100
 
 
+def _people_rows(scope: Scope):
+    """The rows to sum for the scope: DemographicArea's whole months and the days at
+    either end when no tier, type or program is chosen, DemographicDay otherwise."""
+    if scope.tier or scope.engagement_type or scope.program:
+        return DemographicDay.objects.filter(scope.q())
+    months, days = grains.split(scope.start, scope.end).q(month="day", day="day")
+    rows = Q(fine=False) & months | Q(fine=True) & days
+    if scope.neighbourhood:
+        rows &= Q(area=scope.neighbourhood.pk)
+    return DemographicArea.objects.filter(rows)
+
+
 def compare(scope: Scope, neighbourhoods) -> list[CategoryComparison]:
     """Participants against the population for every category the neighbourhoods in scope
     record shares for. Two queries (the bank's demographic items, the summary)."""
@@ -330,7 +407,8 @@ def compare(scope: Scope, neighbourhoods) -> list[CategoryComparison]:
     known = categories()
     people: dict[str, dict[str, int]] = defaultdict(dict)
     for row in (
-        DemographicDay.objects.filter(scope.q(), category__in=recorded)
+        _people_rows(scope)
+        .filter(category__in=recorded)
         .values("category", "group")
         .annotate(n=Sum("people"))
         .order_by()

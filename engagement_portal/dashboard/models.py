@@ -6,6 +6,8 @@ their own transaction (see services.py); `manage.py rebuild_dashboard` recompute
 it from the source tables. Tests prove the two always agree.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 
@@ -70,6 +72,8 @@ class ReachDay(models.Model):
     previous_in_tier = models.DateField(null=True)
     previous_in_type = models.DateField(null=True)
     previous_in_area = models.DateField(null=True)
+    # Among the resident's rows with a neighbourhood (None on a row without one).
+    previous_located = models.DateField(null=True)
 
     class Meta:
         indexes = [
@@ -87,6 +91,7 @@ class ReachDay(models.Model):
                 fields=["day", "neighbourhood", "previous_in_area"],
                 name="dashboard_reach_first_area",
             ),
+            models.Index(fields=["day", "previous_located"], name="dashboard_reach_first_located"),
             # Unique reach over a period is a DISTINCT over every row of the period: the
             # columns the filters use are in the index too, so PostgreSQL answers it from
             # the index alone (an index-only scan) rather than from the table. (Key
@@ -100,6 +105,59 @@ class ReachDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.program_id} {self.resident_id}"
+
+
+class ReachLastSeen(models.Model):
+    """How many residents were last seen on each day (fine) and in each month (coarse),
+    per chain of ReachDay rows (uniques.CHAINS: all rows, or those of one tier, type or
+    neighbourhood, or those with a neighbourhood) and its key (the tier, type or
+    neighbourhood; 0 for none). Each resident is counted once per chain and key, at
+    both grains. Together with ReachGap it answers unique reach over any period from a
+    number of rows that depends on the calendar, not on the city (see uniques.py)."""
+
+    chain = models.PositiveSmallIntegerField()
+    key = models.BigIntegerField()
+    fine = models.BooleanField()  # day is the last day; otherwise the first of its month
+    day = models.DateField()
+    residents = models.IntegerField()  # not Positive: a CHECK would refuse the negative
+    # additions reach_gaps.refresh upserts, before ON CONFLICT applies them
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain", "fine", "day", "key"], name="dashboard_reach_last_seen"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain}/{self.key} {self.day}: {self.residents}"
+
+
+class ReachGap(models.Model):
+    """The gaps between a resident's consecutive rows of a chain: one per ReachDay row,
+    counted by the month of its day and by its previous day (fine) or that day's month
+    (coarse). A row with no previous day counts under `NO_PREVIOUS`, at the coarse grain
+    only. A resident seen on or after day a but not during [a, b] has exactly one gap
+    that starts before a and ends after b (uniques.py)."""
+
+    NO_PREVIOUS = date(1, 1, 1)
+
+    chain = models.PositiveSmallIntegerField()
+    key = models.BigIntegerField()
+    fine = models.BooleanField()  # previous is a day; otherwise the first of its month
+    month = models.DateField()  # the first of the month of the row's day
+    previous = models.DateField()
+    links = models.IntegerField()  # (as ReachLastSeen.residents)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chain", "fine", "month", "previous", "key"], name="dashboard_reach_gap"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain}/{self.key} {self.month} after {self.previous}: {self.links}"
 
 
 class EventSummary(models.Model):
@@ -144,7 +202,11 @@ class PersonnelDay(models.Model):
     outside_outreach = models.BooleanField(default=True)
 
     class Meta:
-        indexes = [models.Index(fields=["day", "user"])]
+        indexes = [
+            models.Index(fields=["day", "user"]),
+            # Whether each member of staff took part in a period: one probe each.
+            models.Index(fields=["user", "day"], name="dashboard_personnel_user_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.user_id}"
@@ -238,6 +300,33 @@ class DemographicDay(models.Model):
 # refreshes the table it rolls up, in the same transaction (services.py).
 
 
+class DemographicArea(models.Model):
+    """DemographicDay without the program, type and tier: people per day (fine) and per
+    month (coarse), neighbourhood (`area`, 0 when not recorded), category and group. The
+    reach page reads whole months from the coarse rows and the days at either end from
+    the fine rows when no tier, type or program is chosen: a number of rows set by the
+    calendar and the neighbourhoods, not by the city's activity. Refreshed by difference
+    (demographics.refresh), rebuilt from DemographicDay."""
+
+    fine = models.BooleanField()
+    day = models.DateField()
+    area = models.BigIntegerField()
+    category = models.CharField(max_length=40)
+    group = models.CharField(max_length=40, blank=True)
+    people = models.IntegerField()  # not Positive: see counters.py
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fine", "day", "area", "category", "group"],
+                name="dashboard_demographic_area",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.area} {self.category}/{self.group}: {self.people}"
+
+
 class ParticipationDayType(models.Model):
     """ParticipationDay summed over programs and neighbourhoods: per day, engagement type
     and kind. `rows` counts the ParticipationDay rows summed (program-days per
@@ -277,6 +366,25 @@ class ParticipationDayArea(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.neighbourhood_id}: {self.people}"
+
+
+class ParticipationMonthArea(models.Model):
+    """ParticipationDayArea's people per month (the first day of it) and neighbourhood
+    (`area`, 0 when not recorded): the pages read whole months here and the days at
+    either end from ParticipationDayArea (grains.py). Refreshed by difference with each
+    day's rollup."""
+
+    month = models.DateField()
+    area = models.BigIntegerField()
+    people = models.IntegerField()  # not Positive: see counters.py
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "area"], name="dashboard_pma_month_area")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.area}: {self.people}"
 
 
 class StandardAnswerSurveyMonth(models.Model):

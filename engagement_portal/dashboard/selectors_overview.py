@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import (
     Avg,
+    BigIntegerField,
     Case,
     Count,
     Exists,
@@ -30,7 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -38,13 +39,14 @@ from django.utils.translation import gettext_lazy as _
 from engagement_portal.accounts.models import User
 from programs.models import EngagementType, Program, Recommendation, Tier
 
-from . import privacy, uniques
+from . import grains, privacy, uniques
 from .charts import BAR_AREA, TIER_COLOURS, BarChart, bar_chart
 from .models import (
     EventSummary,
     ParticipationDay,
     ParticipationDayArea,
     ParticipationDayType,
+    ParticipationMonthArea,
     PersonnelDay,
     ReachDay,
     SurveySummary,
@@ -282,6 +284,63 @@ def participation_area_rows(scope: Scope, *, with_neighbourhood: bool = True) ->
     return ParticipationDay.objects.all(), scope.q(day=None, with_neighbourhood=with_neighbourhood)
 
 
+def people_by_area(scope: Scope, periods: dict[str, tuple[date, date]]) -> dict:
+    """{home neighbourhood (None: not recorded): {period name: people}} for each named
+    period, with the scope's tier, type and program but not its neighbourhood; one
+    query. With none of those chosen: whole months from ParticipationMonthArea and the
+    days at either end from ParticipationDayArea (grains.py)."""
+    names = list(periods)
+    if scope.tier or scope.engagement_type or scope.program:
+        within = Q()
+        for start, end in periods.values():
+            within |= Q(day__gte=start, day__lte=end)
+        query = (
+            ParticipationDay.objects.filter(scope.q(day=None, with_neighbourhood=False), within)
+            .values("neighbourhood_id")
+            .annotate(
+                **{
+                    name: Sum("people", filter=Q(day__gte=start, day__lte=end))
+                    for name, (start, end) in periods.items()
+                }
+            )
+            .values_list("neighbourhood_id", *names)
+            .order_by()
+        )
+    else:
+        splits = {
+            name: grains.split(*period).q(month="month", day="day")
+            for name, period in periods.items()
+        }
+        months, days = Q(pk__in=[]), Q(pk__in=[])
+        for month_q, day_q in splits.values():
+            months |= month_q
+            days |= day_q
+        by_month = (
+            ParticipationMonthArea.objects.filter(months)
+            .values("area")
+            .annotate(**{name: Sum("people", filter=splits[name][0]) for name in names})
+            .values_list("area", *names)
+            .order_by()
+        )
+        by_day = (
+            ParticipationDayArea.objects.filter(days)
+            .annotate(
+                area=Coalesce(F("neighbourhood_id"), Value(0), output_field=BigIntegerField())
+            )
+            .values("area")
+            .annotate(**{name: Sum("people", filter=splits[name][1]) for name in names})
+            .values_list("area", *names)
+            .order_by()
+        )
+        query = by_month.union(by_day, all=True)
+    people: dict[int | None, dict[str, int]] = {}
+    for hood, *values in query:
+        counts = people.setdefault(hood or None, dict.fromkeys(names, 0))
+        for name, value in zip(names, values, strict=True):
+            counts[name] += value or 0
+    return people
+
+
 def overview(scope: Scope, *, today: date | None = None) -> Overview:
     """Every overview figure for the scope and the period of the same length before it.
     Seven queries whatever the data size."""
@@ -342,13 +401,17 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
     staff = agency_personnel()
     staff_total = staff.distinct().count()
     outside = Q(outside_outreach=True)
-    personnel = PersonnelDay.objects.filter(
-        _personnel_q(scope), _both(scope, previous), user__in=staff.values("pk")
-    ).aggregate(
-        now=Count("user", distinct=True, filter=now),
-        before=Count("user", distinct=True, filter=before),
-        outside_now=Count("user", distinct=True, filter=now & outside),
-        outside_before=Count("user", distinct=True, filter=before & outside),
+
+    def took_part(period: Q) -> Exists:
+        # One (user, day) index probe per member of staff: the agency's size, not the
+        # number of PersonnelDay rows in the period, sets the cost.
+        return Exists(PersonnelDay.objects.filter(_personnel_q(scope), period, user=OuterRef("pk")))
+
+    personnel = User.objects.filter(pk__in=staff.values("pk")).aggregate(
+        now=Count("pk", filter=took_part(now)),
+        before=Count("pk", filter=took_part(before)),
+        outside_now=Count("pk", filter=took_part(now & outside)),
+        outside_before=Count("pk", filter=took_part(before & outside)),
     )
 
     def events_figure(key: str, when: str) -> Figure:

@@ -14,21 +14,20 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement_portal.accounts.models import Neighbourhood, NeighbourhoodBoundary
 
-from . import uniques
+from . import grains, uniques
 from .charts import PALETTE, BarChart, bar_chart
 from .demographics import CategoryComparison, compare, table_rows
 from .maps import Map, choropleth
 from .models import ParticipationDay, ReachDay
 from .privacy import MIN_PEOPLE, Figure, count
 from .scope import Scope
-from .selectors_overview import participation_area_rows
+from .selectors_overview import people_by_area
 from .sources import KINDS
 
 TREND_MONTHS = 12
@@ -208,10 +207,6 @@ def month_starts(end: date, months: int = TREND_MONTHS) -> list[date]:
     return starts[::-1]
 
 
-def _as_date(value) -> date:
-    return value.date() if hasattr(value, "date") and callable(value.date) else value
-
-
 def _percent(part: int, whole: int) -> float | None:
     return part / whole * 100 if whole else None
 
@@ -224,30 +219,16 @@ def reach(scope: Scope) -> Reach:
     neighbourhoods = list(Neighbourhood.objects.order_by("name"))
     previous = scope.previous()
 
-    current_people: dict[int | None, int] = {}
-    previous_people: dict[int | None, int] = {}
-    # The rollup per day and neighbourhood when no tier, type or program is chosen.
-    table, where = participation_area_rows(scope, with_neighbourhood=False)
-    both = where & Q(day__gte=previous.start, day__lte=scope.end)
-    for row in (
-        table.filter(both)
-        .values("neighbourhood_id")
-        .annotate(
-            current=Sum("people", filter=Q(day__gte=scope.start)),
-            previous=Sum("people", filter=Q(day__lte=previous.end)),
-        )
-        .order_by()
-    ):
-        current_people[row["neighbourhood_id"]] = row["current"] or 0
-        previous_people[row["neighbourhood_id"]] = row["previous"] or 0
+    both = people_by_area(
+        scope, {"current": (scope.start, scope.end), "previous": (previous.start, previous.end)}
+    )
+    current_people = {hood: n["current"] for hood, n in both.items()}
+    previous_people = {hood: n["previous"] for hood, n in both.items()}
 
-    in_period = scope.q(with_neighbourhood=False)
     # Exact distinct residents per neighbourhood, counted where each is first seen in the
     # period (see uniques.py): no sort of every row in the period.
     residents = uniques.residents_by(replace(scope, neighbourhood=None), "neighbourhood_id")
-    city_residents = ReachDay.objects.filter(in_period, neighbourhood__isnull=False).aggregate(
-        n=Count("resident", distinct=True)
-    )["n"]
+    city_residents = uniques.located_residents(scope)
 
     total_population = sum(h.population for h in neighbourhoods)
     recorded = sum(v for k, v in current_people.items() if k is not None)
@@ -329,14 +310,11 @@ def _outlines() -> dict[int, dict]:
 def reach_score(scope: Scope) -> Score:
     """The representation score of the scope's period alone (two queries)."""
     neighbourhoods = list(Neighbourhood.objects.values_list("pk", "name", "population"))
-    table, where = participation_area_rows(scope, with_neighbourhood=False)
-    people = dict(
-        table.filter(where, day__gte=scope.start, day__lte=scope.end, neighbourhood__isnull=False)
-        .values("neighbourhood_id")
-        .annotate(n=Sum("people"))
-        .order_by()
-        .values_list("neighbourhood_id", "n")
-    )
+    people = {
+        hood: n["n"]
+        for hood, n in people_by_area(scope, {"n": (scope.start, scope.end)}).items()
+        if hood is not None
+    }
     return representation_score(people, neighbourhoods)
 
 
@@ -383,17 +361,15 @@ def _chart(ranked: list[Row]) -> BarChart:
 
 def _trend(scope: Scope, neighbourhoods: list[Neighbourhood]) -> list[TrendMonth]:
     starts = month_starts(scope.end)
-    table, where = participation_area_rows(scope, with_neighbourhood=False)
-    window = where & Q(day__gte=starts[0], day__lte=scope.end)
+    periods = {
+        start.isoformat(): (start, min(scope.end, grains.next_month(start) - timedelta(days=1)))
+        for start in starts
+    }
     by_month: dict[date, dict[int | None, int]] = defaultdict(dict)
-    for row in (
-        table.filter(window)
-        .annotate(month=TruncMonth("day"))
-        .values("month", "neighbourhood_id")
-        .annotate(people=Sum("people"))
-        .order_by()
-    ):
-        by_month[_as_date(row["month"])][row["neighbourhood_id"]] = row["people"] or 0
+    for hood, people in people_by_area(scope, periods).items():
+        for start in starts:
+            if people[start.isoformat()]:
+                by_month[start][hood] = people[start.isoformat()]
     facts = [(h.pk, h.name, h.population) for h in neighbourhoods]
     trend = []
     for start in starts:

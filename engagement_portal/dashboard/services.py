@@ -15,21 +15,26 @@ resident (the chains uniques.py counts first appearances with).
 `rebuild()` recomputes everything, set-based; `manage.py rebuild_dashboard` runs it.
 """
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Min, Q, Sum
+from django.db.models import BigIntegerField, Count, DateField, F, Max, Min, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from . import demographics
+from . import counters, demographics, reach_gaps
 from .models import (
     EventSummary,
     ParticipationDay,
     ParticipationDayArea,
     ParticipationDayType,
+    ParticipationMonthArea,
     PersonnelDay,
     ReachDay,
+    ReachGap,
+    ReachLastSeen,
     StandardAnswerArea,
     StandardAnswerMonth,
     StandardAnswerSurveyMonth,
@@ -81,20 +86,10 @@ def participation_changed(program_id: int | None, day: datetime | date | None) -
         return
     day = local_day(day)
     _lock(PARTICIPATION, program_id, day.toordinal())
-    reached = set(  # whose reach chains change with this bucket (see _refresh_reach_chains)
-        ReachDay.objects.filter(program_id=program_id, day=day).values_list("resident", flat=True)
-    )
-    ParticipationDay.objects.filter(program_id=program_id, day=day).delete()
-    ReachDay.objects.filter(program_id=program_id, day=day).delete()
     facts = _program_facts([program_id]).get(program_id)
-    if facts is None:
-        demographics.refresh(program_id, day, None, {})
-        _refresh_participation_rollups(day)
-        _refresh_reach_chains(reached)
-        return
-    type_id, tier = facts
     rows, reach = [], {}
-    for source in SOURCES:
+    for source in SOURCES if facts else ():
+        type_id, tier = facts
         q = source.on_days(day, day) & _program_q(source, program_id)
         for row in source.aggregate(q, ("_neighbourhood",)):
             if not row["participations"]:
@@ -115,24 +110,40 @@ def participation_changed(program_id: int | None, day: datetime | date | None) -
         if source.resident:
             for resident_id, neighbourhood_id in _residents(source, q):
                 reach.setdefault(resident_id, neighbourhood_id)
+    # Whose rows change: those in the bucket before and after. Their reach chains and
+    # their share of the gap tables are recomputed around the change.
+    residents = _lock_residents(
+        set(
+            ReachDay.objects.filter(program_id=program_id, day=day).values_list(
+                "resident", flat=True
+            )
+        )
+        | set(reach)
+    )
+    before = reach_gaps.snapshot(residents)
+    ParticipationDay.objects.filter(program_id=program_id, day=day).delete()
+    ReachDay.objects.filter(program_id=program_id, day=day).delete()
     ParticipationDay.objects.bulk_create(rows)
     people: dict[int | None, int] = {}
     for row in rows:
         people[row.neighbourhood_id] = people.get(row.neighbourhood_id, 0) + row.people
     demographics.refresh(program_id, day, facts, people)
-    ReachDay.objects.bulk_create(
-        ReachDay(
-            day=day,
-            program_id=program_id,
-            engagement_type_id=type_id,
-            tier=tier,
-            neighbourhood_id=neighbourhood_id,
-            resident_id=resident_id,
+    if facts:
+        type_id, tier = facts
+        ReachDay.objects.bulk_create(
+            ReachDay(
+                day=day,
+                program_id=program_id,
+                engagement_type_id=type_id,
+                tier=tier,
+                neighbourhood_id=neighbourhood_id,
+                resident_id=resident_id,
+            )
+            for resident_id, neighbourhood_id in reach.items()
         )
-        for resident_id, neighbourhood_id in reach.items()
-    )
     _refresh_participation_rollups(day)
-    _refresh_reach_chains(reached | set(reach))
+    _refresh_reach_chains(residents)
+    reach_gaps.refresh(before, reach_gaps.snapshot(residents))
 
 
 def _program_q(source, program_id: int):
@@ -161,21 +172,28 @@ _CHAINS = """
     LAG({day}) OVER (PARTITION BY {resident} ORDER BY {day}, {program}) AS "_any",
     LAG({day}) OVER (PARTITION BY {resident}, {tier} ORDER BY {day}, {program}) AS "_tier",
     LAG({day}) OVER (PARTITION BY {resident}, {type} ORDER BY {day}, {program}) AS "_type",
-    LAG({day}) OVER (PARTITION BY {resident}, {hood} ORDER BY {day}, {program}) AS "_area"
+    LAG({day}) OVER (PARTITION BY {resident}, {hood} ORDER BY {day}, {program}) AS "_area",
+    CASE WHEN {hood} IS NULL THEN NULL ELSE LAG({day}) OVER (
+        PARTITION BY {resident}, {hood} IS NULL ORDER BY {day}, {program}
+    ) END AS "_located"
 """
 
 
-def _refresh_reach_chains(resident_ids) -> None:
-    """Recompute the previous_* days of these residents' ReachDay rows. Each resident is
-    locked first (in id order, so two refreshes cannot wait on each other): another
-    transaction adding a row for the same resident in another program commits before
-    this reads the resident's rows, or waits until this one commits, and recomputes
-    after it. Only rows whose chain changed are written."""
+def _lock_residents(resident_ids) -> list[int]:
+    """Lock each resident (in id order, so two refreshes cannot wait on each other) for
+    the rest of the transaction: another transaction changing the same resident's rows
+    in another program commits before this reads them, or waits until this commits."""
     ids = sorted(resident_ids)
-    if not ids:
-        return
     for resident_id in ids:
         _lock(RESIDENT, resident_id)
+    return ids
+
+
+def _refresh_reach_chains(ids: list[int]) -> None:
+    """Recompute the previous_* days of these (locked) residents' ReachDay rows. Only
+    rows whose chain changed are written."""
+    if not ids:
+        return
     table = _table(ReachDay)
     chains = _CHAINS.format(
         day='"day"',
@@ -189,14 +207,39 @@ def _refresh_reach_chains(resident_ids) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f'UPDATE {table} SET "previous_day" = w."_any", "previous_in_tier" = w."_tier", '
-            f'"previous_in_type" = w."_type", "previous_in_area" = w."_area" '
+            f'"previous_in_type" = w."_type", "previous_in_area" = w."_area", '
+            f'"previous_located" = w."_located" '
             f'FROM (SELECT "id", {chains} FROM {table} WHERE "resident_id" IN ({marks})) w '
             f'WHERE {table}."id" = w."id" AND ({table}."previous_day" IS DISTINCT FROM w."_any" '
             f'OR {table}."previous_in_tier" IS DISTINCT FROM w."_tier" '
             f'OR {table}."previous_in_type" IS DISTINCT FROM w."_type" '
-            f'OR {table}."previous_in_area" IS DISTINCT FROM w."_area")',
+            f'OR {table}."previous_in_area" IS DISTINCT FROM w."_area" '
+            f'OR {table}."previous_located" IS DISTINCT FROM w."_located")',
             ids,
         )
+
+
+def rebuild_reach_chains() -> int:
+    """Recompute every ReachDay row's previous_* days and the gap tables from them,
+    leaving the other summaries alone (the migration that added the located chain and
+    the gap tables runs it). Returns the gap rows written."""
+    table = _table(ReachDay)
+    chains = _CHAINS.format(
+        day='"day"',
+        resident='"resident_id"',
+        program='"program_id"',
+        tier='"tier"',
+        type='"engagement_type_id"',
+        hood='"neighbourhood_id"',
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE {table} SET "previous_day" = w."_any", "previous_in_tier" = w."_tier", '
+            f'"previous_in_type" = w."_type", "previous_in_area" = w."_area", '
+            f'"previous_located" = w."_located" '
+            f'FROM (SELECT "id", {chains} FROM {table}) w WHERE {table}."id" = w."id"'
+        )
+    return reach_gaps.rebuild()
 
 
 def _refresh_participation_rollups(day: date) -> None:
@@ -207,7 +250,11 @@ def _refresh_participation_rollups(day: date) -> None:
     just one type: a program whose type changed moves its rows to another bucket."""
     _lock(ROLLUP_DAY, 0, day.toordinal())
     ParticipationDayType.objects.filter(day=day).delete()
-    ParticipationDayArea.objects.filter(day=day).delete()
+    areas = ParticipationDayArea.objects.filter(day=day)
+    before = Counter(
+        {(hood or 0,): people for hood, people in areas.values_list("neighbourhood_id", "people")}
+    )
+    areas.delete()
     rows = ParticipationDay.objects.filter(day=day)
     ParticipationDayType.objects.bulk_create(
         ParticipationDayType(day=day, **row)
@@ -220,11 +267,19 @@ def _refresh_participation_rollups(day: date) -> None:
         )
         .order_by()
     )
-    ParticipationDayArea.objects.bulk_create(
+    written = ParticipationDayArea.objects.bulk_create(
         ParticipationDayArea(day=day, **row)
         for row in rows.values("neighbourhood_id")
         .annotate(participations=Sum("participations"), people=Sum("people"))
         .order_by()
+    )
+    after = Counter({(row.neighbourhood_id or 0,): row.people for row in written})
+    month = day.replace(day=1)
+    counters.add(
+        ParticipationMonthArea,
+        ["month", "area"],
+        "people",
+        [((month, *key), n) for key, n in counters.difference(before, after)],
     )
 
 
@@ -429,12 +484,14 @@ def rebuild() -> dict[str, int]:
     written = {
         "participation": _rebuild_participation(),
         "reach": _rebuild_reach(),
+        "reach gaps": reach_gaps.rebuild(),
         "events": 0,
         "personnel": 0,
         "standard answers": standard_answers,
         "surveys": surveys,
     }
     written["demographics"] = demographics.rebuild(programs)
+    written["demographic areas"] = demographics.rebuild_area()
     written["events"] = _rebuild_events()
     written["personnel"] = _rebuild_personnel()
     written["rollups"] = _rebuild_participation_rollups()
@@ -449,6 +506,10 @@ def rebuild() -> dict[str, int]:
                 demographics.DemographicDay,
                 ParticipationDayType,
                 ParticipationDayArea,
+                ParticipationMonthArea,
+                ReachLastSeen,
+                ReachGap,
+                demographics.DemographicArea,
             ):
                 cursor.execute(f'ANALYZE "{model._meta.db_table}"')
             for model in (
@@ -553,6 +614,7 @@ def _rebuild_reach() -> int:
             "previous_in_tier",
             "previous_in_type",
             "previous_in_area",
+            "previous_located",
         ],
         'SELECT c."_day", c."_program", c."_type", c."_tier", c."_neighbourhood", c."_resident", '
         f"{chains} FROM ({chosen}) c",
@@ -740,10 +802,32 @@ def _rebuild_participation_rollups() -> int:
         .order_by()
     )
     sql, params = _compiled(by_area)
-    return written + _insert(
+    written += _insert(
         ParticipationDayArea,
         ["day", "neighbourhood", "participations", "people"],
         f'SELECT s."day", s."neighbourhood_id", s."_participations", s."_people" FROM ({sql}) s',
+        params,
+    )
+    return written + rebuild_month_area()
+
+
+def rebuild_month_area() -> int:
+    """ParticipationMonthArea from ParticipationDayArea."""
+    _clear(ParticipationMonthArea)
+    by_month = (
+        ParticipationDayArea.objects.annotate(
+            _month=TruncMonth("day", output_field=DateField()),
+            _area=Coalesce(F("neighbourhood_id"), Value(0), output_field=BigIntegerField()),
+        )
+        .values("_month", "_area")
+        .annotate(_people=Sum("people"))
+        .order_by()
+    )
+    sql, params = _compiled(by_month)
+    return _insert(
+        ParticipationMonthArea,
+        ["month", "area", "people"],
+        f'SELECT s."_month", s."_area", s."_people" FROM ({sql}) s',
         params,
     )
 

@@ -16,13 +16,17 @@ from django.db.models import Count, Sum
 
 from engagement_portal.dashboard import selectors_overview, services, uniques
 from engagement_portal.dashboard.models import (
+    DemographicArea,
     DemographicDay,
     EventSummary,
     ParticipationDay,
     ParticipationDayArea,
     ParticipationDayType,
+    ParticipationMonthArea,
     PersonnelDay,
     ReachDay,
+    ReachGap,
+    ReachLastSeen,
     StandardAnswerArea,
     StandardAnswerMonth,
     StandardAnswerSurveyMonth,
@@ -64,7 +68,12 @@ COLUMNS = {
         "previous_in_tier",
         "previous_in_type",
         "previous_in_area",
+        "previous_located",
     ],
+    ReachLastSeen: ["chain", "fine", "day", "key", "residents"],
+    ReachGap: ["chain", "fine", "month", "previous", "key", "links"],
+    DemographicArea: ["fine", "day", "area", "category", "group", "people"],
+    ParticipationMonthArea: ["month", "area", "people"],
     EventSummary: [
         "event",
         "day",
@@ -332,10 +341,22 @@ def _scopes(town):
     """Periods of every length around the data, with each kind of filter."""
     academy = EngagementType.objects.get(slug="citizen-police-academy")
     tier = academy.tier
-    for first, days in itertools.product((-40, -20, -1, 0, 3, 11, 19), (1, 5, 12, 30, 90)):
-        base = Scope(
-            start=town.start + timedelta(days=first), end=town.start + timedelta(days=first + days)
-        )
+    periods = [
+        (town.start + timedelta(days=first), town.start + timedelta(days=first + days))
+        for first, days in itertools.product((-40, -20, -1, 0, 3, 11, 19), (1, 5, 12, 30, 90))
+    ]
+    # Whole months, and from or to a month's edge (the grains of reach_gaps.py).
+    periods += [
+        (date(2024, 2, 1), date(2024, 2, 29)),
+        (date(2024, 2, 1), date(2024, 4, 30)),
+        (date(2024, 1, 1), date(2024, 3, 31)),
+        (date(2024, 3, 1), date(2024, 3, 15)),
+        (date(2024, 2, 10), date(2024, 3, 31)),
+        (date(2024, 3, 16), date(2024, 3, 16)),
+        (date(2019, 1, 1), date(2030, 12, 31)),
+    ]
+    for start, end in periods:
+        base = Scope(start=start, end=end)
         yield base
         yield replace(base, tier=tier)
         yield replace(base, engagement_type=academy)
@@ -349,6 +370,10 @@ def test_unique_residents_equal_a_distinct_count_for_any_period_and_filter(town)
     services.rebuild()
     for scope in _scopes(town):
         assert uniques.residents(scope) == _distinct(scope), scope
+        located = replace(scope, neighbourhood=None)
+        assert uniques.located_residents(scope) == _distinct(
+            located, neighbourhood__isnull=False
+        ), scope
         for field in ("tier", "engagement_type_id", "neighbourhood_id"):
             expected = {}
             for value in ReachDay.objects.filter(scope.q()).values_list(field, flat=True):
@@ -359,6 +384,31 @@ def test_unique_residents_equal_a_distinct_count_for_any_period_and_filter(town)
         town.scope, now=(town.scope.start, town.scope.end), before=(previous.start, previous.end)
     )
     assert both == {"now": _distinct(town.scope), "before": _distinct(previous)}
+
+
+def test_the_gap_tables_follow_each_change_and_stay_small(town):
+    """Removing and restoring a resident's middle day moves their gaps and last day, and
+    the tables equal a rebuild after each step; rows that fall to zero are deleted."""
+    resident = town.residents[0]
+    days = sorted(set(ReachDay.objects.filter(resident=resident).values_list("day", flat=True)))
+    middle = ReachDay.objects.filter(resident=resident, day=days[1]).first()
+    registrations = Registration.objects.filter(
+        resident=resident, event__program_id=middle.program_id
+    )
+    statuses = dict(registrations.values_list("pk", "status"))
+    registrations.update(status="cancelled")
+    services.participation_changed(middle.program_id, middle.day)
+    kept = snapshot()
+    services.rebuild()
+    assert snapshot() == kept
+    for pk, status in statuses.items():
+        Registration.objects.filter(pk=pk).update(status=status)
+    services.participation_changed(middle.program_id, middle.day)
+    kept = snapshot()
+    services.rebuild()
+    assert snapshot() == kept
+    assert not ReachLastSeen.objects.filter(residents__lte=0).exists()
+    assert not ReachGap.objects.filter(links__lte=0).exists()
 
 
 def test_the_chains_follow_a_change_in_the_middle_of_a_residents_history(town):
@@ -393,3 +443,53 @@ def test_active_programs_per_type_are_the_same_both_ways(town, monkeypatch, days
     monkeypatch.setattr(selectors_overview, "SHORT_PERIOD", 0)
     assert programs() == distinct
     assert any(n for _type, n in distinct)
+
+
+def test_people_by_group_read_from_months_and_days_equal_the_daily_rows(town):
+    """compare() sums DemographicArea's whole months and edge days when no tier, type or
+    program is chosen: the same people as DemographicDay over the period, for periods
+    inside one month, across months, on month edges, and for one neighbourhood."""
+    from engagement_portal.dashboard.demographics import _people_rows
+
+    assert DemographicDay.objects.exists()
+    assert DemographicArea.objects.filter(fine=False).exists()
+
+    def by_group(rows):
+        return {
+            (category, group): n
+            for category, group, n in rows.values_list("category", "group")
+            .annotate(n=Sum("people"))
+            .order_by()
+        }
+
+    checked = 0
+    for scope in _scopes(town):
+        if scope.tier or scope.engagement_type or scope.program:
+            continue
+        area = _people_rows(scope)
+        assert area.model is DemographicArea
+        expected = by_group(DemographicDay.objects.filter(scope.q()))
+        assert by_group(area) == expected, scope
+        checked += bool(expected)
+    assert checked > 20
+    assert _people_rows(replace(town.scope, program=town.coffee)).model is DemographicDay
+
+
+def test_people_by_neighbourhood_from_months_and_days_equal_the_daily_rows(town):
+    from engagement_portal.dashboard.selectors_overview import people_by_area
+
+    assert ParticipationMonthArea.objects.exists()
+    checked = 0
+    for scope in _scopes(town):
+        previous = scope.previous()
+        periods = {"now": (scope.start, scope.end), "before": (previous.start, previous.end)}
+        expected: dict = {}
+        for name, (start, end) in periods.items():
+            rows = ParticipationDay.objects.filter(
+                scope.q(day=None, with_neighbourhood=False), day__gte=start, day__lte=end
+            )
+            for hood, n in rows.values_list("neighbourhood").annotate(Sum("people")).order_by():
+                expected.setdefault(hood, dict.fromkeys(periods, 0))[name] = n
+        assert people_by_area(scope, periods) == expected, scope
+        checked += bool(expected)
+    assert checked > 20

@@ -34,13 +34,17 @@ from hypothesis import strategies as st
 
 from engagement_portal.dashboard import services as summaries
 from engagement_portal.dashboard.models import (
+    DemographicArea,
     DemographicDay,
     EventSummary,
     ParticipationDay,
     ParticipationDayArea,
     ParticipationDayType,
+    ParticipationMonthArea,
     PersonnelDay,
     ReachDay,
+    ReachGap,
+    ReachLastSeen,
     StandardAnswerArea,
     StandardAnswerMonth,
     StandardAnswerSurveyMonth,
@@ -100,7 +104,12 @@ COLUMNS = {
         "previous_in_tier",
         "previous_in_type",
         "previous_in_area",
+        "previous_located",
     ),
+    ReachLastSeen: ("chain", "fine", "day", "key", "residents"),
+    ReachGap: ("chain", "fine", "month", "previous", "key", "links"),
+    DemographicArea: ("fine", "day", "area", "category", "group", "people"),
+    ParticipationMonthArea: ("month", "area", "people"),
     EventSummary: (
         "event_id",
         "day",

@@ -50,6 +50,11 @@ def update_program(*, form, user) -> Program:
     if not user_can_manage_program(user, saved):
         raise PermissionDenied
     program = form.save()
+    if program.engagement_type_id != saved.engagement_type_id:
+        # The dashboards' summaries carry the type and tier of each program's rows.
+        from engagement_portal.dashboard.services import program_retyped
+
+        program_retyped(program.pk)
     return program
 
 

@@ -233,6 +233,10 @@ def refresh(program_id: int, day: date, facts: tuple[int, int], people: dict) ->
     )
 
 
+# DemographicArea's `area` for the whole city's rows (every neighbourhood, and none).
+CITY = -1
+
+
 def _area_counts(rows) -> Counter:
     counts: Counter = Counter()
     for hood, category, group, n in rows:
@@ -247,6 +251,10 @@ def _refresh_area(before: Counter, after: Counter, day: date) -> None:
         return
     fields = ["fine", "day", "area", "category", "group"]
     month = day.replace(day=1)
+    city: Counter = Counter()  # the whole city's rows (area CITY), for no neighbourhood
+    for (_area, category, group), n in changes:
+        city[(CITY, category, group)] += n
+    changes += [(key, n) for key, n in city.items() if n]
     counters.add(
         DemographicArea,
         fields,
@@ -301,12 +309,17 @@ def rebuild_area() -> int:
 
     _clear(DemographicArea)
     written = 0
-    for fine in (True, False):
+    for fine, city in ((True, False), (False, False), (True, True), (False, True)):
+        area = (
+            Value(CITY, output_field=BigIntegerField())
+            if city
+            else Coalesce(F("neighbourhood_id"), Value(0), output_field=BigIntegerField())
+        )
         grouped = (
             DemographicDay.objects.annotate(
                 _fine=Value(fine, output_field=BooleanField()),
                 _day=F("day") if fine else TruncMonth("day", output_field=DateField()),
-                _area=Coalesce(F("neighbourhood_id"), Value(0), output_field=BigIntegerField()),
+                _area=area,
             )
             .values("_fine", "_day", "_area", "category", "group")
             .annotate(_people=Sum("people"))
@@ -387,9 +400,8 @@ def _people_rows(scope: Scope):
         return DemographicDay.objects.filter(scope.q())
     months, days = grains.split(scope.start, scope.end).q(month="day", day="day")
     rows = Q(fine=False) & months | Q(fine=True) & days
-    if scope.neighbourhood:
-        rows &= Q(area=scope.neighbourhood.pk)
-    return DemographicArea.objects.filter(rows)
+    area = scope.neighbourhood.pk if scope.neighbourhood else CITY
+    return DemographicArea.objects.filter(rows, area=area)
 
 
 def compare(scope: Scope, neighbourhoods) -> list[CategoryComparison]:

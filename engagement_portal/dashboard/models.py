@@ -107,13 +107,38 @@ class ReachDay(models.Model):
         return f"{self.day} {self.program_id} {self.resident_id}"
 
 
+class ProgramDay(models.Model):
+    """The days a program was active: any participation (ParticipationDay) or an event
+    of it not cancelled (EventSummary). `previous_day` chains each program's days, as
+    ReachDay's chains do residents', so that "programs active in a period" is counted
+    from ReachLastSeen and ReachGap (chain 5, by type; see reach_gaps.py)."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    engagement_type = models.ForeignKey(
+        "programs.EngagementType", on_delete=models.CASCADE, related_name="+"
+    )
+    tier = models.PositiveSmallIntegerField()
+    previous_day = models.DateField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "day"], name="dashboard_program_day")
+        ]
+        indexes = [models.Index(fields=["day", "previous_day"], name="dashboard_program_day_first")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.program_id}"
+
+
 class ReachLastSeen(models.Model):
     """How many residents were last seen on each day (fine) and in each month (coarse),
-    per chain of ReachDay rows (uniques.CHAINS: all rows, or those of one tier, type or
-    neighbourhood, or those with a neighbourhood) and its key (the tier, type or
+    per chain of ReachDay rows (reach_gaps.CHAINS: all rows, or those of one tier, type
+    or neighbourhood, or those with a neighbourhood) and its key (the tier, type or
     neighbourhood; 0 for none). Each resident is counted once per chain and key, at
-    both grains. Together with ReachGap it answers unique reach over any period from a
-    number of rows that depends on the calendar, not on the city (see uniques.py)."""
+    both grains. Chain 5 counts programs instead, along ProgramDay. Together with
+    ReachGap it answers unique reach over any period from a number of rows that depends
+    on the calendar, not on the city (see uniques.py)."""
 
     chain = models.PositiveSmallIntegerField()
     key = models.BigIntegerField()
@@ -302,7 +327,8 @@ class DemographicDay(models.Model):
 
 class DemographicArea(models.Model):
     """DemographicDay without the program, type and tier: people per day (fine) and per
-    month (coarse), neighbourhood (`area`, 0 when not recorded), category and group. The
+    month (coarse), neighbourhood (`area`, 0 when not recorded, -1 for the whole city),
+    category and group. The
     reach page reads whole months from the coarse rows and the days at either end from
     the fine rows when no tier, type or program is chosen: a number of rows set by the
     calendar and the neighbourhoods, not by the city's activity. Refreshed by difference
@@ -348,6 +374,34 @@ class ParticipationDayType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.engagement_type_id} {self.kind}: {self.people}"
+
+
+class ParticipationMonthType(models.Model):
+    """ParticipationDayType per month (its first day): the pages read whole months here
+    and the days at either end from ParticipationDayType (grains.py). Refreshed by
+    difference with each day's rollup."""
+
+    month = models.DateField()
+    engagement_type = models.ForeignKey(
+        "programs.EngagementType", on_delete=models.CASCADE, related_name="+"
+    )
+    tier = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=24)
+    # Not Positive: see counters.py.
+    rows = models.IntegerField()
+    participations = models.IntegerField()
+    people = models.IntegerField()
+    minutes = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "engagement_type", "tier", "kind"], name="dashboard_pmt_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.engagement_type_id} {self.kind}: {self.people}"
 
 
 class ParticipationDayArea(models.Model):

@@ -41,7 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 
 from . import counters
-from .models import ReachDay, ReachGap, ReachLastSeen
+from .models import ProgramDay, ReachDay, ReachGap, ReachLastSeen
 
 NO_PREVIOUS = ReachGap.NO_PREVIOUS
 
@@ -49,15 +49,17 @@ NO_PREVIOUS = ReachGap.NO_PREVIOUS
 @dataclass(frozen=True)
 class Chain:
     code: int
-    previous: str  # the ReachDay column with the row's previous day in this chain
-    key: str | None  # the ReachDay column the chain is partitioned by, besides the resident
+    previous: str  # the column with the row's previous day in this chain
+    key: str | None  # the column the chain is partitioned by, besides its entity
     located_only: bool = False  # only rows with a neighbourhood
+    model: type = ReachDay  # whose rows: residents' (ReachDay) or programs' (ProgramDay)
+    entity: str = "resident_id"
 
     def key_of(self, row: dict) -> int:
         return (row[self.key] or 0) if self.key else 0
 
     def rows(self) -> QuerySet:
-        rows = ReachDay.objects.all()
+        rows = self.model.objects.all()
         if self.located_only:
             rows = rows.filter(neighbourhood__isnull=False)
         return rows
@@ -73,16 +75,22 @@ TIER = Chain(1, "previous_in_tier", "tier")
 TYPE = Chain(2, "previous_in_type", "engagement_type_id")
 AREA = Chain(3, "previous_in_area", "neighbourhood_id")
 LOCATED = Chain(4, "previous_located", None, located_only=True)
-CHAINS = (ANY, TIER, TYPE, AREA, LOCATED)
+RESIDENT_CHAINS = (ANY, TIER, TYPE, AREA, LOCATED)
+# Programs active, by type: their days (ProgramDay) chained as residents' are.
+PROGRAMS = Chain(5, "previous_day", "engagement_type_id", model=ProgramDay, entity="program_id")
+CHAINS = (*RESIDENT_CHAINS, PROGRAMS)
 
-_ROW_FIELDS = [
-    "resident_id",
-    "day",
-    "tier",
-    "engagement_type_id",
-    "neighbourhood_id",
-    *(chain.previous for chain in CHAINS),
-]
+_ROW_FIELDS = {
+    ReachDay: [
+        "resident_id",
+        "day",
+        "tier",
+        "engagement_type_id",
+        "neighbourhood_id",
+        *(chain.previous for chain in RESIDENT_CHAINS),
+    ],
+    ProgramDay: ["program_id", "day", "engagement_type_id", "previous_day"],
+}
 
 
 def month_of(day: date) -> date:
@@ -95,19 +103,30 @@ def month_of(day: date) -> date:
 def snapshot(resident_ids) -> tuple[Counter, Counter]:
     """What these residents' ReachDay rows contribute to ReachLastSeen and ReachGap, as
     Counters keyed like the tables' unique constraints."""
+    return _snapshot(RESIDENT_CHAINS, resident_ids)
+
+
+def snapshot_programs(program_ids) -> tuple[Counter, Counter]:
+    """The same for these programs' ProgramDay rows (chain 5)."""
+    return _snapshot((PROGRAMS,), program_ids)
+
+
+def _snapshot(chains, ids) -> tuple[Counter, Counter]:
     last_seen: Counter = Counter()
     gaps: Counter = Counter()
-    ids = list(resident_ids)
+    ids = list(ids)
     if not ids:
         return last_seen, gaps
+    model, entity = chains[0].model, chains[0].entity
     last: dict[tuple, date] = {}
-    for row in ReachDay.objects.filter(resident_id__in=ids).values(*_ROW_FIELDS).order_by():
-        for chain in CHAINS:
+    rows = model.objects.filter(**{f"{entity}__in": ids}).values(*_ROW_FIELDS[model]).order_by()
+    for row in rows:
+        for chain in chains:
             if chain.located_only and row["neighbourhood_id"] is None:
                 continue
             key = chain.key_of(row)
             day = row["day"]
-            mark = (chain.code, key, row["resident_id"])
+            mark = (chain.code, key, row[entity])
             if mark not in last or last[mark] < day:
                 last[mark] = day
             previous = row[chain.previous]
@@ -117,14 +136,14 @@ def snapshot(resident_ids) -> tuple[Counter, Counter]:
             else:
                 gaps[(chain.code, False, month, month_of(previous), key)] += 1
                 gaps[(chain.code, True, month, previous, key)] += 1
-    for (code, key, _resident), day in last.items():
+    for (code, key, _entity), day in last.items():
         last_seen[(code, True, day, key)] += 1
         last_seen[(code, False, month_of(day), key)] += 1
     return last_seen, gaps
 
 
 def refresh(before: tuple[Counter, Counter], after: tuple[Counter, Counter]) -> None:
-    """Apply the difference between two snapshots of the same residents."""
+    """Apply the difference between two snapshots of the same residents (or programs)."""
     counters.add(
         ReachLastSeen,
         ["chain", "fine", "day", "key"],
@@ -152,9 +171,9 @@ def rebuild() -> int:
     for chain in CHAINS:
         per_resident = (
             chain.rows()
-            .values("resident_id")
+            .values(chain.entity)
             .annotate(_key=chain.key_expression())
-            .values("resident_id", "_key")
+            .values(chain.entity, "_key")
             .annotate(_last=Max("day"), _month=TruncMonth(Max("day"), output_field=DateField()))
             .order_by()
         )

@@ -47,6 +47,7 @@ from .models import (
     ParticipationDayArea,
     ParticipationDayType,
     ParticipationMonthArea,
+    ParticipationMonthType,
     PersonnelDay,
     ReachDay,
     SurveySummary,
@@ -258,30 +259,75 @@ def _sent_overlapping(scope: Scope) -> Q:
     return Q(first_sent_on__lte=scope.end, last_sent_on__gte=scope.start)
 
 
-def participation_rows(scope: Scope) -> tuple[QuerySet, Q]:
-    """The participation table to sum for the scope, and the scope's filter without the
-    period: the rollup per day, type and kind (rows bounded by days × types × kinds)
-    unless a program or a neighbourhood is chosen, which only ParticipationDay has."""
-    if scope.program is None and scope.neighbourhood is None:
-        return ParticipationDayType.objects.all(), scope.q(
-            day=None, program=None, neighbourhood=None
-        )
-    return ParticipationDay.objects.all(), scope.q(day=None)
+def participation_sums(
+    scope: Scope,
+    periods: dict[str, tuple[date, date]],
+    by: str | None,
+    measures: tuple[str, ...],
+    extra: Q | None = None,
+) -> dict:
+    """{value of `by` (None when not grouped): {f"{measure}_{period name}": sum}} over the
+    scope's participation, in one query. `measures` are columns of ParticipationDay
+    ("rows" counts its rows). Without a program or neighbourhood: whole months from
+    ParticipationMonthType and the days at either end from ParticipationDayType
+    (grains.py), so a period of years reads a few thousand rows."""
+    names = [f"{measure}_{name}" for name in periods for measure in measures]
+    extra = extra or Q()
+    key = by or "_all"
 
+    def grouped(rows):  # by `by`, or by a constant: one row
+        return rows.values(by) if by else rows.annotate(_all=Value(0)).values("_all")
 
-def participation_area_rows(scope: Scope, *, with_neighbourhood: bool = True) -> tuple[QuerySet, Q]:
-    """Like participation_rows, for sums per day and home neighbourhood (people,
-    participations): the rollup per day and neighbourhood (at most one row per
-    neighbourhood a day) unless a tier, type or program is chosen."""
-    if scope.tier is None and scope.engagement_type is None and scope.program is None:
-        return ParticipationDayArea.objects.all(), scope.q(
-            day=None,
-            tier=None,
-            engagement_type=None,
-            program=None,
-            with_neighbourhood=with_neighbourhood,
+    if scope.program is not None or scope.neighbourhood is not None:
+        within = Q()
+        for start, end in periods.values():
+            within |= Q(day__gte=start, day__lte=end)
+
+        def measure_of(measure: str, q: Q):
+            return Count("pk", filter=q) if measure == "rows" else Sum(measure, filter=q)
+
+        rows = ParticipationDay.objects.filter(scope.q(day=None), within, extra)
+        parts = [
+            grouped(rows).annotate(
+                **{
+                    f"{measure}_{name}": measure_of(measure, Q(day__gte=start, day__lte=end))
+                    for name, (start, end) in periods.items()
+                    for measure in measures
+                }
+            )
+        ]
+    else:
+        where = scope.q(day=None, program=None, neighbourhood=None) & extra
+        splits = {
+            name: grains.split(*period).q(month="month", day="day")
+            for name, period in periods.items()
+        }
+        parts = []
+        for table, grain in ((ParticipationMonthType, 0), (ParticipationDayType, 1)):
+            within = Q(pk__in=[])
+            for split in splits.values():
+                within |= split[grain]
+            parts.append(
+                grouped(table.objects.filter(where, within)).annotate(
+                    **{
+                        f"{measure}_{name}": Sum(measure, filter=splits[name][grain])
+                        for name in periods
+                        for measure in measures
+                    }
+                )
+            )
+    columns = [key, *names]
+    query = parts[0].values_list(*columns).order_by()
+    if len(parts) > 1:
+        query = query.union(
+            *(part.values_list(*columns).order_by() for part in parts[1:]), all=True
         )
-    return ParticipationDay.objects.all(), scope.q(day=None, with_neighbourhood=with_neighbourhood)
+    sums: dict = {}
+    for value, *values in query:
+        totals = sums.setdefault(value if by else None, dict.fromkeys(names, 0))
+        for name, n in zip(names, values, strict=True):
+            totals[name] += n or 0
+    return sums
 
 
 def people_by_area(scope: Scope, periods: dict[str, tuple[date, date]]) -> dict:
@@ -348,20 +394,12 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
     previous = scope.previous()
     now, before = _in(scope), _in(previous)
 
-    participation, where = participation_rows(scope)
-    by_kind_rows = {
-        row["kind"]: row
-        for row in participation.filter(where, _both(scope, previous))
-        .values("kind")
-        .annotate(
-            people_now=Sum("people", filter=now),
-            participations_now=Sum("participations", filter=now),
-            minutes_now=Sum("minutes", filter=now),
-            people_before=Sum("people", filter=before),
-            minutes_before=Sum("minutes", filter=before),
-        )
-        .order_by()
-    }
+    by_kind_rows = participation_sums(
+        scope,
+        {"now": (scope.start, scope.end), "before": (previous.start, previous.end)},
+        "kind",
+        ("people", "participations", "minutes"),
+    )
 
     def kind_total(field: str) -> int:
         return sum(row[field] or 0 for row in by_kind_rows.values())
@@ -730,14 +768,12 @@ def spectrum(scope: Scope) -> Spectrum:
         tiers = list(Tier.objects.order_by("number"))
 
     q = scope.q()
-    participation, where = participation_rows(scope)
-    people = dict(
-        participation.filter(where, _in(scope))
-        .values("engagement_type")
-        .annotate(n=Sum("people"))
-        .values_list("engagement_type", "n")
-        .order_by()
-    )
+    people = {
+        type_id: sums["people_now"]
+        for type_id, sums in participation_sums(
+            scope, {"now": (scope.start, scope.end)}, "engagement_type", ("people",)
+        ).items()
+    }
     residents_by_type = uniques.residents_by(scope, "engagement_type_id")
     residents_by_tier = uniques.residents_by(scope, "tier")
     events = dict(
@@ -748,7 +784,10 @@ def spectrum(scope: Scope) -> Spectrum:
         .order_by()
     )
     programs: dict[int, set[int]] = {}
-    if scope.days <= SHORT_PERIOD:
+    counted = uniques.programs_by_type(scope)
+    if counted is not None:
+        active = []  # counted along the programs' chains of days (uniques.py)
+    elif scope.days <= SHORT_PERIOD:
         # The (day, type, program) index read for the period, deduplicated: cheapest while
         # a period has fewer rows than the city has programs to probe.
         active = (
@@ -793,7 +832,9 @@ def spectrum(scope: Scope) -> Spectrum:
                 people=privacy.count(people.get(t.pk)),
                 residents=privacy.count(residents_by_type.get(t.pk)),
                 events=tally(events.get(t.pk)),
-                programs=tally(len(programs.get(t.pk, ()))),
+                programs=tally(
+                    counted.get(t.pk, 0) if counted is not None else len(programs.get(t.pk, ()))
+                ),
                 query=scope.querystring(type=t.pk),
             )
             for t in tier_types

@@ -7,7 +7,7 @@ tables; the rest from small tables (programs, languages, surveys, announcements,
 recommendations). One query per figure at most, whatever the size of the data.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
@@ -23,9 +23,11 @@ from events.models import AccommodationRequest, Registration
 from programs.models import Announcement, EngagementType, Program, Recommendation
 from surveys.models import Survey, pick
 
-from .models import EventSummary, ParticipationDay, ParticipationDayType
+from . import uniques
+from .models import EventSummary, ParticipationDay
 from .privacy import Figure, count, rate
 from .scope import Scope
+from .selectors_overview import participation_sums
 from .selectors_reach import Score, reach_score
 
 # Engagement types whose sessions are built around residents' questions.
@@ -109,15 +111,15 @@ def active_programs(scope: Scope) -> QuerySet[Program]:
 
 def _co_facilitation(scope: Scope) -> dict:
     """Program-days with community co-facilitators (ParticipationDay rows: the kind has no
-    neighbourhood, so the filter leaves it alone) and the people, from the rollup per day
-    and type unless a program is chosen."""
-    if scope.program is None:
-        return ParticipationDayType.objects.filter(
-            scope.q(program=None, neighbourhood=None), kind="co_facilitation"
-        ).aggregate(days=Coalesce(Sum("rows"), 0), people=Sum("people"))
-    return ParticipationDay.objects.filter(
-        scope.q(with_neighbourhood=False), kind="co_facilitation"
-    ).aggregate(days=Count("pk"), people=Sum("people"))
+    neighbourhood, so the neighbourhood filter leaves it alone) and the people."""
+    sums = participation_sums(
+        replace(scope, neighbourhood=None),
+        {"period": (scope.start, scope.end)},
+        None,
+        ("rows", "people"),
+        extra=Q(kind="co_facilitation"),
+    ).get(None, {})
+    return {"days": sums.get("rows_period", 0), "people": sums.get("people_period") or None}
 
 
 def _accommodations(scope: Scope) -> QuerySet[AccommodationRequest]:
@@ -210,11 +212,13 @@ def principles(scope: Scope, *, today: date | None = None) -> list[Principle]:
     fulfilled = rate(requests["fulfilled"], requests["total"], scale=100)
     if not fulfilled.suppressed:
         fulfilled = Figure(round(fulfilled.value, 1), fulfilled.base)
+    # Per language, whether one active program offers it: PostgreSQL stops at the first
+    # such program, so the cost follows the languages, not the programs.
+    offered = Program.languages.through.objects.filter(
+        language=OuterRef("pk"), program__in=active_programs(scope)
+    )
     languages = [
-        str(language)
-        for language in Language.objects.filter(programs__in=active_programs(scope))
-        .distinct()
-        .order_by("name")
+        str(language) for language in Language.objects.filter(Exists(offered)).order_by("name")
     ]
 
     # Productive dialogue.
@@ -234,10 +238,19 @@ def principles(scope: Scope, *, today: date | None = None) -> list[Principle]:
     announcements = _announcements(scope).values("pk").distinct().count()
 
     # Collective solutions.
-    programs = active_programs(scope).aggregate(
-        total=Count("pk", distinct=True),
-        with_partners=Count("pk", distinct=True, filter=Q(partners__isnull=False)),
-    )
+    partnered = Exists(Program.partners.through.objects.filter(program=OuterRef("pk")))
+    counted = uniques.programs_by_type(scope)
+    if counted is None:
+        programs = active_programs(scope).aggregate(
+            total=Count("pk"), with_partners=Count("pk", filter=partnered)
+        )
+    else:
+        # The total along the programs' chains of days; then only the programs with
+        # partners are probed for activity.
+        programs = {
+            "total": sum(counted.values()),
+            "with_partners": active_programs(scope).filter(partnered).count(),
+        }
     co_facilitation = _co_facilitation(scope)
 
     # Acting on feedback.

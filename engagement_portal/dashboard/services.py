@@ -31,7 +31,9 @@ from .models import (
     ParticipationDayArea,
     ParticipationDayType,
     ParticipationMonthArea,
+    ParticipationMonthType,
     PersonnelDay,
+    ProgramDay,
     ReachDay,
     ReachGap,
     ReachLastSeen,
@@ -52,6 +54,9 @@ def local_day(moment: datetime | date) -> date:
 
 
 PARTICIPATION, STANDARD_ANSWERS, INVITATIONS, ROLLUP_DAY, AREA_ANSWERS, RESIDENT = 1, 2, 3, 4, 5, 6
+# A program's lock comes before any other of its locks (its days', its residents'): the
+# one order that lets two refreshes of the same program never wait on each other.
+PROGRAM = 7
 
 
 def _lock(namespace: int, key: int, day: int = 0) -> None:
@@ -85,6 +90,7 @@ def participation_changed(program_id: int | None, day: datetime | date | None) -
     if program_id is None or day is None:
         return
     day = local_day(day)
+    _lock(PROGRAM, program_id)
     _lock(PARTICIPATION, program_id, day.toordinal())
     facts = _program_facts([program_id]).get(program_id)
     rows, reach = [], {}
@@ -144,6 +150,34 @@ def participation_changed(program_id: int | None, day: datetime | date | None) -
     _refresh_participation_rollups(day)
     _refresh_reach_chains(residents)
     reach_gaps.refresh(before, reach_gaps.snapshot(residents))
+    _refresh_program_day(program_id, day, facts)
+
+
+def _refresh_program_day(program_id: int, day: date, facts: tuple[int, int] | None) -> None:
+    """Whether the program was active on the day (participation, or an event of it not
+    cancelled); when that changes, its chain of days and its share of the gap tables.
+    The caller holds the program's lock."""
+    active = facts is not None and (
+        ParticipationDay.objects.filter(program_id=program_id, day=day).exists()
+        or EventSummary.objects.filter(program_id=program_id, day=day, cancelled=False).exists()
+    )
+    rows = ProgramDay.objects.filter(program_id=program_id)
+    current = rows.filter(day=day).values_list("engagement_type_id", "tier").first()
+    if (current == tuple(facts)) if active else current is None:
+        return  # the usual case (another registration for a day already counted)
+    before = reach_gaps.snapshot_programs([program_id])
+    rows.filter(day=day).delete()
+    if active:
+        type_id, tier = facts
+        ProgramDay.objects.create(
+            program_id=program_id, day=day, engagement_type_id=type_id, tier=tier
+        )
+    previous = None
+    for pk, row_day, row_previous in rows.order_by("day").values_list("pk", "day", "previous_day"):
+        if row_previous != previous:
+            ProgramDay.objects.filter(pk=pk).update(previous_day=previous)
+        previous = row_day
+    reach_gaps.refresh(before, reach_gaps.snapshot_programs([program_id]))
 
 
 def _program_q(source, program_id: int):
@@ -239,6 +273,8 @@ def rebuild_reach_chains() -> int:
             f'"previous_located" = w."_located" '
             f'FROM (SELECT "id", {chains} FROM {table}) w WHERE {table}."id" = w."id"'
         )
+    _clear(ProgramDay)
+    _rebuild_program_days()
     return reach_gaps.rebuild()
 
 
@@ -249,14 +285,20 @@ def _refresh_participation_rollups(day: date) -> None:
     concurrent writers to programs of the same day cannot lose one. All of the day, not
     just one type: a program whose type changed moves its rows to another bucket."""
     _lock(ROLLUP_DAY, 0, day.toordinal())
-    ParticipationDayType.objects.filter(day=day).delete()
+    by_type = ParticipationDayType.objects.filter(day=day)
+    measures = ("rows", "participations", "people", "minutes")
+    types_before = {
+        tuple(row[:3]): tuple(row[3:])
+        for row in by_type.values_list("engagement_type_id", "tier", "kind", *measures)
+    }
+    by_type.delete()
     areas = ParticipationDayArea.objects.filter(day=day)
     before = Counter(
         {(hood or 0,): people for hood, people in areas.values_list("neighbourhood_id", "people")}
     )
     areas.delete()
     rows = ParticipationDay.objects.filter(day=day)
-    ParticipationDayType.objects.bulk_create(
+    types_after = ParticipationDayType.objects.bulk_create(
         ParticipationDayType(day=day, **row)
         for row in rows.values("engagement_type_id", "tier", "kind")
         .annotate(
@@ -275,6 +317,21 @@ def _refresh_participation_rollups(day: date) -> None:
     )
     after = Counter({(row.neighbourhood_id or 0,): row.people for row in written})
     month = day.replace(day=1)
+    counters.add(
+        ParticipationMonthType,
+        ["month", "engagement_type", "tier", "kind"],
+        measures,
+        [
+            ((month, *key), delta)
+            for key, delta in counters.differences(
+                types_before,
+                {
+                    (r.engagement_type_id, r.tier, r.kind): tuple(getattr(r, m) for m in measures)
+                    for r in types_after
+                },
+            )
+        ],
+    )
     counters.add(
         ParticipationMonthArea,
         ["month", "area"],
@@ -296,8 +353,14 @@ def event_changed(
     from events.models import Event
 
     event = Event.objects.select_related("program__engagement_type__tier").get(pk=event.pk)
+    _lock(PROGRAM, event.program_id)
     _refresh_event_summary(event)
     if not participation:
+        # A new event, or one whose seats changed: the program may be active on its day.
+        day = local_day(event.starts_at)
+        _lock(PARTICIPATION, event.program_id, day.toordinal())
+        facts = _program_facts([event.program_id]).get(event.program_id)
+        _refresh_program_day(event.program_id, day, facts)
         return
     participation_changed(event.program_id, event.starts_at)
     _refresh_personnel(event.program_id, local_day(event.starts_at))
@@ -311,6 +374,34 @@ def event_deleted(program_id: int, days: Iterable[datetime | date]) -> None:
     """An event was deleted (its summary row went with it): recompute the participation
     and personnel of the days its records counted on."""
     for day in {local_day(day) for day in days}:
+        participation_changed(program_id, day)
+        _refresh_personnel(program_id, day)
+
+
+@transaction.atomic
+def program_retyped(program_id: int) -> None:
+    """A program moved to another engagement type (and so perhaps another tier): every
+    summary row of it carries the type, so each of its days and events is recomputed."""
+    from events.models import Event
+
+    days: set[date] = set()
+    for model in (ParticipationDay, ReachDay, PersonnelDay, demographics.DemographicDay):
+        days.update(model.objects.filter(program_id=program_id).values_list("day", flat=True))
+    for source in SOURCES:  # and any day the summaries missed
+        days.update(
+            local_day(day)
+            for day in source.aggregate(
+                source.on_days(None, None) & _program_q(source, program_id), ("_day",)
+            ).values_list("_day", flat=True)
+            if day is not None
+        )
+    events = Event.objects.filter(program_id=program_id).select_related(
+        "program__engagement_type__tier"
+    )
+    for event in events:
+        _refresh_event_summary(event)
+        days.add(local_day(event.starts_at))
+    for day in sorted(days):
         participation_changed(program_id, day)
         _refresh_personnel(program_id, day)
 
@@ -477,14 +568,13 @@ def rebuild() -> dict[str, int]:
         with connection.cursor() as cursor:
             # A handful of statements that each sort or hash millions of rows.
             cursor.execute("SET LOCAL work_mem = '256MB'")
-    _clear(ParticipationDay, ReachDay, EventSummary, PersonnelDay)
+    _clear(ParticipationDay, ReachDay, EventSummary, PersonnelDay, ProgramDay)
     standard_answers = rebuild_standard_answers()
     surveys = rebuild_survey_summaries()
     programs = _program_facts(Program.objects.values_list("pk", flat=True))
     written = {
         "participation": _rebuild_participation(),
         "reach": _rebuild_reach(),
-        "reach gaps": reach_gaps.rebuild(),
         "events": 0,
         "personnel": 0,
         "standard answers": standard_answers,
@@ -495,6 +585,8 @@ def rebuild() -> dict[str, int]:
     written["events"] = _rebuild_events()
     written["personnel"] = _rebuild_personnel()
     written["rollups"] = _rebuild_participation_rollups()
+    written["program days"] = _rebuild_program_days()
+    written["reach gaps"] = reach_gaps.rebuild()
     if connection.vendor == "postgresql":
         # Every row was replaced: fresh statistics, or the planner guesses a tiny table.
         with connection.cursor() as cursor:
@@ -507,6 +599,8 @@ def rebuild() -> dict[str, int]:
                 ParticipationDayType,
                 ParticipationDayArea,
                 ParticipationMonthArea,
+                ParticipationMonthType,
+                ProgramDay,
                 ReachLastSeen,
                 ReachGap,
                 demographics.DemographicArea,
@@ -619,6 +713,28 @@ def _rebuild_reach() -> int:
         'SELECT c."_day", c."_program", c."_type", c."_tier", c."_neighbourhood", c."_resident", '
         f"{chains} FROM ({chosen}) c",
         tuple(params),
+    )
+
+
+def _rebuild_program_days() -> int:
+    """ProgramDay from ParticipationDay and EventSummary (both rebuilt), with each
+    program's previous active day."""
+    days = (
+        ParticipationDay.objects.values_list("program_id", "day")
+        .order_by()
+        .union(
+            EventSummary.objects.filter(cancelled=False).values_list("program_id", "day").order_by()
+        )
+    )
+    sql, params = _compiled(days)
+    return _insert(
+        ProgramDay,
+        ["program", "day", "engagement_type", "tier", "previous_day"],
+        'SELECT s."_program", s."_day", p."engagement_type_id", t."number", '
+        'LAG(s."_day") OVER (PARTITION BY s."_program" ORDER BY s."_day") '
+        f'FROM (SELECT u."program_id" AS "_program", u."day" AS "_day" FROM ({sql}) u) s '
+        f"{_PROGRAM}",
+        params,
     )
 
 
@@ -806,6 +922,31 @@ def _rebuild_participation_rollups() -> int:
         ParticipationDayArea,
         ["day", "neighbourhood", "participations", "people"],
         f'SELECT s."day", s."neighbourhood_id", s."_participations", s."_people" FROM ({sql}) s',
+        params,
+    )
+    return written + rebuild_months()
+
+
+def rebuild_months() -> int:
+    """ParticipationMonthType and ParticipationMonthArea from the daily rollups."""
+    _clear(ParticipationMonthType)
+    by_type = (
+        ParticipationDayType.objects.annotate(_month=TruncMonth("day", output_field=DateField()))
+        .values("_month", "engagement_type_id", "tier", "kind")
+        .annotate(
+            _rows=Sum("rows"),
+            _participations=Sum("participations"),
+            _people=Sum("people"),
+            _minutes=Sum("minutes"),
+        )
+        .order_by()
+    )
+    sql, params = _compiled(by_type)
+    written = _insert(
+        ParticipationMonthType,
+        ["month", "engagement_type", "tier", "kind", "rows", "participations", "people", "minutes"],
+        'SELECT s."_month", s."engagement_type_id", s."tier", s."kind", s."_rows", '
+        f's."_participations", s."_people", s."_minutes" FROM ({sql}) s',
         params,
     )
     return written + rebuild_month_area()

@@ -27,7 +27,7 @@ from django.db.models import BigIntegerField, Count, F, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .models import ReachDay, ReachGap, ReachLastSeen
-from .reach_gaps import ANY, AREA, LOCATED, TIER, TYPE, Chain, month_of
+from .reach_gaps import ANY, AREA, LOCATED, PROGRAMS, TIER, TYPE, Chain, month_of
 from .scope import Scope
 
 GROUPS = {"tier": TIER, "engagement_type_id": TYPE, "neighbourhood_id": AREA}
@@ -105,6 +105,18 @@ def located_residents(scope: Scope) -> int:
     return sum(counts["n"] for counts in _reached(scope, LOCATED, period).values())
 
 
+def programs_by_type(scope: Scope) -> dict[int, int] | None:
+    """{engagement type: programs active in the scope's period} along the programs'
+    chain of days (ProgramDay), or None when a program or a neighbourhood is chosen
+    (the chain knows neither; the caller counts those from the period's rows)."""
+    if scope.program is not None or scope.neighbourhood is not None:
+        return None
+    period = {"n": (scope.start, scope.end)}
+    return {
+        key: counts["n"] for key, counts in _reached(scope, PROGRAMS, period).items() if counts["n"]
+    }
+
+
 # --- The arithmetic of reach_gaps.py -----------------------------------------------------
 
 
@@ -123,7 +135,7 @@ def _key_filter(scope: Scope, chain: Chain) -> Q:
     q = Q(chain=chain.code)
     if chain is TIER and scope.tier:
         q &= Q(key=scope.tier.number)
-    if chain is TYPE:
+    if chain is TYPE or chain is PROGRAMS:
         if scope.engagement_type:
             q &= Q(key=scope.engagement_type.pk)
         if scope.tier:
@@ -171,7 +183,9 @@ def _reached(scope: Scope, chain: Chain, periods: dict[str, tuple[date, date]]) 
     # Gaps that end in the rest of b's month: from ReachDay's (day, previous) index.
     ends = [(name, start, end) for name, (start, end) in periods.items()]
     if any(end != _month_end(end) for _name, _start, end in ends):
-        rows = ReachDay.objects.filter(scope.q(day=None, with_neighbourhood=chain is AREA))
+        rows = chain.model.objects.filter(
+            scope.q(day=None, program=None, with_neighbourhood=chain is AREA)
+        )
         if chain.located_only:
             rows = rows.filter(neighbourhood__isnull=False)
         tail = Q()

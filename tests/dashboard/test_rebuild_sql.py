@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
-from django.db.models import Count, Sum
+from django.db.models import Count, Sum, Value
 
 from engagement_portal.dashboard import selectors_overview, services, uniques
 from engagement_portal.dashboard.models import (
@@ -23,7 +23,9 @@ from engagement_portal.dashboard.models import (
     ParticipationDayArea,
     ParticipationDayType,
     ParticipationMonthArea,
+    ParticipationMonthType,
     PersonnelDay,
+    ProgramDay,
     ReachDay,
     ReachGap,
     ReachLastSeen,
@@ -34,12 +36,11 @@ from engagement_portal.dashboard.models import (
 )
 from engagement_portal.dashboard.scope import Scope
 from engagement_portal.dashboard.selectors_overview import (
-    participation_area_rows,
-    participation_rows,
+    participation_sums,
 )
 from engagement_portal.dashboard.sources import SOURCES
 from events.models import Event, Registration
-from programs.models import EngagementType
+from programs.models import EngagementType, Program
 from surveys.models import Answer, Question, Response, StandardItem, Survey
 
 from ..factories import AccommodationRequestFactory, ResidentFactory, SurveyFactory
@@ -74,6 +75,17 @@ COLUMNS = {
     ReachGap: ["chain", "fine", "month", "previous", "key", "links"],
     DemographicArea: ["fine", "day", "area", "category", "group", "people"],
     ParticipationMonthArea: ["month", "area", "people"],
+    ParticipationMonthType: [
+        "month",
+        "engagement_type",
+        "tier",
+        "kind",
+        "rows",
+        "participations",
+        "people",
+        "minutes",
+    ],
+    ProgramDay: ["program", "day", "engagement_type", "tier", "previous_day"],
     EventSummary: [
         "event",
         "day",
@@ -309,28 +321,40 @@ def test_a_resident_under_two_neighbourhoods_counts_under_the_same_one_both_ways
     assert refreshed.neighbourhood_id == rebuilt.neighbourhood_id == lowest
 
 
-def test_pages_read_the_rollups_only_when_the_filters_allow(town):
-    scope = town.scope
-    table, where = participation_rows(scope)
-    assert table.model is ParticipationDayType
-    table, where = participation_rows(replace(scope, neighbourhood=town.north))
-    assert table.model is ParticipationDay
-    table, where = participation_area_rows(scope)
-    assert table.model is ParticipationDayArea
-    area = dict(
-        table.filter(where, day__gte=scope.start, day__lte=scope.end)
-        .values("neighbourhood")
-        .annotate(n=Sum("people"))
-        .values_list("neighbourhood", "n")
-    )
-    assert area == dict(
-        ParticipationDay.objects.filter(scope.q())
-        .values("neighbourhood")
-        .annotate(n=Sum("people"))
-        .values_list("neighbourhood", "n")
-    )
-    table, where = participation_area_rows(replace(scope, program=town.coffee))
-    assert table.model is ParticipationDay
+def test_participation_sums_from_months_and_days_equal_the_daily_rows(town):
+    """participation_sums reads ParticipationMonthType's whole months and
+    ParticipationDayType's edge days when no program or neighbourhood is chosen, and
+    ParticipationDay otherwise: the same sums for every period and filter."""
+    measures = ("rows", "participations", "people", "minutes")
+    assert ParticipationMonthType.objects.exists()
+    checked = 0
+    for scope in _scopes(town):
+        previous = scope.previous()
+        periods = {"now": (scope.start, scope.end), "before": (previous.start, previous.end)}
+        for by in ("kind", "engagement_type", None):
+            expected: dict = {}
+            for name, (start, end) in periods.items():
+                rows = ParticipationDay.objects.filter(
+                    scope.q(day=None), day__gte=start, day__lte=end
+                )
+                grouped = rows.values(by) if by else rows.annotate(_all=Value(0)).values("_all")
+                for row in grouped.annotate(
+                    rows=Count("pk"),
+                    participations=Sum("participations"),
+                    people=Sum("people"),
+                    minutes=Sum("minutes"),
+                ).order_by():
+                    key = row[by] if by else None
+                    totals = expected.setdefault(
+                        key, {f"{m}_{n}": 0 for n in periods for m in measures}
+                    )
+                    for measure in measures:
+                        totals[f"{measure}_{name}"] = row[measure] or 0
+            expected = {k: v for k, v in expected.items() if any(v.values())}
+            got = participation_sums(scope, periods, by, measures)
+            assert {k: v for k, v in got.items() if any(v.values())} == expected, (scope, by)
+            checked += bool(expected)
+    assert checked > 40
 
 
 def _distinct(scope, **extra) -> int:
@@ -493,3 +517,72 @@ def test_people_by_neighbourhood_from_months_and_days_equal_the_daily_rows(town)
         assert people_by_area(scope, periods) == expected, scope
         checked += bool(expected)
     assert checked > 20
+
+
+def test_a_program_moved_to_another_type_moves_its_summaries(town, alice):
+    """Editing a program's engagement type (another tier too) recomputes every summary
+    row of it: the same tables as a rebuild, and the dashboards count it under the new
+    type from then on."""
+    from programs import services as program_services
+
+    patrol = EngagementType.objects.get(slug="citizen-police-academy")
+    assert town.coffee.engagement_type_id != patrol.pk
+    assert ParticipationDay.objects.filter(program=town.coffee).exists()
+
+    class Form:  # what update_program uses of a valid ProgramForm
+        instance = town.coffee
+
+        def save(self):
+            Program.objects.filter(pk=town.coffee.pk).update(engagement_type=patrol)
+            return Program.objects.get(pk=town.coffee.pk)
+
+    program_services.update_program(form=Form(), user=alice)
+    for model in (ParticipationDay, ReachDay, EventSummary, DemographicDay):
+        types = set(
+            model.objects.filter(program=town.coffee).values_list("engagement_type", flat=True)
+        )
+        assert types == {patrol.pk}, model
+    tiers = set(PersonnelDay.objects.filter(program=town.coffee).values_list("tier", flat=True))
+    assert tiers <= {patrol.tier.number}
+    kept = snapshot()
+    services.rebuild()
+    assert snapshot() == kept
+
+
+def test_programs_active_per_type_along_their_chains_equal_the_periods_rows(town):
+    """The spectrum's and the principles' programs active in a period, counted from
+    the gap tables (chain 5), equal the programs with participation or an event not
+    cancelled in the period, for every period and filter of _scopes."""
+    from engagement_portal.dashboard.selectors_principles import active_programs
+
+    checked = 0
+    for scope in _scopes(town):
+        counted = uniques.programs_by_type(scope)
+        if scope.program or scope.neighbourhood:
+            assert counted is None
+            continue
+        expected: dict = {}
+        for type_id in active_programs(scope).values_list("engagement_type", flat=True):
+            expected[type_id] = expected.get(type_id, 0) + 1
+        assert counted == expected, scope
+        checked += bool(expected)
+    assert checked > 20
+
+
+def test_an_event_alone_makes_its_program_active_and_cancelling_it_undoes_that(town, alice):
+    from events import services as event_services
+
+    from ..factories import EventFactory, ProgramFactory
+    from .test_overview import at
+
+    quiet = ProgramFactory(engagement_type=EngagementType.objects.get(slug="town-hall-meetings"))
+    day = town.start + timedelta(days=3)
+    event = EventFactory(program=quiet, starts_at=at(day, 18), ends_at=at(day, 19))
+    services.event_changed(event, participation=False)  # as creating an event does
+    scope = replace(town.scope, engagement_type=quiet.engagement_type)
+    assert uniques.programs_by_type(scope) == {quiet.engagement_type_id: 1}
+    event_services.cancel_event(event=event, reason="Storm")
+    assert uniques.programs_by_type(scope) == {}
+    kept = snapshot()
+    services.rebuild()
+    assert snapshot() == kept

@@ -5,7 +5,7 @@
                                               [--seed 6] [--keep] [--keep-indexes] [--reuse]
                                               [--build-only] [--jit default|off]
 
-Develop with --scale 0.01 (a minute); --scale 1 takes about 35 minutes on two cores.
+Develop with --scale 0.01 (a minute); --scale 1 takes about 8 minutes on two cores.
 --keep leaves both databases; --reuse then measures the pages again without rebuilding;
 --build-only builds and keeps both databases without measuring the pages.
 

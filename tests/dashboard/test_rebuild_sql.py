@@ -25,14 +25,12 @@ from engagement_portal.dashboard.models import (
     ParticipationMonthArea,
     ParticipationMonthType,
     PersonnelDay,
-    ProgramDay,
     ReachDay,
     ReachGap,
     ReachLastSeen,
     StandardAnswerArea,
     StandardAnswerMonth,
     StandardAnswerSurveyMonth,
-    SurveySummary,
 )
 from engagement_portal.dashboard.scope import Scope
 from engagement_portal.dashboard.selectors_overview import (
@@ -44,117 +42,8 @@ from programs.models import EngagementType, Program
 from surveys.models import Answer, Question, Response, StandardItem, Survey
 
 from ..factories import AccommodationRequestFactory, ResidentFactory, SurveyFactory
+from .summary_tables import COLUMNS, snapshot
 from .test_overview import city
-
-COLUMNS = {
-    ParticipationDay: [
-        "day",
-        "program",
-        "engagement_type",
-        "tier",
-        "neighbourhood",
-        "kind",
-        "participations",
-        "people",
-        "minutes",
-    ],
-    ReachDay: [
-        "day",
-        "program",
-        "engagement_type",
-        "tier",
-        "neighbourhood",
-        "resident",
-        "previous_day",
-        "previous_in_tier",
-        "previous_in_type",
-        "previous_in_area",
-        "previous_located",
-    ],
-    ReachLastSeen: ["chain", "fine", "day", "key", "residents"],
-    ReachGap: ["chain", "fine", "month", "previous", "key", "links"],
-    DemographicArea: ["fine", "day", "area", "category", "group", "people"],
-    ParticipationMonthArea: ["month", "area", "people"],
-    ParticipationMonthType: [
-        "month",
-        "engagement_type",
-        "tier",
-        "kind",
-        "rows",
-        "participations",
-        "people",
-        "minutes",
-    ],
-    ProgramDay: ["program", "day", "engagement_type", "tier", "previous_day"],
-    EventSummary: [
-        "event",
-        "day",
-        "program",
-        "engagement_type",
-        "tier",
-        "neighbourhood",
-        "cancelled",
-        "capacity",
-        "registered",
-        "attended",
-        "no_shows",
-        "walk_ins",
-        "personnel",
-        "accommodations",
-        "accommodations_arranged",
-    ],
-    PersonnelDay: ["day", "program", "tier", "user", "outside_outreach"],
-    SurveySummary: [
-        "survey",
-        "program",
-        "invitations_sent",
-        "invitations_used",
-        "first_sent_on",
-        "last_sent_on",
-    ],
-    StandardAnswerMonth: [
-        "month",
-        "item",
-        "survey",
-        "program",
-        "neighbourhood",
-        "n",
-        "total",
-        "total_sq",
-        "agree",
-    ],
-    # Every column but the key.
-    DemographicDay: [f.name for f in DemographicDay._meta.concrete_fields if not f.primary_key],
-    ParticipationDayType: [
-        "day",
-        "engagement_type",
-        "tier",
-        "kind",
-        "rows",
-        "participations",
-        "people",
-        "minutes",
-    ],
-    ParticipationDayArea: ["day", "neighbourhood", "participations", "people"],
-    StandardAnswerSurveyMonth: [
-        "month",
-        "item",
-        "survey",
-        "program",
-        "n",
-        "total",
-        "total_sq",
-        "agree",
-    ],
-    StandardAnswerArea: ["month", "item", "neighbourhood", "n", "total", "total_sq", "agree"],
-}
-
-
-def snapshot() -> dict:
-    return {
-        model.__name__: Counter(model.objects.values_list(*columns))
-        for model, columns in COLUMNS.items()
-    }
 
 
 def _standard_answers(town) -> None:

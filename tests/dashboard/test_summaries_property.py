@@ -20,7 +20,6 @@ Each example runs in a nested transaction that is rolled back (the pattern for h
 a function-scoped `db` fixture: hypothesis' own django.TestCase does the same per example).
 """
 
-from collections import Counter
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -34,23 +33,7 @@ from hypothesis import strategies as st
 
 from engagement_portal.dashboard import services as summaries
 from engagement_portal.dashboard.models import (
-    DemographicArea,
-    DemographicDay,
-    EventSummary,
     ParticipationDay,
-    ParticipationDayArea,
-    ParticipationDayType,
-    ParticipationMonthArea,
-    ParticipationMonthType,
-    PersonnelDay,
-    ProgramDay,
-    ReachDay,
-    ReachGap,
-    ReachLastSeen,
-    StandardAnswerArea,
-    StandardAnswerMonth,
-    StandardAnswerSurveyMonth,
-    SurveySummary,
 )
 from engagement_portal.dashboard.services import rebuild
 from events import services as events
@@ -71,6 +54,7 @@ from ..factories import (
     SurveyFactory,
     UnitFactory,
 )
+from .summary_tables import COLUMNS, snapshot
 
 TODAY = date(2025, 6, 2)  # the day things are recorded; events are around it
 
@@ -82,125 +66,6 @@ def at(day: date, hour: int) -> datetime:
 NOW = at(TODAY, 8)
 
 # --- Comparing the summaries with a full recomputation ---------------------------------------
-
-COLUMNS = {
-    ParticipationDay: (
-        "day",
-        "program_id",
-        "engagement_type_id",
-        "tier",
-        "neighbourhood_id",
-        "kind",
-        "participations",
-        "people",
-        "minutes",
-    ),
-    ReachDay: (
-        "day",
-        "program_id",
-        "engagement_type_id",
-        "tier",
-        "neighbourhood_id",
-        "resident_id",
-        "previous_day",
-        "previous_in_tier",
-        "previous_in_type",
-        "previous_in_area",
-        "previous_located",
-    ),
-    ReachLastSeen: ("chain", "fine", "day", "key", "residents"),
-    ReachGap: ("chain", "fine", "month", "previous", "key", "links"),
-    DemographicArea: ("fine", "day", "area", "category", "group", "people"),
-    ParticipationMonthArea: ("month", "area", "people"),
-    ParticipationMonthType: (
-        "month",
-        "engagement_type_id",
-        "tier",
-        "kind",
-        "rows",
-        "participations",
-        "people",
-        "minutes",
-    ),
-    ProgramDay: ("program_id", "day", "engagement_type_id", "tier", "previous_day"),
-    EventSummary: (
-        "event_id",
-        "day",
-        "program_id",
-        "engagement_type_id",
-        "tier",
-        "neighbourhood_id",
-        "cancelled",
-        "capacity",
-        "registered",
-        "attended",
-        "no_shows",
-        "walk_ins",
-        "personnel",
-        "accommodations",
-        "accommodations_arranged",
-    ),
-    PersonnelDay: ("day", "program_id", "tier", "user_id", "outside_outreach"),
-    StandardAnswerMonth: (
-        "month",
-        "item_id",
-        "survey_id",
-        "program_id",
-        "neighbourhood_id",
-        "n",
-        "total",
-        "total_sq",
-        "agree",
-    ),
-    DemographicDay: (
-        "day",
-        "program_id",
-        "engagement_type_id",
-        "tier",
-        "neighbourhood_id",
-        "category",
-        "group",
-        "people",
-    ),
-    ParticipationDayType: (
-        "day",
-        "engagement_type_id",
-        "tier",
-        "kind",
-        "rows",
-        "participations",
-        "people",
-        "minutes",
-    ),
-    ParticipationDayArea: ("day", "neighbourhood_id", "participations", "people"),
-    StandardAnswerSurveyMonth: (
-        "month",
-        "item_id",
-        "survey_id",
-        "program_id",
-        "n",
-        "total",
-        "total_sq",
-        "agree",
-    ),
-    StandardAnswerArea: ("month", "item_id", "neighbourhood_id", "n", "total", "total_sq", "agree"),
-    SurveySummary: (
-        "survey_id",
-        "program_id",
-        "invitations_sent",
-        "invitations_used",
-        "first_sent_on",
-        "last_sent_on",
-    ),
-}
-
-
-def snapshot() -> dict[str, Counter]:
-    tables = {}
-    for model, columns in COLUMNS.items():
-        rows = model.objects.all()
-        tables[model.__name__] = Counter(rows.values_list(*columns))
-    return tables
 
 
 def assert_summaries_equal_a_rebuild() -> None:

@@ -1,0 +1,143 @@
+"""The summary tables and the columns that define their contents, for the tests that
+compare the tables as the services keep them with a full rebuild."""
+
+from collections import Counter
+
+from engagement_portal.dashboard.models import (
+    DemographicArea,
+    DemographicDay,
+    EventSummary,
+    ParticipationDay,
+    ParticipationDayArea,
+    ParticipationDayType,
+    ParticipationMonthArea,
+    ParticipationMonthType,
+    PersonnelDay,
+    ProgramDay,
+    ReachDay,
+    ReachGap,
+    ReachLastSeen,
+    StandardAnswerArea,
+    StandardAnswerMonth,
+    StandardAnswerSurveyMonth,
+    SurveySummary,
+)
+
+COLUMNS = {
+    ParticipationDay: (
+        "day",
+        "program_id",
+        "engagement_type_id",
+        "tier",
+        "neighbourhood_id",
+        "kind",
+        "participations",
+        "people",
+        "minutes",
+    ),
+    ReachDay: (
+        "day",
+        "program_id",
+        "engagement_type_id",
+        "tier",
+        "neighbourhood_id",
+        "resident_id",
+        "previous_day",
+        "previous_in_tier",
+        "previous_in_type",
+        "previous_in_area",
+        "previous_located",
+    ),
+    ReachLastSeen: ("chain", "fine", "day", "key", "residents"),
+    ReachGap: ("chain", "fine", "month", "previous", "key", "links"),
+    DemographicArea: ("fine", "day", "area", "category", "group", "people"),
+    ParticipationMonthArea: ("month", "area", "people"),
+    ParticipationMonthType: (
+        "month",
+        "engagement_type_id",
+        "tier",
+        "kind",
+        "rows",
+        "participations",
+        "people",
+        "minutes",
+    ),
+    ProgramDay: ("program_id", "day", "engagement_type_id", "tier", "previous_day"),
+    EventSummary: (
+        "event_id",
+        "day",
+        "program_id",
+        "engagement_type_id",
+        "tier",
+        "neighbourhood_id",
+        "cancelled",
+        "capacity",
+        "registered",
+        "attended",
+        "no_shows",
+        "walk_ins",
+        "personnel",
+        "accommodations",
+        "accommodations_arranged",
+    ),
+    PersonnelDay: ("day", "program_id", "tier", "user_id", "outside_outreach"),
+    StandardAnswerMonth: (
+        "month",
+        "item_id",
+        "survey_id",
+        "program_id",
+        "neighbourhood_id",
+        "n",
+        "total",
+        "total_sq",
+        "agree",
+    ),
+    DemographicDay: (
+        "day",
+        "program_id",
+        "engagement_type_id",
+        "tier",
+        "neighbourhood_id",
+        "category",
+        "group",
+        "people",
+    ),
+    ParticipationDayType: (
+        "day",
+        "engagement_type_id",
+        "tier",
+        "kind",
+        "rows",
+        "participations",
+        "people",
+        "minutes",
+    ),
+    ParticipationDayArea: ("day", "neighbourhood_id", "participations", "people"),
+    StandardAnswerSurveyMonth: (
+        "month",
+        "item_id",
+        "survey_id",
+        "program_id",
+        "n",
+        "total",
+        "total_sq",
+        "agree",
+    ),
+    StandardAnswerArea: ("month", "item_id", "neighbourhood_id", "n", "total", "total_sq", "agree"),
+    SurveySummary: (
+        "survey_id",
+        "program_id",
+        "invitations_sent",
+        "invitations_used",
+        "first_sent_on",
+        "last_sent_on",
+    ),
+}
+
+
+def snapshot() -> dict[str, Counter]:
+    tables = {}
+    for model, columns in COLUMNS.items():
+        rows = model.objects.all()
+        tables[model.__name__] = Counter(rows.values_list(*columns))
+    return tables

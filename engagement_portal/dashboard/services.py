@@ -356,11 +356,18 @@ def event_changed(
     _lock(PROGRAM, event.program_id)
     _refresh_event_summary(event)
     if not participation:
-        # A new event, or one whose seats changed: the program may be active on its day.
+        # A new event, or one whose seats changed: the program may now be active on its
+        # day. Registrations land here one by one, so the usual case (the day is already
+        # counted) costs one query; only a change of activity takes the full refresh.
         day = local_day(event.starts_at)
-        _lock(PARTICIPATION, event.program_id, day.toordinal())
-        facts = _program_facts([event.program_id]).get(event.program_id)
-        _refresh_program_day(event.program_id, day, facts)
+        program = event.program
+        facts = (program.engagement_type_id, program.engagement_type.tier.number)
+        counted = ProgramDay.objects.filter(
+            program_id=program.pk, day=day, engagement_type_id=facts[0], tier=facts[1]
+        ).exists()
+        if not (counted and event.status != Event.Status.CANCELLED):
+            _lock(PARTICIPATION, program.pk, day.toordinal())
+            _refresh_program_day(program.pk, day, facts)
         return
     participation_changed(event.program_id, event.starts_at)
     _refresh_personnel(event.program_id, local_day(event.starts_at))

@@ -25,9 +25,10 @@ run: $(VENV)/.runtime
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## test: the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
+## test: the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set);
+##       `make test AS_OF=2027-12-31T23:30` runs it as of another instant, ARGS= adds pytest arguments
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(AS_OF),--as-of $(AS_OF)) $(ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

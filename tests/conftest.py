@@ -10,6 +10,8 @@ from engagement_portal.accounts import roles
 
 from .factories import PASSWORD, StaffUserFactory, UnitFactory, UserFactory
 
+pytest_plugins = ["tests.clock"]
+
 REQUIRE_ALL = os.environ.get("PORTAL_REQUIRE_ALL_TESTS") == "1"
 
 

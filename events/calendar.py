@@ -1,6 +1,7 @@
 """iCalendar files (icalendar) and check-in QR codes (segno)."""
 
 import io
+from datetime import UTC
 
 import segno
 from django.conf import settings
@@ -24,8 +25,10 @@ def _vevent(event: Event) -> CalendarEvent:
     item = CalendarEvent()
     item.add("uid", f"{event.public_id}@engagement-portal")
     item.add("summary", event.title)
-    item.add("dtstart", event.starts_at)
-    item.add("dtend", event.ends_at)
+    # In UTC: a time in the agency's zone (an event a staff form just saved) would be written
+    # with a TZID the file does not define, which calendar apps are left to guess.
+    item.add("dtstart", event.starts_at.astimezone(UTC))
+    item.add("dtend", event.ends_at.astimezone(UTC))
     item.add("dtstamp", timezone.now())
     where = ", ".join(p for p in [event.venue_name, event.address] if p) or event.online_url
     if where:

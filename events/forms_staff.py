@@ -1,7 +1,7 @@
 """Forms for the staff side of events. They parse and validate input; services do the work."""
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
@@ -187,7 +187,11 @@ class EventForm(forms.ModelForm):
         starts = cleaned.get("starts_at")
         ends = cleaned.get("ends_at")
         if starts and not ends and "ends_at" not in self.errors:
-            ends = cleaned["ends_at"] = starts + self.default_duration
+            # The usual length is elapsed time: added on the wall clock it would be an hour
+            # out on the nights the clocks change.
+            ends = cleaned["ends_at"] = timezone.localtime(
+                starts.astimezone(UTC) + self.default_duration
+            )
         if starts and ends and ends <= starts:
             self.add_error("ends_at", _("The end must be after the start."))
         opens = cleaned.get("registration_opens_at")

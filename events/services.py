@@ -8,7 +8,7 @@ On SQLite the whole database is locked by the transaction instead (IMMEDIATE mod
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -214,6 +214,13 @@ def register(
     return RegistrationResult(registration, token, True)
 
 
+def _minutes_before(moment: datetime, minutes: int) -> datetime:
+    # Offsets are minutes of elapsed time, so they are taken off in UTC: on a datetime in the
+    # agency's zone (as a staff form leaves it) Python would count them on the wall clock,
+    # an hour out across a change of clocks or into the hour that does not exist.
+    return moment.astimezone(UTC) - timedelta(minutes=minutes)
+
+
 def schedule_reminders(registration: Registration) -> None:
     """Create the reminder rows of a confirmed registration. Idempotent (unique per offset)."""
     event = registration.event
@@ -222,7 +229,7 @@ def schedule_reminders(registration: Registration) -> None:
             registration=registration,
             kind=Reminder.Kind.BEFORE,
             offset_minutes=offset,
-            due_at=event.starts_at - timedelta(minutes=offset),
+            due_at=_minutes_before(event.starts_at, offset),
         )
         for offset in event.reminder_offsets or []
     ]
@@ -231,7 +238,7 @@ def schedule_reminders(registration: Registration) -> None:
             registration=registration,
             kind=Reminder.Kind.FOLLOW_UP,
             offset_minutes=-120,
-            due_at=event.ends_at + timedelta(hours=2),
+            due_at=_minutes_before(event.ends_at, -120),
         )
     )
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
@@ -249,7 +256,7 @@ def _reschedule_reminders(event: Event) -> None:
     )
     for reminder in pending.filter(skipped=False):
         base = event.starts_at if reminder.kind == Reminder.Kind.BEFORE else event.ends_at
-        reminder.due_at = base - timedelta(minutes=reminder.offset_minutes)
+        reminder.due_at = _minutes_before(base, reminder.offset_minutes)
         reminder.save(update_fields=["due_at"])
     for registration in event.registrations.filter(status=Status.CONFIRMED):
         schedule_reminders(registration)
@@ -584,7 +591,9 @@ def create_series(
     from .models import EventSeries
 
     template = form.save(commit=False)
-    duration = template.ends_at - template.starts_at
+    # The length is elapsed time, worked out in UTC: between two times of one zone Python
+    # counts the wall clock, which ignores the hour repeated or skipped when clocks change.
+    duration = template.ends_at.astimezone(UTC) - template.starts_at.astimezone(UTC)
     closes_before = (
         template.starts_at - template.registration_closes_at
         if template.registration_closes_at
@@ -613,7 +622,7 @@ def create_series(
         event.program = program
         event.series = series
         event.starts_at = start
-        event.ends_at = start + duration
+        event.ends_at = start.astimezone(UTC) + duration
         if closes_before is not None:
             event.registration_closes_at = start - closes_before
         if occurrences > 1:

@@ -198,6 +198,7 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
     the row back with exponential backoff until MAX_ATTEMPTS, then marks it failed.
     """
     now = now or timezone.now()
+    started = timezone.now()
     claim, messages = claim_batch(size=batch_size, now=now)
     counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0}
     if not messages:
@@ -221,6 +222,9 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
                     sms.send(message.recipient, message.body_text)
             except Exception as exc:  # noqa: BLE001 — any delivery error is recorded on the row
                 attempts = message.attempts + 1
+                # A slow batch (a mail server or SMS gateway timing out) can outlast a backoff:
+                # it counts from this failure, on the clock of `now` (when the batch was claimed).
+                failed_at = now + (timezone.now() - started)
                 if attempts >= MAX_ATTEMPTS:
                     _mark(
                         message,
@@ -237,7 +241,7 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
                         status=OutboxMessage.Status.PENDING,
                         attempts=attempts,
                         last_error=repr(exc)[:2000],
-                        not_before=now + timedelta(minutes=2**attempts),
+                        not_before=failed_at + timedelta(minutes=2**attempts),
                         claimed_by=None,
                     )
                     counts["retry"] += 1

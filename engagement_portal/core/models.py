@@ -21,4 +21,6 @@ class AuditLog(models.Model):
         verbose_name_plural = _("audit log")
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"
+        return (
+            f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"
+        )

@@ -1,7 +1,8 @@
 """Forms for volunteers. No side effects: views hand cleaned data to the services."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -330,7 +331,7 @@ class HoursForm(forms.Form):
             raise ValidationError(
                 _("Hours cannot be in the future: log them once the work is done.")
             )
-        if day < timezone.localdate() - timedelta(days=366 * 5):
+        if day < timezone.localdate() - relativedelta(years=5):
             raise ValidationError(_("Check the date: it is more than five years ago."))
         return day
 

@@ -10,7 +10,7 @@ staff acting at once are serialised: the second sees what the first did.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -137,7 +137,9 @@ def add_sessions(
                 series=series,
                 title=session_title[:200],
                 starts_at=start,
-                ends_at=start + duration,
+                # Elapsed time, added in UTC: on the wall clock of the agency's zone a session
+                # over the night the clocks change would be an hour too long or too short.
+                ends_at=start.astimezone(UTC) + duration,
                 venue_name=venue_name.strip(),
                 address=address.strip(),
                 # Members do not register one session at a time: only the link opens it.

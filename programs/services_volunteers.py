@@ -7,7 +7,7 @@ Approvals are conditional updates on the entry's status: approving twice changes
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -516,6 +516,10 @@ def cancel_signup(
 
 def check_hours(started_at: datetime, ended_at: datetime, *, now: datetime) -> None:
     """Raise ValidationError (with a code the form maps to a field) for impossible hours."""
+    # Python subtracts two datetimes of one zone by their wall clocks; in UTC it is the time
+    # that passed, as the database stores and sums it. They differ across a daylight-saving
+    # change: 02:00-03:00 on spring-forward night is no time at all.
+    started_at, ended_at = started_at.astimezone(UTC), ended_at.astimezone(UTC)
     if ended_at < started_at:
         raise ValidationError(
             _("The end is before the start: hours cannot be negative."), code="negative"

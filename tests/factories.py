@@ -4,6 +4,7 @@ roles) come from migrations; factories reuse them rather than inventing new ones
 from datetime import timedelta
 
 import factory
+from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
@@ -500,7 +501,8 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 
     program = factory.SubFactory(ProgramFactory)
     resident = factory.SubFactory(ResidentFactory)
-    date_of_birth = factory.LazyFunction(lambda: timezone.localdate().replace(year=1990))
+    # About 36 years old whatever today is (relativedelta turns 29 February into the 28th).
+    date_of_birth = factory.LazyFunction(lambda: timezone.localdate() - relativedelta(years=36))
     lives_in_service_area = True
     token_hash = factory.Sequence(lambda n: f"a{n:063x}")
 

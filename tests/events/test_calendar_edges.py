@@ -207,19 +207,19 @@ def test_the_calendar_file_sent_on_promotion_names_no_zone_it_does_not_define(
 
 def test_a_retry_after_a_slow_batch_waits_its_backoff_from_the_failure(db, monkeypatch):
     """A batch claimed at 23:55 on 31 December 2027 that is still sending at 00:05."""
-    for n in range(2):
-        messaging.queue_message(
-            key=f"notice:{n}",
-            channel=OutboxMessage.Channel.EMAIL,
-            recipient=f"resident{n}@example.net",
-            language="en",
-            template="notice",
-            context={"headline": "Road closed", "message": "Main St is closed."},
-            essential=True,
-            send_now=False,
-        )
     claimed_at = datetime(2027, 12, 31, 23, 55, tzinfo=CHICAGO)
     with time_machine.travel(claimed_at, tick=False) as clock:
+        for n in range(2):
+            messaging.queue_message(
+                key=f"notice:{n}",
+                channel=OutboxMessage.Channel.EMAIL,
+                recipient=f"resident{n}@example.net",
+                language="en",
+                template="notice",
+                context={"headline": "Road closed", "message": "Main St is closed."},
+                essential=True,
+                send_now=False,
+            )
         real_send = mail.EmailMultiAlternatives.send
 
         def slow_then_refused(self, *args, **kwargs):

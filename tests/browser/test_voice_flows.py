@@ -32,6 +32,10 @@ from .test_event_flows import assert_fits_phone, tab_to
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    # The fixture dates the history from today and the tests read today again seconds
+    # later, against what the pages wrote: a run across midnight compares two days. A
+    # plain Wednesday morning.
+    pytest.mark.as_of("2027-05-12T10:00"),
 ]
 
 Status = Recommendation.Status

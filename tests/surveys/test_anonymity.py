@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, models
+from django.utils import timezone
 
 from surveys import services
 from surveys.models import Answer, Choice, Invitation, Question, Response, Survey
@@ -279,7 +280,9 @@ def test_mixing_erases_write_order_and_transaction_ids(postgres_only, survey):
 def test_mixing_covers_only_recent_anonymous_rows(survey):
     answer(survey, 1)
     old = answer(survey, 2)
-    Response.objects.filter(pk=old.pk).update(submitted_on=date.today() - timedelta(days=10))
+    Response.objects.filter(pk=old.pk).update(
+        submitted_on=timezone.localdate() - timedelta(days=10)
+    )
     identified = Survey.objects.create(
         owner=survey.owner,
         title={"en": "x"},

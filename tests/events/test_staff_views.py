@@ -4,7 +4,7 @@ Carol is command staff (aggregates only); Root is an administrator."""
 import csv
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -258,9 +258,13 @@ def test_edit_shows_times_in_the_agency_zone(client, alice, event):
     assert f'value="{local}"' in response.text
 
 
-def test_raising_capacity_on_edit_promotes_the_waiting_list(client, alice, event):
-    event.capacity = 1
-    event.save()
+def test_raising_capacity_on_edit_promotes_the_waiting_list(client, alice, program, make_event):
+    # The form posts the event's times back as typed. A week from now at this minute can
+    # be a time that happens twice (01:30 on 1 November 2026, from 01:30 on 25 October),
+    # which a datetime-local field cannot say; 6 pm exists once on every day.
+    day = timezone.localdate() + timedelta(days=7)
+    start = timezone.make_aware(datetime.combine(day, time(18)))
+    event = make_event(program=program, title="Coffee with a Cop", capacity=1, starts_at=start)
     register(event, "Rosa Ruiz")
     waiting = register(event, "Sam Soto")
     assert waiting.status == Status.WAITLISTED

@@ -11,7 +11,7 @@ without a journey here fails `test_every_seeded_type_has_a_journey`.
 
 import itertools
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.db.models import Sum
@@ -68,14 +68,20 @@ def link_in(body: str, url_name: str) -> str:
     return match.group(0)
 
 
-def earlier_today(hours: int) -> tuple[datetime, datetime]:
-    """`hours` of work that ended half an hour ago, within one day (just after midnight:
-    yesterday evening)."""
-    now = timezone.localtime().replace(second=0, microsecond=0)
-    end = now - timedelta(minutes=30)
-    if (end - timedelta(hours=hours)).date() != end.date():
-        end = (now - timedelta(days=1)).replace(hour=21, minute=0)
-    return end - timedelta(hours=hours), end
+def on_day(days: int, hour: int) -> datetime:
+    """`hour` o'clock local time, `days` from today (negative: before). Chicago changes its
+    clocks between 1 and 3 am, so from 6 am on every wall time exists once and a form reads
+    it; "an hour ago" or "in 5 days at this minute" is skipped or ambiguous on some days."""
+    day = timezone.localdate() + timedelta(days=days)
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def yesterday_morning(hours: int) -> tuple[datetime, datetime]:
+    """`hours` of work from 9 am yesterday: over by now, within one day, whatever the hour
+    (work that ended half an hour ago ran into the skipped hour just after 3 am on
+    14 March 2027)."""
+    start = on_day(-1, 9)
+    return start, start + timedelta(hours=hours)
 
 
 def journey(slug):
@@ -196,16 +202,15 @@ class Journey:
 
     def open_applications(self, program: Program, **changes) -> ApplicationForm:
         """Staff save the application form with the type's suggested settings (its
-        minimum age, acknowledgements and guardian rule), open from an hour ago."""
+        minimum age, acknowledgements and guardian rule), open since yesterday noon."""
         url = reverse("applications:staff-settings", args=[program.pk])
         page = self.staff.get(url)
         assert page.status_code == 200
         suggested = page.context["settings_form"].initial
-        now = timezone.localtime()
         data = {
             "action": "settings",
-            "opens_at": (now - timedelta(hours=1)).strftime(MINUTE),
-            "closes_at": (now + timedelta(days=30)).strftime(MINUTE),
+            "opens_at": on_day(-1, 12).strftime(MINUTE),
+            "closes_at": on_day(30, 12).strftime(MINUTE),
             "places": "",
             "minimum_age": suggested.get("minimum_age") or "",
             "maximum_age": "",
@@ -588,7 +593,7 @@ def request_and_accept(walk, kind: str, type_slug: str):
     from programs.models import ResidentRequest
 
     resident_request = ResidentRequest.objects.get(resident__name="Grace Lee")
-    start = timezone.localtime() + timedelta(days=5)
+    start = on_day(5, 18)
     response = walk.staff.post(
         reverse("requests:staff-detail", args=[resident_request.pk]),
         {
@@ -826,7 +831,7 @@ def volunteer_opportunity(walk):
     assert response.status_code == 302
     assert shift.signups.filter(volunteer=volunteer).exists()
     # The day of the shift comes, and the volunteer logs the time they gave.
-    start, end = earlier_today(hours=3)
+    start, end = yesterday_morning(hours=3)
     Shift.objects.filter(pk=shift.pk).update(starts_at=start, ends_at=end)
     response = walk.resident.post(
         home,
@@ -887,13 +892,12 @@ def seated_member(walk, type_slug: str, name: str):
 @journey("policy-review-committees")
 def policy_review_committee(walk):
     program, member = seated_member(walk, "policy-review-committees", "Samir Khan")
-    now = timezone.localtime()
     item = walk.put_under_review(
         program,
         kind=ReviewItem.Kind.POLICY,
         title="Vehicle pursuit policy",
-        comment_opens_at=(now - timedelta(hours=1)).strftime(MINUTE),
-        comment_closes_at=(now + timedelta(days=14)).strftime(MINUTE),
+        comment_opens_at=on_day(-1, 12).strftime(MINUTE),
+        comment_closes_at=on_day(14, 12).strftime(MINUTE),
     )
     # A resident comments during the public comment period; staff publish the comment.
     commenter = new_person()

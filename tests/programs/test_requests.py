@@ -1,7 +1,7 @@
 """Resident requests: a resident asks for a line-up, a briefing or a ride-out; staff accept
 (creating the event), propose another time or decline; the resident follows it privately."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -51,7 +51,11 @@ def submitted(db, eastside):
 
 
 def _times():
-    start = (timezone.now() + timedelta(days=10)).replace(microsecond=0)
+    """6 to 7 pm ten days from today. Staff type these times into a form: at this minute ten
+    days on is ambiguous on some nights (from 01:30 on 22 October 2026 it is 01:30 on
+    1 November, which happens twice), while 6 pm exists once on every day."""
+    day = timezone.localdate() + timedelta(days=10)
+    start = timezone.make_aware(datetime.combine(day, time(18)))
     return start, start + timedelta(hours=1)
 
 

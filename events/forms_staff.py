@@ -5,7 +5,10 @@ from datetime import UTC, datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.forms.fields import BaseTemporalField
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.models import Language, Neighbourhood
@@ -27,9 +30,51 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format=LOCAL_INPUT_FORMAT)
 
 
+def aware_wall_time(naive: datetime) -> datetime:
+    """The instant a person means by a wall time in the agency's zone. In the hour that
+    happens twice when the clocks go back it is the first of the two, as calendars read it
+    (RFC 5545); a time in the hour skipped when they go forward is refused."""
+    zone = timezone.get_current_timezone()
+    aware = naive.replace(tzinfo=zone, fold=0)
+    try:
+        exists = aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive
+    except OverflowError:  # the first or last hours of year 1 or 9999
+        raise ValidationError(
+            forms.DateTimeField.default_error_messages["invalid"], code="invalid"
+        ) from None
+    if not exists:
+        raise ValidationError(
+            _(
+                "That time does not exist on that day: the clocks go forward an hour. "
+                "Choose a time after the change."
+            ),
+            code="skipped_hour",
+        )
+    return aware
+
+
 class LocalDateTimeField(forms.DateTimeField):
+    """A wall time in the agency's zone. Django refuses a time in the hour that happens
+    twice; staff could then not enter, or even re-save, an event on that night."""
+
     widget = LocalDateTimeInput
     input_formats = [LOCAL_INPUT_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            moment = value
+        else:
+            try:
+                moment = parse_datetime(value.strip())
+            except ValueError:
+                raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+            # The input formats, as Django's own field tries them.
+            moment = moment or BaseTemporalField.to_python(self, value)
+        if timezone.is_aware(moment):
+            return moment
+        return aware_wall_time(moment)
 
 
 def format_offsets(minutes_list) -> str:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.forms import ResidentContactMixin
 from events.forms_public import current_language
-from events.forms_staff import LocalDateTimeField
+from events.forms_staff import LocalDateTimeField, aware_wall_time
 from events.models import Event
 
 from .forms_recommendations import DateInput
@@ -339,8 +339,11 @@ class HoursForm(forms.Form):
         cleaned = super().clean()
         day, start, end = cleaned.get("date"), cleaned.get("start"), cleaned.get("end")
         if day and start and end:
-            cleaned["started_at"] = timezone.make_aware(datetime.combine(day, start))
-            cleaned["ended_at"] = timezone.make_aware(datetime.combine(day, end))
+            for name, field, moment in (("started_at", "start", start), ("ended_at", "end", end)):
+                try:
+                    cleaned[name] = aware_wall_time(datetime.combine(day, moment))
+                except ValidationError as error:
+                    self.add_error(field, error)
         return cleaned
 
     def add_service_error(self, error: ValidationError) -> None:

@@ -262,3 +262,53 @@ def test_a_series_starting_the_night_clocks_go_back_keeps_the_usual_length(clien
     }
     assert first.ends_at == datetime(2026, 11, 1, 7, 30, tzinfo=UTC)  # 01:30 CST, the second
     assert second.starts_at.astimezone(CHICAGO).hour == 0
+
+
+def test_an_event_in_the_hour_that_happens_twice_can_be_saved_and_saved_again(
+    client, alice, program, make_event
+):
+    """01:30 on 1 November 2026 happens twice. Django's field refused it, so staff could
+    neither enter such an event nor re-save one; it is read as the first, like a calendar."""
+    with time_machine.travel(datetime(2026, 10, 20, 12, tzinfo=CHICAGO), tick=False):
+        client.force_login(alice)
+        data = edit_post(
+            Event(
+                title="Night ride-out",
+                starts_at=FALL_BACK.replace(hour=1, minute=30),
+                ends_at=FALL_BACK.replace(hour=3, minute=30),
+                reminder_offsets=[],
+            )
+        )
+        response = client.post(reverse("events:staff-create", args=[program.pk]), data)
+        assert response.status_code == 302, response.context["form"].errors
+        event = Event.objects.get()
+        assert event.starts_at == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)  # 01:30 CDT
+        assert event.ends_at - event.starts_at == timedelta(hours=3)  # 03:30 CST
+
+        response = client.post(
+            reverse("events:staff-edit", args=[event.pk]), edit_post(event, capacity="12")
+        )
+        assert response.status_code == 302, response.context["form"].errors
+    event.refresh_from_db()
+    assert event.capacity == 12
+    assert event.starts_at == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
+
+
+def test_a_start_in_the_skipped_hour_is_refused_with_a_clear_message(client, alice, program):
+    """02:30 on 14 March 2027 does not exist: the form says so and keeps what was typed."""
+    with time_machine.travel(datetime(2027, 3, 1, 12, tzinfo=CHICAGO), tick=False):
+        client.force_login(alice)
+        data = edit_post(
+            Event(
+                title="Night ride-out",
+                starts_at=SPRING_FORWARD.replace(hour=4),
+                ends_at=SPRING_FORWARD.replace(hour=5),
+                reminder_offsets=[],
+            ),
+            starts_at="2027-03-14T02:30",
+        )
+        response = client.post(reverse("events:staff-create", args=[program.pk]), data)
+    assert response.status_code == 200
+    assert "does not exist on that day" in response.context["form"].errors["starts_at"][0]
+    assert 'value="2027-03-14T02:30"' in response.content.decode()
+    assert not Event.objects.exists()

@@ -5,7 +5,7 @@ that instant is awkward. America/Chicago springs forward at 02:00 on 2027-03-14 
 03:00 does not exist) and falls back at 02:00 on 2026-11-01 (01:00 to 02:00 happens twice).
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,15 +44,36 @@ def log_through_the_form(volunteer, day, start: str, end: str) -> HoursEntry:
 
 
 def test_hours_typed_in_the_skipped_hour_are_refused_not_a_server_error(alice):
-    """2027-03-14, spring forward: 02:00 and 03:00 that night are the same instant, so the
-    entry would last no time at all and the database's end-after-start check would fail."""
+    """2027-03-14, spring forward: 02:00 that night does not exist. The form says so, and
+    the service refuses 02:00-03:00 read naively (the same instant twice, an entry of no
+    time at all) instead of letting the database's end-after-start check fail."""
     with time_machine.travel(SPRING_FORWARD_EVENING, tick=False):
         world = build_world(alice)
 
+        form = hours_form(SPRING_FORWARD_EVENING.date(), "02:00", "03:00")
+        assert not form.is_valid()
+        assert "does not exist on that day" in form.errors["start"][0]
+        assert "end" not in form.errors
         with pytest.raises(ValidationError, match="after the start"):
-            log_through_the_form(world.vera, SPRING_FORWARD_EVENING.date(), "02:00", "03:00")
+            services.log_hours(
+                volunteer=world.vera,
+                started_at=datetime(2027, 3, 14, 2, 0, tzinfo=CHICAGO),
+                ended_at=datetime(2027, 3, 14, 3, 0, tzinfo=CHICAGO),
+            )
 
     assert not HoursEntry.objects.exists()
+
+
+def test_hours_in_the_hour_that_happens_twice_are_read_as_the_first(alice):
+    """2026-11-01, fall back: 01:00-01:30 happens twice; like a calendar, the form reads the
+    first, in daylight time, instead of refusing a time that really happened."""
+    with time_machine.travel(FALL_BACK_EVENING, tick=False):
+        world = build_world(alice)
+        entry = log_through_the_form(world.vera, FALL_BACK_EVENING.date(), "01:00", "01:30")
+
+    entry.refresh_from_db()
+    assert entry.started_at == datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
+    assert entry.ended_at == datetime(2026, 11, 1, 6, 30, tzinfo=UTC)
 
 
 def test_the_sixteen_hour_limit_counts_the_extra_hour_of_fall_back_day(alice):

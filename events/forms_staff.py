@@ -54,8 +54,12 @@ def aware_wall_time(naive: datetime) -> datetime:
 
 
 class LocalDateTimeField(forms.DateTimeField):
-    """A wall time in the agency's zone. Django refuses a time in the hour that happens
-    twice; staff could then not enter, or even re-save, an event on that night."""
+    """A wall time typed in the agency's zone, cleaned to an instant in UTC.
+
+    Django refuses a time in the hour that happens twice; staff could then not enter, or
+    even re-save, an event on that night. And in UTC, what services add to or subtract from
+    the value is time that passes: on a datetime of the agency's zone Python would count the
+    wall clock, an hour out across a change of clocks."""
 
     widget = LocalDateTimeInput
     input_formats = [LOCAL_INPUT_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -72,9 +76,9 @@ class LocalDateTimeField(forms.DateTimeField):
                 raise ValidationError(self.error_messages["invalid"], code="invalid") from None
             # The input formats, as Django's own field tries them.
             moment = moment or BaseTemporalField.to_python(self, value)
-        if timezone.is_aware(moment):
-            return moment
-        return aware_wall_time(moment)
+        if timezone.is_naive(moment):
+            moment = aware_wall_time(moment)
+        return moment.astimezone(UTC)
 
 
 def format_offsets(minutes_list) -> str:
@@ -232,11 +236,7 @@ class EventForm(forms.ModelForm):
         starts = cleaned.get("starts_at")
         ends = cleaned.get("ends_at")
         if starts and not ends and "ends_at" not in self.errors:
-            # The usual length is elapsed time: added on the wall clock it would be an hour
-            # out on the nights the clocks change.
-            ends = cleaned["ends_at"] = timezone.localtime(
-                starts.astimezone(UTC) + self.default_duration
-            )
+            ends = cleaned["ends_at"] = starts + self.default_duration  # in UTC: time that passes
         if starts and ends and ends <= starts:
             self.add_error("ends_at", _("The end must be after the start."))
         opens = cleaned.get("registration_opens_at")

@@ -1,6 +1,6 @@
 """Forms for volunteers. No side effects: views hand cleaned data to the services."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from dateutil.relativedelta import relativedelta
 from django import forms
@@ -341,7 +341,7 @@ class HoursForm(forms.Form):
         if day and start and end:
             for name, field, moment in (("started_at", "start", start), ("ended_at", "end", end)):
                 try:
-                    cleaned[name] = aware_wall_time(datetime.combine(day, moment))
+                    cleaned[name] = aware_wall_time(datetime.combine(day, moment)).astimezone(UTC)
                 except ValidationError as error:
                     self.add_error(field, error)
         return cleaned

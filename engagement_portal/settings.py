@@ -139,6 +139,10 @@ AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
+# axes reads REMOTE_ADDR whatever the proxy count: behind a proxy every failure would count
+# against the proxy's address, and five wrong passwords from anywhere would lock the real
+# user out. The same client address as the rate limits (core.net).
+AXES_CLIENT_IP_CALLABLE = "engagement_portal.core.net.client_ip"
 
 # --- Internationalisation -------------------------------------------------------------
 # Adding a language takes its catalogue in locale/<code>/ and an entry here.

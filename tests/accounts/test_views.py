@@ -379,3 +379,27 @@ def test_signup_redirects_signed_in_users(persona, request, client):
     assert response["Location"] == reverse("core:role-home")
     assert client.post(SIGNUP_URL, signup_data()).status_code == 302
     assert not User.objects.filter(email="erin@example.net").exists()
+
+
+def test_behind_a_proxy_failures_from_elsewhere_do_not_lock_the_user_out(
+    client, dave, password, settings
+):
+    """With one trusted proxy every request comes from the proxy's address; the lockout
+    must count the client the proxy names, or a stranger locks a resident out."""
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    stranger = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+    for _attempt in range(5):
+        client.post(LOGIN_URL, {"username": dave.email, "password": "guess"}, **stranger)
+    blocked = client.post(LOGIN_URL, {"username": dave.email, "password": password}, **stranger)
+    assert "registration/lockout.html" in templates_of(blocked)
+
+    client.cookies.clear()
+    response = client.post(
+        LOGIN_URL,
+        {"username": dave.email, "password": password},
+        **proxy,
+        HTTP_X_FORWARDED_FOR="198.51.100.7",
+    )
+    assert response.status_code == 302
+    assert signed_in_user_id(client) == str(dave.pk)

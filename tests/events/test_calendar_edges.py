@@ -63,6 +63,17 @@ def edit_post(event: Event, **overrides) -> dict:
     return data
 
 
+def at_the_station(make_event, program, starts: datetime, length: timedelta, **fields) -> Event:
+    """An event at the District 3 station from `starts`, lasting `length`."""
+    return make_event(
+        program=program,
+        starts_at=starts,
+        ends_at=starts + length,
+        venue_name="District 3 station",
+        **fields,
+    )
+
+
 def register(event, name, **kwargs):
     kwargs.setdefault("email", f"{name.split()[0].lower()}@example.net")
     return services.register(event=event, name=name, **kwargs).registration
@@ -77,12 +88,12 @@ def test_editing_an_event_keeps_a_reminder_due_in_the_skipped_hour_an_hour_befor
     """A ride-out at 03:30 on 14 March 2027 with a 1-hour reminder: 02:30 does not exist."""
     starts = SPRING_FORWARD.replace(hour=3, minute=30)
     with time_machine.travel(datetime(2027, 3, 10, 12, tzinfo=CHICAGO), tick=False):
-        event = make_event(
-            program=program,
+        event = at_the_station(
+            make_event,
+            program,
+            starts,
+            timedelta(hours=3),
             title="Night ride-out",
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=3),
-            venue_name="District 3 station",
             reminder_offsets=[60],
         )
         rosa = register(event, "Rosa Ruiz", wants_reminders=True)
@@ -105,11 +116,11 @@ def test_editing_an_event_the_day_clocks_change_keeps_the_reminder_24_hours_befo
     """6 pm on 14 March 2027: the day before has 23 hours, so 6 pm Saturday is not 24h before."""
     starts = SPRING_FORWARD.replace(hour=18)
     with time_machine.travel(datetime(2027, 3, 1, 12, tzinfo=CHICAGO), tick=False):
-        event = make_event(
-            program=program,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            venue_name="District 3 station",
+        event = at_the_station(
+            make_event,
+            program,
+            starts,
+            timedelta(hours=2),
             reminder_offsets=[24 * 60],
         )
         rosa = register(event, "Rosa Ruiz", wants_reminders=True)
@@ -128,11 +139,11 @@ def test_a_resident_promoted_by_an_edit_gets_the_thank_you_two_hours_after_the_e
     """An event ending at 00:30 on 1 November 2026: two hours later is the second 01:30."""
     ends = FALL_BACK.replace(minute=30)
     with time_machine.travel(datetime(2026, 10, 28, 12, tzinfo=CHICAGO), tick=False):
-        event = make_event(
-            program=program,
-            starts_at=ends - timedelta(hours=3),
-            ends_at=ends,
-            venue_name="District 3 station",
+        event = at_the_station(
+            make_event,
+            program,
+            ends - timedelta(hours=3),
+            timedelta(hours=3),
             capacity=1,
         )
         register(event, "Rosa Ruiz")
@@ -180,13 +191,7 @@ def test_the_calendar_file_sent_on_promotion_names_no_zone_it_does_not_define(
     """6 pm on 14 March 2027 in a promotion .ics: a TZID with no VTIMEZONE leaves apps to guess."""
     starts = SPRING_FORWARD.replace(hour=18)
     with time_machine.travel(datetime(2027, 3, 1, 12, tzinfo=CHICAGO), tick=False):
-        event = make_event(
-            program=program,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            venue_name="District 3 station",
-            capacity=1,
-        )
+        event = at_the_station(make_event, program, starts, timedelta(hours=2), capacity=1)
         register(event, "Rosa Ruiz")
         sam = register(event, "Sam Soto")
         client.force_login(alice)

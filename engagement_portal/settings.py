@@ -230,6 +230,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Registration, cancellation and other public form posts per client address.
 PORTAL_PUBLIC_POST_RATE = env.str("PORTAL_PUBLIC_POST_RATE", default="10/m")
+# Signup and password reset: posts per client address, and per account (the email typed,
+# whatever address it comes from), so nobody can flood a resident's inbox with reset mail.
+PORTAL_ACCOUNT_POST_RATE = env.str("PORTAL_ACCOUNT_POST_RATE", default="20/h")
+PORTAL_ACCOUNT_EMAIL_RATE = env.str("PORTAL_ACCOUNT_EMAIL_RATE", default="3/h")
 # Behind DJANGO_PROXY_COUNT trusted proxies the client is the address they appended
 # last-but-N in X-Forwarded-For; with none, REMOTE_ADDR (a client cannot forge that).
 RATELIMIT_IP_META_KEY = (

@@ -215,6 +215,41 @@ def test_password_reset_for_an_unknown_email_sends_nothing_but_looks_the_same(cl
     assert mail.outbox == []
 
 
+def test_password_reset_is_limited_per_account_from_any_number_of_addresses(client, dave, settings):
+    settings.PORTAL_ACCOUNT_EMAIL_RATE = "3/h"
+    responses = [
+        client.post(
+            reverse("password_reset"), {"email": "dave@example.org"}, REMOTE_ADDR=f"10.0.0.{n}"
+        )
+        for n in range(1, 16)
+    ]
+
+    # Every request looks the same (no flood, and nothing said about the account) ...
+    assert {r.status_code for r in responses} == {302}
+    assert {r["Location"] for r in responses} == {reverse("password_reset_done")}
+    # ... but the resident's inbox gets three messages, not fifteen.
+    assert len(mail.outbox) == 3
+
+
+def test_password_reset_is_limited_per_address_with_a_readable_429(client, dave, settings):
+    settings.PORTAL_ACCOUNT_POST_RATE = "5/h"
+    for n in range(5):
+        response = client.post(reverse("password_reset"), {"email": f"probe{n}@example.org"})
+        assert response.status_code == 302
+
+    blocked = client.post(reverse("password_reset"), {"email": "dave@example.org"})
+
+    assert blocked.status_code == 429
+    assert blocked["Retry-After"]
+    assert mail.outbox == []
+    # Another client is not held back by this one.
+    other = client.post(
+        reverse("password_reset"), {"email": "dave@example.org"}, REMOTE_ADDR="192.0.2.7"
+    )
+    assert other.status_code == 302
+    assert len(mail.outbox) == 1
+
+
 # --- resident signup -----------------------------------------------------------------
 
 
@@ -403,3 +438,31 @@ def test_behind_a_proxy_failures_from_elsewhere_do_not_lock_the_user_out(
     )
     assert response.status_code == 302
     assert signed_in_user_id(client) == str(dave.pk)
+
+
+def test_signup_is_limited_per_address(client, settings):
+    settings.PORTAL_ACCOUNT_POST_RATE = "4/h"
+    for n in range(4):
+        response = client.post(
+            SIGNUP_URL, signup_data(email=f"erin{n}@example.net", password2="mismatch-123456")
+        )
+        assert response.status_code == 200
+
+    blocked = client.post(SIGNUP_URL, signup_data())
+
+    assert blocked.status_code == 429
+    assert not User.objects.filter(email__iexact="erin@example.net").exists()
+
+
+def test_signup_is_limited_per_account_from_any_number_of_addresses(client, settings):
+    settings.PORTAL_ACCOUNT_EMAIL_RATE = "3/h"
+    for n in range(3):
+        response = client.post(
+            SIGNUP_URL, signup_data(password2="mismatch-123456"), REMOTE_ADDR=f"10.0.1.{n}"
+        )
+        assert response.status_code == 200
+
+    blocked = client.post(SIGNUP_URL, signup_data(), REMOTE_ADDR="10.0.1.99")
+
+    assert blocked.status_code == 429
+    assert not User.objects.filter(email__iexact="erin@example.net").exists()

@@ -395,6 +395,9 @@ def test_guardian_reads_what_they_consent_to_and_consents_once(client, youth):
     assert client.post(url, {"signature": "Marta Diaz", "consent": "on"}).status_code == 302
     after = client.get(url).content.decode()
     assert "Consent already given on" in after and 'name="signature"' not in after
+    # Once used, the link shows nothing personal: not the applicant, not who signed.
+    assert "Leo Diaz" not in after and "Marta Diaz" not in after
+    assert application.guardian_name not in after
 
     client.post(url, {"signature": "Someone Else", "consent": "on"})
     application.refresh_from_db()

@@ -183,6 +183,7 @@ def _anonymise_residents(residents, now: datetime) -> int:
     )
     if not ids:
         return 0
+    _anonymise_users(User.objects.filter(resident__pk__in=ids))
     Consent.objects.filter(resident_id__in=ids, withdrawn_at__isnull=True).update(withdrawn_at=now)
     return (
         Resident.objects.filter(pk__in=ids)
@@ -326,9 +327,7 @@ def expired_residents(now: datetime):
 
 
 def purge_residents(now: datetime) -> int:
-    residents = expired_residents(now)
-    _anonymise_users(User.objects.filter(resident__in=residents))
-    return _anonymise_residents(residents, now)
+    return _anonymise_residents(expired_residents(now), now)
 
 
 # The residents' own rows come last: they count as expired only once their applications

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView
 
 from engagement_portal.accounts.models import Resident
@@ -22,15 +22,29 @@ from .mixins import AdministratorRequiredMixin
 from .services import audit
 
 RETENTION_LABELS = {
-    "residents": _l("Residents' contact details, from their last activity"),
-    "registrations": _l("Accessibility and interpretation details, from the event's end"),
-    "applications": _l("Applications, from the decision (unless the program sets its own)"),
-    "requests": _l("Requests for a line-up, briefing or ride-out, from their handling"),
-    "volunteers": _l("What volunteers wrote about their hours"),
-    "public_input": _l("Names and contacts left with tips, questions and comments"),
-    "survey_contacts": _l("Survey invitations' addresses, from the last sending"),
-    "outbox_messages": _l("Sent messages: addresses, subjects and texts"),
-    "audit_log": _l("The audit log"),
+    "residents": gettext_lazy("Residents' contact details, from their last activity"),
+    "registrations": gettext_lazy("Accessibility and interpretation details, from the event's end"),
+    "applications": gettext_lazy(
+        "Applications, from the decision (unless the program sets its own)"
+    ),
+    "requests": gettext_lazy("Requests for a line-up, briefing or ride-out, from their handling"),
+    "volunteers": gettext_lazy("What volunteers wrote about their hours"),
+    "public_input": gettext_lazy("Names and contacts left with tips, questions and comments"),
+    "survey_contacts": gettext_lazy("Survey invitations' addresses, from the last sending"),
+    "outbox_messages": gettext_lazy("Sent messages: addresses, subjects and texts"),
+    "audit_log": gettext_lazy("The audit log"),
+}
+HELD_LABELS = {
+    "consents": gettext_lazy("Consents to be contacted"),
+    "registrations": gettext_lazy("Event registrations"),
+    "applications": gettext_lazy("Applications"),
+    "requests": gettext_lazy("Requests for a visit"),
+    "volunteering": gettext_lazy("Volunteering"),
+    "cohorts": gettext_lazy("Cohort memberships"),
+    "groups": gettext_lazy("Standing group memberships"),
+    "survey_responses": gettext_lazy("Identified survey responses"),
+    "survey_invitations": gettext_lazy("Survey invitations"),
+    "messages": gettext_lazy("Messages sent"),
 }
 
 
@@ -62,7 +76,10 @@ class PrivacyResidentView(AdministratorRequiredMixin, TemplateView):
         return super().get_context_data(
             resident=resident,
             erased=retention.is_erased(resident),
-            counts=selectors.held_counts(data),
+            counts=[
+                (HELD_LABELS.get(kind, kind), count)
+                for kind, count in selectors.held_counts(data).items()
+            ],
             **kwargs,
         )
 

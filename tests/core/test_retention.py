@@ -2,6 +2,7 @@
 its period (settings.RETENTION_DAYS) and leaves younger data alone; twice is once."""
 
 import os
+import uuid
 import subprocess
 import sys
 from datetime import timedelta
@@ -21,6 +22,7 @@ from programs.models import AnnouncementReply, PressQuestion, ResidentRequest
 from programs.models_selection import Application, ApplicationNote
 from programs.models_volunteers import HoursEntry
 from surveys.models import FollowUpContact, Invitation
+from tests.concurrency import run_at_once
 
 from ..factories import (
     AccommodationRequestFactory,
@@ -290,7 +292,7 @@ def expired_of_every_kind():
     InvitationFactory(last_sent_at=days_ago(period("survey_contacts") + 1))
     OutboxMessageFactory(created_at=days_ago(91), status="sent")
     AuditLogFactory(at=days_ago(period("audit_log") + 1))
-    Session.objects.create(session_key="y" * 32, session_data="", expire_date=days_ago(1))
+    Session.objects.create(session_key=uuid.uuid4().hex, session_data="", expire_date=days_ago(1))
 
 
 def snapshot_rows():
@@ -309,3 +311,60 @@ def test_running_the_purge_twice_changes_rows_once():
     second = retention.purge_expired_personal_data()
     assert set(second.values()) == {0}, second
     assert snapshot_rows() == after_first
+
+
+# --- Races (PostgreSQL) -------------------------------------------------------------------
+
+race = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@pytest.fixture
+def postgres_only():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("real concurrent transactions need PostgreSQL")
+
+
+@race
+def test_purges_running_at_once_change_each_row_once(postgres_only):
+    for _ in range(8):
+        expired_of_every_kind()
+    ResidentFactory.create_batch(3)  # young residents stay
+    now = timezone.now()
+    results = []
+    errors = run_at_once(
+        4, lambda i: results.append(retention.purge_expired_personal_data(now=now))
+    )
+    assert errors == []
+    total = {kind: sum(result[kind] for result in results) for kind in retention.PURGES}
+    assert total["registrations"] == 8
+    assert total["applications"] == 8
+    assert total["requests"] == 8
+    assert total["volunteers"] == 8
+    assert total["outbox_messages"] == 8
+    assert total["audit_log"] == 8
+    assert total["residents"] == 8
+    assert total["sessions"] == 8
+    assert Application.objects.filter(anonymised_at__isnull=True).count() == 0
+    assert Resident.objects.exclude(email_normalised__startswith="erased:").count() == (
+        Resident.objects.count() - 8
+    )
+    assert set(retention.purge_expired_personal_data(now=now).values()) == {0}
+
+
+@race
+def test_two_erasures_of_one_resident_at_once_erase_once(postgres_only):
+    staff = UserFactory()
+    resident = ResidentFactory(name="Nia Nakamura")
+    ApplicationFactory(resident=resident, address="5 Dock Road")
+    OutboxMessageFactory(resident=resident, recipient=resident.email, status="sent")
+    errors = run_at_once(
+        2, lambda i: retention.erase_resident(resident_id=resident.pk, actor=staff)
+    )
+    assert errors == []
+    entries = AuditLog.objects.filter(action="resident.erased").order_by("pk")
+    assert [bool(e.details) for e in entries] == [True, False]
+    assert entries[0].details["applications"] == 1 and entries[0].details["messages"] == 1
+    resident.refresh_from_db()
+    assert retention.is_erased(resident) and resident.name == ""

@@ -2,9 +2,9 @@
 its period (settings.RETENTION_DAYS) and leaves younger data alone; twice is once."""
 
 import os
-import uuid
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from engagement_portal.core import retention, tasks
 from engagement_portal.core.models import AuditLog
 from engagement_portal.messaging.models import OutboxMessage
 from events.models import AccommodationRequest
-from programs.models import AnnouncementReply, PressQuestion, ResidentRequest
+from programs.models import AnnouncementReply, EngagementType, PressQuestion, ResidentRequest
 from programs.models_selection import Application, ApplicationNote
 from programs.models_volunteers import HoursEntry
 from surveys.models import FollowUpContact, Invitation
@@ -368,3 +368,24 @@ def test_two_erasures_of_one_resident_at_once_erase_once(postgres_only):
     assert entries[0].details["applications"] == 1 and entries[0].details["messages"] == 1
     resident.refresh_from_db()
     assert retention.is_erased(resident) and resident.name == ""
+
+
+def test_program_staff_set_their_programs_own_period_for_applications(client, alice):
+    from django.urls import reverse
+
+    from programs.models_selection import ApplicationForm
+    from tests.programs.test_applications_views import settings_data
+
+    from ..factories import ProgramFactory
+
+    program = ProgramFactory(
+        owner=alice, engagement_type=EngagementType.objects.get(slug="ride-outs")
+    )
+    client.force_login(alice)
+    url = reverse("applications:staff-settings", args=[program.pk])
+    assert 'name="retention_days"' in client.get(url).content.decode()
+    assert client.post(url, settings_data(retention_days="365")).status_code == 302
+    assert ApplicationForm.objects.get(program=program).retention_days == 365
+    response = client.post(url, settings_data(retention_days="0"))
+    assert response.status_code == 200
+    assert ApplicationForm.objects.get(program=program).retention_days == 365

@@ -16,6 +16,7 @@ so running a purge or an erasure twice, or two at once, changes nothing the seco
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -32,7 +33,7 @@ from engagement_portal.core.services import audit
 from engagement_portal.dashboard.demographics import APPLICANT_SOURCES, age_group_on
 from engagement_portal.dashboard.sources import SOURCES
 from engagement_portal.messaging.models import OutboxMessage
-from events.models import AccommodationRequest, Registration
+from events.models import AccommodationRequest, Registration, Reminder
 from programs.models import AnnouncementReply, PressQuestion, ResidentRequest
 from programs.models_cohorts import Attendance, CohortMember
 from programs.models_groups import GroupMember, PublicComment
@@ -57,14 +58,15 @@ def cutoff(kind: str, now: datetime) -> datetime:
     return now - timedelta(days=settings.RETENTION_DAYS[kind])
 
 
-def _claim(queryset):
+def _claim(queryset, *, wait: bool = False):
     """The rows of `queryset` that no concurrent purge or erasure holds, locked until this
-    transaction ends. Concurrent runs skip each other's rows instead of waiting (or
-    deadlocking); the conditional updates after the claim make a second run a no-op.
-    SQLite ignores the lock: it runs one writer at a time."""
-    ids = list(
-        queryset.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
-    )
+    transaction ends. Concurrent purges skip each other's rows instead of waiting (or
+    deadlocking); the conditional updates after the claim make a second run a no-op. An
+    erasure waits (`wait`) instead: a row it skipped would keep the person, and since purges
+    never wait, the two cannot deadlock. SQLite ignores the lock: it runs one writer at a
+    time."""
+    locked = queryset.select_for_update(skip_locked=not wait, of=("self",))
+    ids = list(locked.values_list("pk", flat=True))
     return queryset.model._default_manager.filter(pk__in=ids)
 
 
@@ -99,9 +101,9 @@ def _coarse_birth_date(application: Application) -> date:
     return born
 
 
-def _anonymise_applications(applications, now: datetime) -> int:
+def _anonymise_applications(applications, now: datetime, *, wait: bool = False) -> int:
     changed = 0
-    claimed = _claim(applications.filter(anonymised_at__isnull=True))
+    claimed = _claim(applications.filter(anonymised_at__isnull=True), wait=wait)
     for application in claimed.only("pk", "program_id", "resident_id", "date_of_birth"):
         changed += Application.objects.filter(pk=application.pk, anonymised_at__isnull=True).update(
             address="",
@@ -119,8 +121,8 @@ def _anonymise_applications(applications, now: datetime) -> int:
     return changed
 
 
-def _anonymise_requests(requests, now: datetime) -> int:
-    return _claim(requests.filter(anonymised_at__isnull=True)).update(
+def _anonymise_requests(requests, now: datetime, *, wait: bool = False) -> int:
+    return _claim(requests.filter(anonymised_at__isnull=True), wait=wait).update(
         topic="",
         details="",
         address="",
@@ -132,9 +134,9 @@ def _anonymise_requests(requests, now: datetime) -> int:
     )
 
 
-def _blank_messages(messages) -> int:
+def _blank_messages(messages, *, wait: bool = False) -> int:
     """Addresses and texts of messages; unsent ones are stopped (marked not sent)."""
-    messages = _claim(messages)
+    messages = _claim(messages, wait=wait)
     stopped = messages.filter(
         status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING]
     ).update(status=OutboxMessage.Status.SUPPRESSED)
@@ -144,9 +146,9 @@ def _blank_messages(messages) -> int:
     return stopped + blanked
 
 
-def _anonymise_invitations(invitations) -> int:
+def _anonymise_invitations(invitations, *, wait: bool = False) -> int:
     # The pk keeps (survey, contact) unique without keeping anything of the contact.
-    return _claim(invitations.exclude(contact__startswith=ERASED_PREFIX)).update(
+    return _claim(invitations.exclude(contact__startswith=ERASED_PREFIX), wait=wait).update(
         contact=_erased_marker()
     )
 
@@ -173,13 +175,13 @@ def _session_keys_of(user_id: int) -> list[str]:
     return keys
 
 
-def _anonymise_residents(residents, now: datetime) -> int:
+def _anonymise_residents(residents, now: datetime, *, wait: bool = False) -> int:
     """The Resident rows themselves: PROTECTed rows and the reach summaries keep pointing
     at them; they keep their neighbourhood and language (facts of the figures)."""
     ids = list(
-        _claim(residents.exclude(email_normalised__startswith=ERASED_PREFIX)).values_list(
-            "pk", flat=True
-        )
+        _claim(
+            residents.exclude(email_normalised__startswith=ERASED_PREFIX), wait=wait
+        ).values_list("pk", flat=True)
     )
     if not ids:
         return 0
@@ -362,13 +364,11 @@ def purge_expired_personal_data(*, now: datetime | None = None) -> dict[str, int
 
 
 def _scrub_text(text: str, needles: list[str]) -> str:
-    lowered = text
+    """`text` with each needle replaced where it stands as a whole word (erasing "Al" must
+    not touch "Alice")."""
     for needle in needles:
-        start = lowered.lower().find(needle.lower())
-        while start != -1:
-            lowered = lowered[:start] + ERASED_TEXT + lowered[start + len(needle) :]
-            start = lowered.lower().find(needle.lower(), start + len(ERASED_TEXT))
-    return lowered
+        text = re.sub(rf"(?<!\w){re.escape(needle)}(?!\w)", ERASED_TEXT, text, flags=re.I)
+    return text
 
 
 def _scrub_logs(needles: list[str]) -> int:
@@ -428,22 +428,29 @@ def erase_resident(*, resident_id: int, actor, now: datetime | None = None) -> R
         .exclude(details="")
         .update(details=""),
         "applications": _anonymise_applications(
-            Application.objects.filter(resident=resident, anonymised_at__isnull=True), now
+            Application.objects.filter(resident=resident), now, wait=True
         ),
-        "requests": _anonymise_requests(ResidentRequest.objects.filter(resident=resident), now),
+        "requests": _anonymise_requests(
+            ResidentRequest.objects.filter(resident=resident), now, wait=True
+        ),
+        # Reminders not yet queued would write to no one (and name no one): skip them.
+        "reminders": Reminder.objects.filter(
+            registration__resident=resident, queued_at__isnull=True, skipped=False
+        ).update(skipped=True),
         "hours": HoursEntry.objects.filter(volunteer__resident=resident)
         .exclude(description="")
         .update(description=""),
         "messages": _blank_messages(
             OutboxMessage.objects.filter(
                 Q(resident=resident) | (contact_q if contacts else Q(pk=None))
-            )
+            ),
+            wait=True,
         ),
         "survey_answers": Answer.objects.filter(response__resident=resident)
         .exclude(text="")
         .update(text=""),
         "invitations": _anonymise_invitations(
-            Invitation.objects.filter(Q(resident=resident) | Q(contact__in=contacts))
+            Invitation.objects.filter(Q(resident=resident) | Q(contact__in=contacts)), wait=True
         ),
     }
     follow_ups = FollowUpContact.objects.none()
@@ -462,7 +469,9 @@ def erase_resident(*, resident_id: int, actor, now: datetime | None = None) -> R
     changed["login_attempts"] = _forget_login_attempts(emails)
     if user is not None:
         changed["account"] = _anonymise_users(User.objects.filter(pk=user.pk))
-    changed["resident"] = _anonymise_residents(Resident.objects.filter(pk=resident.pk), now)
+    changed["resident"] = _anonymise_residents(
+        Resident.objects.filter(pk=resident.pk), now, wait=True
+    )
     # Counts only: the entry must not itself keep what was erased.
     audit(
         actor=actor,

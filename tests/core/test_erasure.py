@@ -224,3 +224,17 @@ def test_program_staff_and_command_staff_cannot_erase_or_download(client, alice,
         assert client.get(reverse("core:privacy-export", args=[zelda.pk])).status_code == 403
     zelda.refresh_from_db()
     assert zelda.name == NAME
+
+
+def test_erasing_scrubs_whole_names_in_the_logs_and_leaves_other_people_alone(root):
+    from ..factories import ResidentFactory
+
+    al = ResidentFactory(name="Al", email="al@example.net")
+    mine = AuditLogFactory(target="Al · Citizens on Patrol", details={"note": "called Al"})
+    theirs = AuditLogFactory(target="Alice · Citizens on Patrol", details={"note": "Sal"})
+    retention.erase_resident(resident_id=al.pk, actor=root)
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.target == "[erased] · Citizens on Patrol"
+    assert mine.details == {"note": "called [erased]"}
+    assert (theirs.target, theirs.details) == ("Alice · Citizens on Patrol", {"note": "Sal"})

@@ -238,3 +238,15 @@ def test_erasing_scrubs_whole_names_in_the_logs_and_leaves_other_people_alone(ro
     assert mine.target == "[erased] · Citizens on Patrol"
     assert mine.details == {"note": "called [erased]"}
     assert (theirs.target, theirs.details) == ("Alice · Citizens on Patrol", {"note": "Sal"})
+
+
+def test_the_admin_site_cannot_delete_a_resident_or_edit_an_erased_one(client, root, zelda):
+    client.force_login(root)
+    delete = reverse("admin:accounts_resident_delete", args=[zelda.pk])
+    assert client.get(delete).status_code == 403
+    change = reverse("admin:accounts_resident_change", args=[zelda.pk])
+    assert 'name="name"' in client.get(change).content.decode()
+    retention.erase_resident(resident_id=zelda.pk, actor=root)
+    page = client.get(change)
+    assert page.status_code == 200 and 'name="name"' not in page.content.decode()
+    assert Resident.objects.filter(pk=zelda.pk).exists()

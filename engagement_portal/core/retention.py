@@ -9,8 +9,9 @@ summary tables are never touched, and nothing a summary refresh reads is changed
 date is moved only to a day that gives the same age group on every day it is read for), so
 every dashboard figure stays what it was, even after `rebuild_dashboard`.
 
-Every write is a conditional UPDATE (`... WHERE details <> ''`, `anonymised_at IS NULL`),
-so running a purge or an erasure twice, or two at once, changes nothing the second time.
+Every write claims its rows (SELECT ... FOR UPDATE SKIP LOCKED; an erasure waits instead)
+and is a conditional UPDATE (`... WHERE details <> ''`, `anonymised_at IS NULL`), so running
+a purge or an erasure twice, or two at once, changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -41,8 +42,9 @@ from programs.models_selection import Application, ApplicationForm, ApplicationN
 from programs.models_volunteers import HoursEntry, Volunteer
 from surveys.models import Answer, FollowUpContact, Invitation, Response
 
-# An anonymised resident keeps a unique, contact-free marker where the email was: the
-# table's check constraint wants an email or a phone, and no real address has no "@".
+# An anonymised resident keeps a unique, contact-free marker ("erased:<pk>") where the
+# normalised email was: the table's check constraint wants an email or a phone, and no
+# lookup of a real (normalised, "@"-bearing) address can ever match it.
 ERASED_PREFIX = "erased:"
 # What stands in for a name, email or phone found inside free text (audit log, admin log).
 ERASED_TEXT = "[erased]"

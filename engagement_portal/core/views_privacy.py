@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView, TemplateView, View
 
 from engagement_portal.accounts.models import Resident
 
@@ -84,7 +84,7 @@ class PrivacyResidentView(AdministratorRequiredMixin, TemplateView):
         )
 
 
-class PrivacyExportView(AdministratorRequiredMixin, TemplateView):
+class PrivacyExportView(AdministratorRequiredMixin, View):
     def get(self, request, pk):
         resident = get_object_or_404(Resident, pk=pk)
         with transaction.atomic():

@@ -389,3 +389,17 @@ def test_program_staff_set_their_programs_own_period_for_applications(client, al
     response = client.post(url, settings_data(retention_days="0"))
     assert response.status_code == 200
     assert ApplicationForm.objects.get(program=program).retention_days == 365
+
+
+def test_the_purge_also_runs_as_a_command_for_the_embedded_default():
+    import io
+
+    from django.core.management import call_command
+
+    expired_of_every_kind()
+    out = io.StringIO()
+    call_command("purge_expired_personal_data", stdout=out)
+    assert "applications: 1" in out.getvalue() and "residents: 1" in out.getvalue()
+    out = io.StringIO()
+    call_command("purge_expired_personal_data", stdout=out)
+    assert "applications: 0" in out.getvalue()

@@ -240,6 +240,45 @@ RATELIMIT_IP_META_KEY = (
     "engagement_portal.core.net.client_ip" if AXES_IPWARE_PROXY_COUNT else "REMOTE_ADDR"
 )
 
+# --- Retention -------------------------------------------------------------------------
+# How long personal data is kept, in days, per kind (engagement_portal/core/retention.py
+# and README "Privacy"). The nightly purge anonymises what has expired: rows that carry
+# dashboard facts keep their facts and lose the person. Each is overridable from the
+# environment as PORTAL_RETAIN_<KIND>_DAYS, e.g. PORTAL_RETAIN_APPLICATIONS_DAYS=1095.
+RETENTION_DEFAULT_DAYS = {
+    # A resident's contact details, counted from their last event, request, application,
+    # volunteering, group term, identified survey answer or consent.
+    "residents": 730,
+    # Accessibility and interpretation details given with a registration, from the event's end.
+    "registrations": 730,
+    # Applications, from their decision (or receipt); a program's application settings may
+    # set their own period.
+    "applications": 730,
+    # Requests for a line-up, briefing or ride-out, from when they were handled (or received).
+    "requests": 730,
+    # Volunteers who left or paused: what they wrote on their hours, from their last hours.
+    "volunteers": 1095,
+    # Names and contacts left with replies to announcements and press questions.
+    "public_input": 730,
+    # Survey invitations' email addresses and phone numbers, from their last sending.
+    "survey_contacts": 365,
+    # Sent (or failed) messages: their addresses, subjects and bodies.
+    "outbox_messages": 90,
+    # The audit log (who saw or changed personal data).
+    "audit_log": 7 * 365,
+}
+
+
+def _retention_days(kind: str, default: int) -> int:
+    name = f"PORTAL_RETAIN_{kind.upper()}_DAYS"
+    days = env.int(name, default=default)
+    if days < 1:
+        raise ImproperlyConfigured(f"{name} must be a number of days of at least 1.")
+    return days
+
+
+RETENTION_DAYS = {kind: _retention_days(kind, d) for kind, d in RETENTION_DEFAULT_DAYS.items()}
+
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 # No broker configured: tasks run in-process, synchronously (the embedded default).
@@ -299,6 +338,11 @@ CELERY_BEAT_SCHEDULE = {
     "remind-survey-non-responders": {
         "task": "surveys.tasks.remind_non_responders",
         "schedule": timedelta(hours=1),
+    },
+    # Anonymise personal data past its retention period (RETENTION_DAYS).
+    "purge-expired-personal-data": {
+        "task": "engagement_portal.core.tasks.purge_expired_personal_data",
+        "schedule": crontab(minute=30, hour=2),
     },
     "clear-expired-sessions": {
         "task": "engagement_portal.core.tasks.clear_expired_sessions",

@@ -99,6 +99,16 @@ class FormSettingsForm(forms.Form):
         max_value=25,
         help_text=_("In years, on the day of applying. Blank means no guardian consent."),
     )
+    retention_days = forms.IntegerField(
+        label=_("Keep applicants' details for (days)"),
+        required=False,
+        min_value=1,
+        max_value=36500,
+        help_text=_(
+            "After the decision; then the nightly purge blanks them and keeps only what the "
+            "figures need. Blank means the agency's default."
+        ),
+    )
     acknowledgements = forms.MultipleChoiceField(
         label=_("Applicants must accept"),
         required=False,
@@ -133,6 +143,7 @@ class FormSettingsForm(forms.Form):
                 maximum_age=form.maximum_age,
                 residency_required=form.residency_required,
                 guardian_consent_under=form.guardian_consent_under,
+                retention_days=form.retention_days,
                 acknowledgements=list(form.acknowledgements or []),
             )
         if form is not None and not self.is_bound:
@@ -180,6 +191,7 @@ class FormSettingsForm(forms.Form):
             "maximum_age": data["maximum_age"],
             "residency_required": data["residency_required"],
             "guardian_consent_under": data["guardian_consent_under"],
+            "retention_days": data["retention_days"],
             "acknowledgements": data["acknowledgements"],
             "acknowledgement_texts": {
                 key: {code: data[f"ack_{key}_{code}"] for code in self.languages}

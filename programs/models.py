@@ -671,6 +671,8 @@ class ResidentRequest(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("received"), default=timezone.now)
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    # Set when retention or an erasure blanked the request's personal details.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("handled by"),

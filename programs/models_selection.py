@@ -56,6 +56,15 @@ class ApplicationForm(models.Model):
     residency_required = models.BooleanField(
         _("must live or work in the service area"), default=False
     )
+    retention_days = models.PositiveIntegerField(
+        _("keep applications for (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How long applicants' personal details are kept after the decision. "
+            "Blank means the agency's default."
+        ),
+    )
     acknowledgements = models.JSONField(
         _("acknowledgements required"),
         default=list,
@@ -199,6 +208,9 @@ class Application(models.Model):
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
     created_at = models.DateTimeField(_("received"), default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when retention or an erasure blanked the applicant's details; the row stays for
+    # the figures (status, program, an age-preserving birth date).
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -299,6 +299,7 @@ def save_form_settings(
     acknowledgement_texts: dict | None = None,
     guardian_consent_under: int | None = None,
     introduction: dict | None = None,
+    retention_days: int | None = None,
 ) -> ApplicationForm:
     """Create or update the program's application form. Saving the same values twice
     leaves one form with those values."""
@@ -330,6 +331,7 @@ def save_form_settings(
             "acknowledgement_texts": texts,
             "guardian_consent_under": guardian_consent_under,
             "introduction": _clean_texts(introduction),
+            "retention_days": retention_days,
         },
     )
     audit(

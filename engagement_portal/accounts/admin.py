@@ -155,6 +155,16 @@ class ResidentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     inlines = [ConsentInline]
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would take the resident's rows out of the reach summaries and change
+        # published figures: residents are erased in place (Administration → Privacy).
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.email_normalised.startswith("erased:"):
+            return False  # nothing left to edit; saving would need a contact again
+        return super().has_change_permission(request, obj)
+
     def save_model(self, request, obj, form, change):
         obj.email_normalised = services.normalise_email(obj.email)
         obj.phone_normalised = services.normalise_phone(obj.phone)

@@ -26,6 +26,11 @@ ACCESS = {
     "core:staff-home": STAFF,
     "core:command-home": COMMAND,
     "core:admin-home": ADMIN,
+    # Everything held about one resident, and erasing them: administrators only.
+    "core:privacy": ADMIN,
+    "core:privacy-resident": ADMIN,
+    "core:privacy-export": ADMIN,
+    "core:privacy-erase": ADMIN,
     "programs:catalogue": PUBLIC,
     "programs:public-detail": PUBLIC,
     "programs:staff-list": STAFF,
@@ -253,6 +258,9 @@ def url_for(name, objects):
         "groups:staff-item": blocks["item"],
         "groups:staff-moderate": blocks["item"],
         "announcements:staff-replies": announcement,
+        "core:privacy-resident": registration.resident,
+        "core:privacy-export": registration.resident,
+        "core:privacy-erase": registration.resident,
     }
     if name in block_pk:
         kwargs["pk"] = block_pk[name].pk

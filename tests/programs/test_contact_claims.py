@@ -10,8 +10,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from engagement_portal.accounts.models import Consent, ContactClaim, Resident
 from engagement_portal.accounts.services_claims import confirm_contact_claim
@@ -305,8 +306,43 @@ def test_the_confirmation_page_asks_then_merges_then_refuses_politely(client, ro
     assert unknown.status_code == 404 and b"does not work" in unknown.content
 
 
-def test_the_confirmation_page_speaks_spanish(client, rosa, eastside):
+@pytest.fixture
+def back_to_english():
+    """LocaleMiddleware leaves the last request's language active; do not leak Spanish."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_the_confirmation_page_speaks_spanish(client, rosa, eastside, back_to_english):
     register_as_mallory(eastside)
     path = reverse("confirm-contact", args=[token_of(claim_link("rosa@example.net"))])
     page = client.get(path, headers={"accept-language": "es"})
     assert "¿Fue usted?" in page.content.decode()
+
+
+def test_a_strangers_consent_does_not_put_rosa_in_a_survey_audience(rosa, eastside, alice):
+    """Mallory ticks "remind me" with Rosa's address; Rosa never agreed to email."""
+    from surveys import distribution
+    from surveys.models import Distribution
+    from tests.surveys.test_distribution import csv_bytes, make_survey
+
+    register_as_mallory(eastside)  # wants_reminders: consent on the provisional record
+    survey = make_survey(alice)
+    by_area = distribution.create_distribution(
+        survey=survey,
+        audience=Distribution.Audience.NEIGHBOURHOODS,
+        user=alice,
+        parameters={"neighbourhoods": [eastside.pk]},
+    )
+    contacts = distribution.read_contacts_csv(csv_bytes(["Rosa,rosa@example.net,,"])).contacts
+    by_list = distribution.create_distribution(
+        survey=survey,
+        audience=Distribution.Audience.CSV,
+        user=alice,
+        parameters={"channel": "email"},
+        contacts=contacts,
+    )
+
+    assert not by_area.invitations.exists()
+    # On the staff's own list Rosa is who she is on file: she never agreed to email.
+    assert not by_list.invitations.exists()

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -21,6 +22,7 @@ from events import services as event_services
 from events.selectors import registrations_for_user
 from programs import services_recommendations, services_requests
 from programs.models import ResidentRequest
+from tests.concurrency import run_at_once
 from tests.factories import RecommendationFactory, ResidentFactory, UserFactory
 from tests.programs.test_applications import academy, apply, frozen  # noqa: F401
 
@@ -346,3 +348,47 @@ def test_a_strangers_consent_does_not_put_rosa_in_a_survey_audience(rosa, eastsi
     assert not by_area.invitations.exists()
     # On the staff's own list Rosa is who she is on file: she never agreed to email.
     assert not by_list.invitations.exists()
+
+
+# --- Races on PostgreSQL -----------------------------------------------------------------
+
+
+@pytest.fixture
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs real concurrent transactions (PostgreSQL)")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_clicks_at_once_merge_once(postgresql_only, rosa, eastside):
+    registration = register_as_mallory(eastside)
+    token = token_of(claim_link("rosa@example.net"))
+    results = []
+
+    errors = run_at_once(2, lambda _i: results.append(confirm_contact_claim(token=token)))
+
+    assert not errors
+    assert sorted(r.merged for r in results) == [False, True]
+    registration.refresh_from_db()
+    assert registration.resident_id == rosa.pk
+    assert Consent.objects.filter(resident=rosa).count() == 1
+    assert not Resident.objects.filter(provisional_for=rosa).exists()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_submissions_at_once_make_one_provisional_record_and_one_link(
+    postgresql_only, rosa, eastside
+):
+    events = [event_for_rosa(), event_for_rosa()]
+
+    errors = run_at_once(
+        2,
+        lambda i: event_services.register(event=events[i], email="rosa@example.net", **MALLORY),
+    )
+
+    assert not errors
+    provisional = Resident.objects.get(provisional_for=rosa)
+    assert provisional.registrations.count() == 2
+    assert OutboxMessage.objects.filter(key__startswith="contact-claim:").count() == 1
+    rosa_before = what_is_on_file(rosa)
+    assert rosa_before["history"]["Registration"] == []

@@ -20,7 +20,8 @@ def confirm_contact(request, token):
             return render(request, "registration/contact_claim_done.html")
         claim = result.claim
     if claim.confirmed_at is not None:
-        return render(request, "registration/contact_claim_used.html", status=410)
+        # Not an error for the resident: the link did its work the first time.
+        return render(request, "registration/contact_claim_used.html")
     return render(
         request,
         "registration/contact_claim_confirm.html",

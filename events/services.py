@@ -19,7 +19,11 @@ from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Consent
 from engagement_portal.accounts.services import find_or_create_resident, record_consent
-from engagement_portal.accounts.services_claims import person_on_file, resident_for_public_form
+from engagement_portal.accounts.services_claims import (
+    person_on_file,
+    resident_for_public_form,
+    same_contact_ids,
+)
 from engagement_portal.core.tokens import hash_token, new_token
 from engagement_portal.dashboard import services as summaries
 
@@ -179,10 +183,8 @@ def register(
         problem = registration_problem(event, now, by_staff=by_staff)
         if problem:
             raise RegistrationClosed(problem)
-        # The person on file, if a provisional record stands in for them, counts as the same.
-        same_person = [resident.pk, resident.provisional_for_id or resident.pk]
         existing = (
-            event.registrations.filter(resident_id__in=same_person)
+            event.registrations.filter(resident_id__in=same_contact_ids(resident))
             .exclude(status=Status.CANCELLED)
             .first()
         )

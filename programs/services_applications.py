@@ -30,7 +30,11 @@ from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Neighbourhood
 from engagement_portal.accounts.services import normalise_phone
-from engagement_portal.accounts.services_claims import person_on_file, resident_for_public_form
+from engagement_portal.accounts.services_claims import (
+    person_on_file,
+    resident_for_public_form,
+    same_contact_ids,
+)
 from engagement_portal.core.services import audit
 from engagement_portal.core.tokens import hash_token
 from engagement_portal.messaging.models import OutboxMessage
@@ -601,7 +605,9 @@ def submit_application(
                 user=user,
                 now=now,
             )
-            existing = program.applications.filter(resident=resident, status__in=LIVE).first()
+            existing = program.applications.filter(
+                resident_id__in=same_contact_ids(resident), status__in=LIVE
+            ).first()
         application = None
         if existing is None:
             application = Application(
@@ -629,7 +635,9 @@ def submit_application(
             except IntegrityError:
                 # The same person submitted twice at once; the other request's one stands.
                 application = None
-                existing = program.applications.filter(resident=resident, status__in=LIVE).first()
+                existing = program.applications.filter(
+                    resident_id__in=same_contact_ids(resident), status__in=LIVE
+                ).first()
             else:
                 _notify_applicant(application, "received")
                 if needs_guardian:

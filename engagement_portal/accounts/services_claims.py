@@ -101,6 +101,16 @@ def person_on_file(*, email: str = "", phone: str = "") -> Resident | None:
     return found
 
 
+def same_contact_ids(resident: Resident) -> list[int]:
+    """The resident on file and the provisional records that gave their contact details.
+
+    "Already registered" and "already applied" look across all of them, so one address
+    never holds two seats or two applications, however the submissions raced.
+    """
+    root = resident.provisional_for_id or resident.pk
+    return [root, *Resident.objects.filter(provisional_for_id=root).values_list("pk", flat=True)]
+
+
 def acts_for_self(user: User | None, email: str) -> bool:
     """Whether a signed-in resident gave the email their account has confirmed."""
     return _own_confirmed_email(user, normalise_email(email))
@@ -159,7 +169,6 @@ def _send_claim_link(claim: ContactClaim, existing: Resident, token: str, *, now
         template="contact_claim",
         context={
             "name": existing.name,
-            "submitted_at": claim.created_at,
             "confirm_url": settings.PORTAL_BASE_URL.rstrip("/")
             + reverse("confirm-contact", args=[token]),
         },

@@ -23,7 +23,12 @@ from events.selectors import registrations_for_user
 from programs import services_recommendations, services_requests
 from programs.models import ResidentRequest
 from tests.concurrency import run_at_once
-from tests.factories import RecommendationFactory, ResidentFactory, UserFactory
+from tests.factories import (
+    RecommendationFactory,
+    RegistrationFactory,
+    ResidentFactory,
+    UserFactory,
+)
 from tests.programs.test_applications import academy, apply, frozen  # noqa: F401
 
 MALLORY = {"name": "Mallory Mischief", "phone": "(415) 555-0134"}
@@ -266,17 +271,30 @@ def test_rosa_signed_in_with_her_own_confirmed_email_is_trusted(rosa, eastside):
     assert not ContactClaim.objects.exists()
 
 
-def test_a_claim_for_a_registration_merges_after_rosa_registered_herself(rosa, eastside):
-    """Rosa registered for the same event after Mallory: hers stands, Mallory's stays apart."""
+def test_one_address_holds_one_seat_whoever_typed_it_first(rosa, eastside):
+    """Mallory registered with Rosa's address; Rosa, signed in, is told she is registered
+    (the confirmation with its link went to her address) and, once she confirms, it is hers."""
     event = event_for_rosa()
     mallory = event_services.register(event=event, email="rosa@example.net", **MALLORY)
     ours = event_services.register(
         event=event, user=rosa.user, name="Rosa", email="rosa@example.net"
     )
-    assert ours.created and ours.registration.resident_id == rosa.pk
+    assert not ours.created and ours.registration == mallory.registration
+    assert event.registrations.count() == 1
 
-    result = confirm_contact_claim(token=token_of(claim_link("rosa@example.net")))
-    assert result.merged
+    assert confirm_contact_claim(token=token_of(claim_link("rosa@example.net"))).merged
+    assert list(rosa.registrations.all()) == [mallory.registration]
+
+
+def test_a_duplicate_left_by_a_race_stays_apart_from_the_resident(rosa, eastside):
+    """Rosa and a provisional record of her hold a seat each at one event (two requests
+    raced before this was checked): confirming moves what it can and leaves the other."""
+    event = event_for_rosa()
+    mallory = event_services.register(event=event, email="rosa@example.net", **MALLORY)
+    RegistrationFactory(event=event, resident=rosa)
+
+    assert confirm_contact_claim(token=token_of(claim_link("rosa@example.net"))).merged
+    mallory.registration.refresh_from_db()
     assert mallory.registration.resident.provisional_for_id == rosa.pk
 
 

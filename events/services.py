@@ -19,6 +19,11 @@ from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Consent
 from engagement_portal.accounts.services import find_or_create_resident, record_consent
+from engagement_portal.accounts.services_claims import (
+    person_on_file,
+    resident_for_public_form,
+    same_contact_ids,
+)
 from engagement_portal.core.tokens import hash_token, new_token
 from engagement_portal.dashboard import services as summaries
 
@@ -140,14 +145,33 @@ def register(
     problem = registration_problem(event, now, by_staff=by_staff)
     if problem:
         raise RegistrationClosed(problem)
-    resident, _created = find_or_create_resident(
-        name=name,
-        email=email,
-        phone=phone,
-        preferred_language=language,
-        neighbourhood=neighbourhood,
-        user=user,
-    )
+    if by_staff:
+        resident, _created = find_or_create_resident(
+            name=name,
+            email=email,
+            phone=phone,
+            preferred_language=language,
+            neighbourhood=neighbourhood,
+        )
+    else:
+        on_file = person_on_file(email=email, phone=phone)
+        existing = (
+            event.registrations.filter(resident=on_file).exclude(status=Status.CANCELLED).first()
+            if on_file
+            else None
+        )
+        if existing:
+            return RegistrationResult(existing, None, False)
+        # What a public form says about someone on file waits for them to confirm it.
+        resident = resident_for_public_form(
+            name=name,
+            email=email,
+            phone=phone,
+            preferred_language=language,
+            neighbourhood=neighbourhood,
+            user=user,
+            now=now,
+        )
     token, token_hash = new_token()
     check_in_code = secrets.token_hex(5).upper()
     from .calendar import check_in_qr_png, event_ics
@@ -160,7 +184,9 @@ def register(
         if problem:
             raise RegistrationClosed(problem)
         existing = (
-            event.registrations.filter(resident=resident).exclude(status=Status.CANCELLED).first()
+            event.registrations.filter(resident_id__in=same_contact_ids(resident))
+            .exclude(status=Status.CANCELLED)
+            .first()
         )
         if existing:
             return RegistrationResult(existing, None, False)

@@ -29,7 +29,12 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Neighbourhood
-from engagement_portal.accounts.services import find_or_create_resident, normalise_phone
+from engagement_portal.accounts.services import normalise_phone
+from engagement_portal.accounts.services_claims import (
+    person_on_file,
+    resident_for_public_form,
+    same_contact_ids,
+)
 from engagement_portal.core.services import audit
 from engagement_portal.core.tokens import hash_token
 from engagement_portal.messaging.models import OutboxMessage
@@ -589,15 +594,22 @@ def submit_application(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        resident, _created = find_or_create_resident(
-            name=name,
-            email=email,
-            phone=phone,
-            preferred_language=language,
-            neighbourhood=neighbourhood,
-            user=user,
-        )
-        existing = program.applications.filter(resident=resident, status__in=LIVE).first()
+        on_file = person_on_file(email=email, phone=phone)
+        existing = program.applications.filter(resident=on_file, status__in=LIVE).first()
+        if existing is None:
+            # What a public form says about someone on file waits for them to confirm it.
+            resident = resident_for_public_form(
+                name=name,
+                email=email,
+                phone=phone,
+                preferred_language=language,
+                neighbourhood=neighbourhood,
+                user=user,
+                now=now,
+            )
+            existing = program.applications.filter(
+                resident_id__in=same_contact_ids(resident), status__in=LIVE
+            ).first()
         application = None
         if existing is None:
             application = Application(
@@ -625,7 +637,9 @@ def submit_application(
             except IntegrityError:
                 # The same person submitted twice at once; the other request's one stands.
                 application = None
-                existing = program.applications.filter(resident=resident, status__in=LIVE).first()
+                existing = program.applications.filter(
+                    resident_id__in=same_contact_ids(resident), status__in=LIVE
+                ).first()
             else:
                 _notify_applicant(application, "received")
                 if needs_guardian:

@@ -8,7 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagement_portal.accounts.models import Consent
-from engagement_portal.accounts.services import find_or_create_resident, record_consent
+from engagement_portal.accounts.services import record_consent
+from engagement_portal.accounts.services_claims import (
+    acts_for_self,
+    person_on_file,
+    resident_for_public_form,
+)
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import build_message, queue_messages
 
@@ -139,14 +144,24 @@ def add_progress_update(
 
 @transaction.atomic
 def follow(
-    *, recommendation: Recommendation, name: str, email: str, language: str
+    *, recommendation: Recommendation, name: str, email: str, language: str, user=None
 ) -> tuple[RecommendationFollower, bool]:
     """Sign a resident up to hear about status changes, with their consent to email.
 
-    Run twice with the same email, it keeps one follower and one consent (the language of
-    the latest request wins); the flag says whether this call created the follower.
+    Run twice with the same email, it keeps one follower and one consent; the flag says
+    whether this call created the follower. The language changes only at the request of
+    the follower themselves (signed in with that confirmed email), never on a typist's word.
     """
-    resident, _created = find_or_create_resident(name=name, email=email)
+    on_file = person_on_file(email=email)
+    known = RecommendationFollower.objects.filter(
+        recommendation=recommendation, resident=on_file
+    ).first()
+    if known is not None:
+        if acts_for_self(user, email) and known.language != language:
+            known.language = language
+            known.save(update_fields=["language"])
+        return known, False
+    resident = resident_for_public_form(name=name, email=email, user=user)
     record_consent(
         resident=resident,
         channel=Consent.Channel.EMAIL,

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Neighbourhood
-from engagement_portal.accounts.services import find_or_create_resident
+from engagement_portal.accounts.services_claims import resident_for_public_form
 from engagement_portal.core.tokens import hash_token, new_token
 from engagement_portal.dashboard import services as summaries
 from engagement_portal.messaging.models import OutboxMessage
@@ -103,13 +103,14 @@ def submit_request(
     times = [t.strip() for t in preferred_times if t and t.strip()][:3]
     if not times:
         raise ValidationError(_("Give at least one time that suits you."))
-    resident, _created = find_or_create_resident(
+    resident = resident_for_public_form(
         name=name,
         email=email,
         phone=phone,
         preferred_language=language,
         neighbourhood=neighbourhood,
         user=user,
+        now=now,
     )
     token, token_hash = new_token()
     times += [""] * (3 - len(times))

@@ -96,7 +96,8 @@ def public_detail(request, public_id):
     if not form.is_valid():
         return _render_public_detail(request, recommendation, form)
     try:
-        services.follow(recommendation=recommendation, **form.cleaned_data)
+        user = request.user if request.user.is_authenticated else None
+        services.follow(recommendation=recommendation, user=user, **form.cleaned_data)
     except ValidationError as error:
         form.add_error(None, error)
         return _render_public_detail(request, recommendation, form)

@@ -300,7 +300,11 @@ def _csv_audience(contacts: list[Contact], preference: str) -> Audience:
     by_email, by_phone = {}, {}
     emails = [c.email for c in contacts if c.email]
     phones = [c.phone for c in contacts if c.phone]
-    residents = Resident.objects.prefetch_related(_active_consents())
+    # A provisional record's consent was given by whoever typed that address, not by the
+    # resident it belongs to: contacts on file are read from the resident's own record.
+    residents = Resident.objects.filter(provisional_for__isnull=True).prefetch_related(
+        _active_consents()
+    )
     for start in range(0, len(emails), 2000):
         for r in residents.filter(email_normalised__in=emails[start : start + 2000]):
             by_email[r.email_normalised] = r
@@ -350,9 +354,12 @@ def resolve_audience(distribution: Distribution, contacts: list[Contact] | None 
     if kind == Kind.NEIGHBOURHOODS:
         # Consent is what makes these residents an audience at all: those who never gave
         # any are not in it; those who withdrew it are, and are counted as opted out.
+        # Not provisional records: their consent is unconfirmed, and their address may be
+        # that of someone on file who never gave any.
         residents = Resident.objects.filter(
             neighbourhood__in=params.get("neighbourhoods", []),
             pk__in=Consent.objects.values("resident_id"),
+            provisional_for__isnull=True,
         )
         languages = dict(residents.values_list("pk", "preferred_language"))
         return _from_residents(languages, preference, sensitive_resident_ids())

@@ -11,6 +11,7 @@ from django.utils import timezone
 from engagement_portal.accounts import roles
 from engagement_portal.accounts.models import (
     Consent,
+    ContactClaim,
     Language,
     Neighbourhood,
     Rank,
@@ -118,6 +119,23 @@ class ResidentFactory(factory.django.DjangoModelFactory):
     phone = ""
     phone_normalised = factory.LazyAttribute(lambda o: normalise_phone(o.phone))
     neighbourhood = factory.SubFactory(NeighbourhoodFactory)
+
+
+class ContactClaimFactory(factory.django.DjangoModelFactory):
+    """A public form named `resident`; what was typed sits on a provisional record."""
+
+    class Meta:
+        model = ContactClaim
+
+    resident = factory.SubFactory(ResidentFactory)
+    provisional = factory.SubFactory(
+        ResidentFactory,
+        provisional_for=factory.SelfAttribute("..resident"),
+        email=factory.SelfAttribute("provisional_for.email"),
+    )
+    channel = Consent.Channel.EMAIL
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    created_at = factory.LazyFunction(timezone.now)
 
 
 class ConsentFactory(factory.django.DjangoModelFactory):

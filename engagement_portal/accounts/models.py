@@ -286,7 +286,9 @@ class Resident(models.Model):
     """A member of the public the agency is in contact with. No account is required.
 
     One person is one row: lookups go through the normalised email and phone, which are
-    unique where present (see accounts.services.find_or_create_resident).
+    unique where present (see accounts.services.find_or_create_resident). The exception is a
+    provisional record (`provisional_for` set): a public form's details that name someone on
+    file, kept apart until that person confirms them (see accounts.services_claims).
     """
 
     name = models.CharField(_("name"), max_length=150)
@@ -313,6 +315,16 @@ class Resident(models.Model):
         on_delete=models.SET_NULL,
         related_name="resident",
     )
+    # Set on a record made from a public form that gave the contact details of someone on
+    # file: what was typed stays here, apart from that person, until they confirm it was them.
+    provisional_for = models.ForeignKey(
+        "self",
+        verbose_name=_("unconfirmed claim on"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="provisional_records",
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -323,12 +335,12 @@ class Resident(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["email_normalised"],
-                condition=~models.Q(email_normalised=""),
+                condition=~models.Q(email_normalised="") & models.Q(provisional_for__isnull=True),
                 name="resident_unique_email",
             ),
             models.UniqueConstraint(
                 fields=["phone_normalised"],
-                condition=~models.Q(phone_normalised=""),
+                condition=~models.Q(phone_normalised="") & models.Q(provisional_for__isnull=True),
                 name="resident_unique_phone",
             ),
             models.CheckConstraint(
@@ -343,6 +355,37 @@ class Resident(models.Model):
     def has_consent(self, channel: str) -> bool:
         # .all() uses prefetched consents when a bulk caller loaded them.
         return any(c.channel == channel and c.withdrawn_at is None for c in self.consents.all())
+
+
+class ContactClaim(models.Model):
+    """A public form named the contact details of `resident`: what was submitted sits on the
+    provisional record until the resident opens the link sent to their address.
+
+    Only the SHA-256 of the link's token is kept. `confirmed_at` is set once, by the merge.
+    """
+
+    resident = models.ForeignKey(
+        Resident, on_delete=models.CASCADE, related_name="contact_claims", editable=False
+    )
+    provisional = models.OneToOneField(
+        Resident,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="claim",
+        editable=False,
+    )
+    channel = models.CharField(_("sent by"), max_length=10, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("contact claim")
+        verbose_name_plural = _("contact claims")
+
+    def __str__(self) -> str:
+        return f"{self.resident} · {self.created_at:%Y-%m-%d}"
 
 
 class Consent(models.Model):

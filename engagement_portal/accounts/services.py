@@ -119,12 +119,14 @@ def find_or_create_resident(
 
 
 def _match_resident(email_n: str, phone_n: str) -> Resident | None:
+    # Provisional records (unconfirmed details from a public form) are nobody's record.
+    people = Resident.objects.select_for_update().filter(provisional_for__isnull=True)
     if email_n:
-        found = Resident.objects.select_for_update().filter(email_normalised=email_n).first()
+        found = people.filter(email_normalised=email_n).first()
         if found:
             return found
     if phone_n:
-        return Resident.objects.select_for_update().filter(phone_normalised=phone_n).first()
+        return people.filter(phone_normalised=phone_n).first()
     return None
 
 
@@ -136,7 +138,9 @@ def _fill_blanks(resident, name, email, email_n, phone, phone_n, neighbourhood, 
     if (
         phone_n
         and not resident.phone_normalised
-        and not Resident.objects.filter(phone_normalised=phone_n).exclude(pk=resident.pk).exists()
+        and not Resident.objects.filter(phone_normalised=phone_n, provisional_for__isnull=True)
+        .exclude(pk=resident.pk)
+        .exists()
     ):
         resident.phone, resident.phone_normalised = phone.strip(), phone_n
     if name.strip() and not resident.name:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import views, views_claims
 from .forms import EmailAuthenticationForm
 
 # Django's own authentication views, with our templates (templates/registration/).
@@ -15,6 +15,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("confirm/resend/", views.resend_confirmation, name="confirm-email-resend"),
     path("confirm/<str:token>/", views.confirm_email, name="confirm-email"),
+    path("is-this-you/<str:token>/", views_claims.confirm_contact, name="confirm-contact"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/change/done/",

@@ -44,6 +44,7 @@ ACCESS = {
     "signup": PUBLIC,
     "confirm-email": PUBLIC,  # a signed token; a bad one is a clear 404 page
     "confirm-email-resend": LOGIN,
+    "confirm-contact": PUBLIC,  # the private token is the key; a bad one is a clear 404 page
     "password_reset": PUBLIC,
     "password_reset_done": PUBLIC,
     "password_reset_confirm": PUBLIC,

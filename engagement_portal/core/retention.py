@@ -28,7 +28,7 @@ from django.db.models import CharField, Exists, OuterRef, Q, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from engagement_portal.accounts.models import Consent, Resident, User
+from engagement_portal.accounts.models import Consent, ContactClaim, Resident, User
 from engagement_portal.core.models import AuditLog
 from engagement_portal.core.services import audit
 from engagement_portal.dashboard.demographics import APPLICANT_SOURCES, age_group_on
@@ -410,7 +410,10 @@ def _forget_login_attempts(emails: list[str]) -> int:
 def erase_resident(*, resident_id: int, actor, now: datetime | None = None) -> Resident:
     """Erase one resident everywhere, in place: the figures keep their facts, nothing keeps
     the person. Erasing an erased resident changes nothing (and logs the request again)."""
-    now = now or timezone.now()
+    return _erase(resident_id=resident_id, actor=actor, now=now or timezone.now())
+
+
+def _erase(*, resident_id: int, actor, now: datetime, log: bool = True) -> Resident:
     # Lock the row: a registration at the same moment either finishes first (and is erased
     # here) or waits and finds the row erased.
     resident = Resident.objects.select_for_update().get(pk=resident_id)
@@ -467,6 +470,19 @@ def erase_resident(*, resident_id: int, actor, now: datetime | None = None) -> R
             + PressQuestion.objects.filter(name__iexact=name).update(name="")
             + PublicComment.objects.filter(name__iexact=name).update(name="")
         )
+    # What strangers typed naming her (provisional records waiting for her confirmation)
+    # holds her address: erase those records the same way, and the links waiting for her.
+    provisional_ids = list(
+        Resident.objects.filter(provisional_for=resident)
+        .exclude(email_normalised__startswith=ERASED_PREFIX)
+        .values_list("pk", flat=True)
+    )
+    for provisional_id in provisional_ids:
+        _erase(resident_id=provisional_id, actor=actor, now=now, log=False)
+    changed["provisional_records"] = len(provisional_ids)
+    changed["contact_claims"] = ContactClaim.objects.filter(
+        resident=resident, confirmed_at__isnull=True
+    ).delete()[0]
     changed["logs"] = _scrub_logs(names + contacts)
     changed["login_attempts"] = _forget_login_attempts(emails)
     if user is not None:
@@ -474,6 +490,8 @@ def erase_resident(*, resident_id: int, actor, now: datetime | None = None) -> R
     changed["resident"] = _anonymise_residents(
         Resident.objects.filter(pk=resident.pk), now, wait=True
     )
+    if not log:
+        return resident
     # Counts only: the entry must not itself keep what was erased.
     audit(
         actor=actor,

@@ -24,7 +24,9 @@ def find_residents(query: str):
     elif phone := normalise_phone(query):
         q |= Q(phone_normalised=phone)
     return (
-        Resident.objects.filter(q)
+        # Provisional records (a public form naming someone on file) belong to that
+        # person's page: erasing them goes with erasing the person.
+        Resident.objects.filter(q, provisional_for__isnull=True)
         .select_related("neighbourhood", "user")
         .order_by("name", "pk")[:MAX_MATCHES]
     )

@@ -67,6 +67,12 @@ def zelda(db):
     resident = result.registration.resident
     resident.user = account  # she also made an account to see her history
     resident.save(update_fields=["user"])
+    # Someone not signed in names her address on a public form: a provisional record holds
+    # what they typed (her address among it) until she confirms, and a link waits for her.
+    pending = event_services.register(
+        event=EventFactory(), name="Z. Quixote", email=EMAIL, phone="+1 312 555 0100"
+    )
+    assert pending.registration.resident.provisional_for == resident
     application = ApplicationFactory(
         resident=resident,
         address="12 Elm Street",

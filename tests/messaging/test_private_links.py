@@ -1,0 +1,265 @@
+"""Private links are the resident's alone: a reader of the database, the admin or the logs
+holds nothing that opens a registration, an application, a guardian's consent, a volunteer's
+page, a request, a survey invitation, an opt-out or an account confirmation."""
+
+import base64
+import logging
+import re
+from datetime import date, timedelta
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.contrib.sessions.models import Session
+from django.core import mail
+from django.db import models
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from engagement_portal.accounts.models import Consent
+from engagement_portal.accounts.services import record_consent, send_email_confirmation
+from engagement_portal.messaging import private_links, services
+from engagement_portal.messaging.models import OutboxMessage
+from engagement_portal.messaging.sms import LocmemSMSBackend
+from events import services as events
+from programs import services_applications as applications
+from programs import services_requests as requests
+from programs import services_volunteers as volunteers
+from programs.models import EngagementType, ResidentRequest
+from programs.models_selection import Acknowledgement, Application, ApplicationForm
+from surveys import distribution
+from surveys.models import Distribution, Question, Survey
+from tests.factories import (
+    EventFactory,
+    ProgramFactory,
+    UserFactory,
+    VolunteerRoleFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Every public page reached by a private token, with a dummy token.
+PRIVATE_PAGES = [
+    "events:manage",
+    "events:manage-cancel",
+    "applications:status",
+    "applications:guardian",
+    "requests:status",
+    "volunteers:home",
+    "surveys:invitation",
+    "messaging:opt-out",
+    "confirm-email",
+]
+# What an attacker would try as a token: URL-safe runs, signed values included.
+TOKEN_SHAPED = re.compile(r"[A-Za-z0-9_\-:.]{16,}")
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    settings.PORTAL_SMS_BACKEND = "engagement_portal.messaging.sms.LocmemSMSBackend"
+    LocmemSMSBackend.outbox = []
+    return LocmemSMSBackend.outbox
+
+
+def _type(slug: str) -> EngagementType:
+    return EngagementType.objects.get(slug=slug)
+
+
+def send_every_kind_of_private_link(staff) -> SimpleNamespace:
+    """Queue (not yet send) one message of every kind that carries a private link."""
+    now = timezone.now()
+    # Registration (email and text message), waiting list, promotion from it.
+    event = EventFactory(
+        capacity=1, starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=2)
+    )
+    first = events.register(event=event, name="Rosa Diaz", email="rosa@example.net")
+    waiting = events.register(event=event, name="Sam Soto", phone="(312) 555-0142")
+    events.cancel_registration(registration=first.registration)
+    # An application, a minor's application and their guardian's consent, a decision.
+    academy = ProgramFactory(engagement_type=_type("citizen-police-academy"), owner=staff)
+    ApplicationForm.objects.create(
+        program=academy,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=30),
+        guardian_consent_under=18,
+        acknowledgements=[Acknowledgement.CONDUCT],
+    )
+    common = {
+        "address": "12 Elm Street",
+        "lives_in_service_area": True,
+        "answers": {},
+        "acknowledged": [Acknowledgement.CONDUCT],
+        "language": "es",
+    }
+    adult = applications.submit_application(
+        program=academy,
+        name="Ana Ruiz",
+        email="ana@example.net",
+        date_of_birth=date(1980, 5, 1),
+        **common,
+    )
+    minor = applications.submit_application(
+        program=academy,
+        name="Leo Diaz",
+        email="leo@example.net",
+        date_of_birth=(now - timedelta(days=15 * 365)).date(),
+        guardian_name="Marta Diaz",
+        guardian_email="marta@example.net",
+        **common,
+    )
+    for status in (Application.Status.UNDER_REVIEW, Application.Status.ACCEPTED):
+        applications.decide_application(
+            application=Application.objects.get(pk=adult.application.pk),
+            status=status,
+            user=staff,
+        )
+    assert minor.application.needs_guardian_consent
+    # A volunteer's private page, and a new link replacing it.
+    role = VolunteerRoleFactory(
+        program=ProgramFactory(engagement_type=_type("volunteer-opportunities"), owner=staff)
+    )
+    added = volunteers.add_volunteer(
+        program=role.program, role=role, user=staff, name="Vera Valdez", email="vera@example.net"
+    )
+    volunteers.send_new_link(volunteer=added.volunteer, user=staff)
+    # A resident's request.
+    requests.submit_request(
+        kind=ResidentRequest.Kind.BRIEFING,
+        name="Rosa Diaz",
+        email="rosa@example.net",
+        topic="Car break-ins",
+        preferred_times=["Tuesday evening"],
+        language="en",
+    )
+    # Survey invitations (with an opt-out link) to the event's registrants.
+    survey = Survey.objects.create(
+        owner=staff, title={"en": "How are we doing?"}, languages=["en"], status="open"
+    )
+    Question.objects.create(survey=survey, kind="rating", text={"en": "Rate us"})
+    for registration in event.registrations.all():
+        record_consent(resident=registration.resident, channel="email", granted=True)
+        record_consent(resident=registration.resident, channel="sms", granted=True)
+    run = distribution.create_distribution(
+        survey=survey,
+        audience=Distribution.Audience.EVENT_REGISTRANTS,
+        user=staff,
+        parameters={"event": event.pk},
+    )
+    distribution.start_distribution(run)
+    assert distribution.send_distribution(run.pk) == "done"
+    # An account's address confirmation.
+    send_email_confirmation(UserFactory(email="erin@example.net"))
+    return SimpleNamespace(waiting=waiting)
+
+
+def delivered_texts() -> list[str]:
+    texts = []
+    for email in mail.outbox:
+        texts.append(email.subject + "\n" + email.body)
+        texts.extend(content for content, _mimetype in email.alternatives)
+    texts.extend(sms["body"] for sms in LocmemSMSBackend.outbox)
+    return texts
+
+
+def every_stored_text() -> list[str]:
+    """What a database reader sees: every text column of every row of every table, and the
+    decoded sessions."""
+    texts = []
+    for model in apps.get_models(include_auto_created=True):
+        columns = [
+            f.column
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField | models.JSONField)
+        ]
+        if not columns:
+            continue
+        for row in model.objects.values_list(*[f.attname for f in _fields(model, columns)]):
+            texts.extend(str(value) for value in row if value)
+    texts.extend(str(session.get_decoded()) for session in Session.objects.all())
+    return texts
+
+
+def _fields(model, columns):
+    return [f for f in model._meta.concrete_fields if f.column in columns]
+
+
+def opens(client: Client, token: str) -> list[str]:
+    """The private pages `token` opens (anything but an error page)."""
+    opened = []
+    for name in PRIVATE_PAGES:
+        response = client.get(reverse(name, args=[token]))
+        if response.status_code < 400:
+            opened.append(f"{name} ({response.status_code})")
+    return opened
+
+
+def test_nothing_stored_admin_or_logged_opens_a_private_page(client, alice, root, caplog):
+    caplog.set_level(logging.DEBUG)
+    sent = send_every_kind_of_private_link(alice)
+
+    # Before sending: the admin shows each message with its links removed.
+    pending = OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING)
+    assert pending.count() >= 12
+    client.force_login(root)
+    admin_pages = []
+    for message in pending:
+        response = client.get(reverse("admin:messaging_outboxmessage_change", args=[message.pk]))
+        assert response.status_code == 200
+        admin_pages.append(response.content.decode())
+    assert sum("[private link removed #1]" in page for page in admin_pages) >= 10
+    assert not [page for page in admin_pages if private_links.private_tokens(page)]
+    client.logout()
+
+    services.send_pending()
+    assert not OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).exists()
+    assert any(
+        sms["to"] == sent.waiting.registration.resident.phone_normalised
+        for sms in LocmemSMSBackend.outbox
+    )
+
+    # The recipients got working links of every kind.
+    real = private_links.private_tokens(*delivered_texts())
+    kinds = set()
+    for text in delivered_texts():
+        for url in re.findall(r"https?://\S+", text):
+            for name in PRIVATE_PAGES:
+                prefix = reverse(name, args=["T"]).split("/T")[0] + "/"
+                if prefix in url:
+                    kinds.add(name)
+    assert {
+        "events:manage",
+        "applications:status",
+        "applications:guardian",
+        "requests:status",
+        "volunteers:home",
+        "surveys:invitation",
+        "messaging:opt-out",
+        "confirm-email",
+    } <= kinds
+    assert len(real) >= 10
+
+    # The attacker: every token-shaped string of the database and the admin pages.
+    stored = every_stored_text()
+    leaked = [t for t in real if any(t in text for text in stored + admin_pages)]
+    assert leaked == []
+    assert not [t for t in real if t in caplog.text]
+    candidates = set()
+    for text in stored + admin_pages:
+        candidates.update(TOKEN_SHAPED.findall(text))
+        # Base64 an attacker would decode (attachments, sealed values).
+        for blob in re.findall(r"[A-Za-z0-9+/=]{24,}", text):
+            try:
+                candidates.update(
+                    TOKEN_SHAPED.findall(base64.b64decode(blob).decode("utf-8", "ignore"))
+                )
+            except ValueError:
+                pass
+    attacker = Client()
+    opened = {
+        c: found for c in sorted(candidates) if len(c) <= 200 and (found := opens(attacker, c))
+    }
+    assert opened == {}
+
+    # The test can tell: a real link does open its page.
+    assert opens(attacker, real[0])

@@ -19,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import re
 import secrets
 from urllib.parse import unquote, urlsplit
@@ -30,6 +31,8 @@ from django.utils.crypto import salted_hmac
 # The URL parameter that marks a private link.
 TOKEN_PARAMETER = "token"
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
+# In log lines a page is often named by its path alone.
+_PATH = re.compile(r"(?:https?://[^\s/<>\"'`]+)?/[^\s<>\"'`]+")
 _TRAILING = ".,;:!?)]}»”’"
 _PLACEHOLDER = re.compile(r"\[private link removed #(\d+)\]")
 _NONCE = 16
@@ -58,11 +61,11 @@ def _token_in(url: str) -> str | None:
     return None
 
 
-def private_tokens(*texts: str) -> list[str]:
+def private_tokens(*texts: str, pattern: re.Pattern = _URL) -> list[str]:
     """Every private token in the addresses of `texts`, in order of first appearance."""
     found: list[str] = []
     for text in texts:
-        for url in _URL.findall(text or ""):
+        for url in pattern.findall(text or ""):
             token = _token_in(url)
             if token and token not in found:
                 found.append(token)
@@ -141,3 +144,18 @@ def unseal(sealed: str) -> list[str]:
         if hmac.compare_digest(hmac.new(mac, nonce + cipher, hashlib.sha256).digest(), tag):
             return json.loads(_xor(cipher, _keystream(enc, nonce, len(cipher))))
     raise ValueError("The private links of this message cannot be unsealed.")
+
+
+class RedactPrivateLinks(logging.Filter):
+    """Keeps private tokens out of log lines, such as Django's "Forbidden (CSRF token
+    missing.): /events/r/<token>/cancel/" or "Method Not Allowed (POST): ..."."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+            tokens = private_tokens(message, pattern=_PATH)
+        except Exception:  # noqa: BLE001 — a log line must never be lost to its redaction
+            return True
+        if tokens:
+            record.msg, record.args = scrub(message, tokens), ()
+        return True

@@ -4,9 +4,11 @@ page, a request, a survey invitation, an opt-out or an account confirmation."""
 
 import base64
 import contextlib
+import io
 import logging
 import re
 from datetime import date, timedelta
+from importlib import import_module
 from types import SimpleNamespace
 
 import pytest
@@ -19,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagement_portal.accounts.services import record_consent, send_email_confirmation
+from engagement_portal.core.tokens import new_token
 from engagement_portal.messaging import private_links, services
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.sms import LocmemSMSBackend
@@ -32,7 +35,10 @@ from surveys import distribution
 from surveys.models import Distribution, Question, Survey
 from tests.factories import (
     EventFactory,
+    OutboxMessageFactory,
     ProgramFactory,
+    RegistrationFactory,
+    ResidentFactory,
     UserFactory,
     VolunteerRoleFactory,
 )
@@ -272,3 +278,174 @@ def test_nothing_stored_shown_or_logged_opens_a_private_page(client, alice, root
 
     # The test can tell: a real link does open its page.
     assert opens(attacker, real[0])
+
+
+# --- The outbox row, one message ---------------------------------------------------------
+
+
+def registration_link() -> tuple[str, str]:
+    """A working link to a registration's private page, and its token."""
+    token, token_hash = new_token()
+    RegistrationFactory(token_hash=token_hash)
+    return "http://127.0.0.1:8000" + reverse("events:manage", args=[token]), token
+
+
+def queue_link(link: str, channel: str = "email", **overrides):
+    fields = {
+        "key": "notice:1",
+        "channel": channel,
+        "recipient": "rosa@example.net" if channel == "email" else "+13125550142",
+        "language": "en",
+        "template": "notice",
+        "context": {"headline": "Your registration", "message": f"See it here: {link}."},
+        "essential": True,
+        "send_now": False,
+    }
+    return services.queue_message(**{**fields, **overrides})
+
+
+def test_a_queued_message_keeps_its_link_sealed_and_drops_it_once_sent(client):
+    link, token = registration_link()
+    message = queue_link(link)
+
+    message.refresh_from_db()
+    assert token not in message.body_text + message.link_secrets
+    assert "/events/r/[private link removed #1]/." in message.body_text
+    assert client.get(link).status_code == 200
+
+    assert services.send_pending()["sent"] == 1
+    assert f"See it here: {link}." in mail.outbox[0].body
+    message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.SENT
+    assert message.link_secrets == ""
+    assert token not in message.body_text
+    assert services.send_pending()["sent"] == 0  # run twice: one message
+    assert len(mail.outbox) == 1
+
+
+def test_a_text_message_gets_its_link_back_only_when_it_is_sent(sms_outbox):
+    link, token = registration_link()
+    message = queue_link(link, channel="sms")
+
+    services.send_pending()
+
+    assert [sms["to"] for sms in sms_outbox] == ["+13125550142"]
+    assert f"See it here: {link}." in sms_outbox[0]["body"]
+    message.refresh_from_db()
+    assert message.link_secrets == "" and token not in message.body_text
+
+
+def test_a_suppressed_message_keeps_no_link_at_all(db):
+    link, token = registration_link()
+    message = queue_link(link, resident=ResidentFactory(), essential=False, channel="sms")
+
+    assert message.status == OutboxMessage.Status.SUPPRESSED
+    assert message.link_secrets == "" and token not in message.body_text
+
+
+def test_a_message_given_up_keeps_no_link_in_its_row_or_error(db, monkeypatch, caplog):
+    link, token = registration_link()
+    message = queue_link(link, channel="sms")
+
+    def gateway_echoes_the_body(self, recipient, body):
+        raise RuntimeError(f"gateway refused: {body}")
+
+    monkeypatch.setattr(LocmemSMSBackend, "send", gateway_echoes_the_body)
+    start = timezone.now()
+    for attempt in range(services.MAX_ATTEMPTS):
+        services.send_pending(now=start + timedelta(days=attempt + 1))
+        message.refresh_from_db()
+        assert token not in message.last_error + caplog.text
+        assert "[private link removed #1]" in message.last_error
+        if attempt < services.MAX_ATTEMPTS - 1:
+            assert message.status == OutboxMessage.Status.PENDING and message.link_secrets
+    assert message.status == OutboxMessage.Status.FAILED
+    assert message.link_secrets == ""
+
+
+def test_a_seal_made_with_another_secret_key_opens_nothing_and_sends_nothing(db, settings):
+    link, token = registration_link()
+    message = queue_link(link)
+
+    settings.SECRET_KEY = "another-key-" + "x" * 40
+    assert services.send_pending()["retry"] == 1
+    assert mail.outbox == []
+    message.refresh_from_db()
+    assert "cannot be unsealed" in message.last_error
+    assert message.link_secrets and token not in message.link_secrets
+
+
+def test_a_tampered_seal_opens_nothing(settings):
+    sealed = private_links.seal(["abc"])
+    tampered = base64.b64encode(
+        bytes([base64.b64decode(sealed)[0] ^ 1]) + base64.b64decode(sealed)[1:]
+    )
+    with pytest.raises(ValueError):
+        private_links.unseal(tampered.decode())
+
+
+def test_sealing_round_trips_and_is_different_each_time(settings):
+    tokens = ["abc", "dèf-ghi"]
+    first, second = private_links.seal(tokens), private_links.seal(tokens)
+    assert first != second and "abc" not in first
+    assert private_links.unseal(first) == private_links.unseal(second) == tokens
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "rotated-" + "y" * 40, [old_key]
+    assert private_links.unseal(first) == tokens  # a rotated key still opens its fallbacks' seals
+
+
+# --- Logs -----------------------------------------------------------------------------------
+
+
+def test_log_lines_name_no_private_token(client):
+    link, token = registration_link()
+    path = link.removeprefix("http://127.0.0.1:8000")
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, private_links.RedactPrivateLinks) for f in h.filters)
+    )
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        # Django logs the path of a refused request: no CSRF token, a method not allowed.
+        Client(enforce_csrf_checks=True).post(path + "cancel/")
+        client.post(reverse("events:manage-qr", args=[token, "png"]))
+    finally:
+        handler.setStream(previous)
+    logged = stream.getvalue()
+    assert "/events/r/[private link removed #1]/cancel/" in logged
+    assert token not in logged
+
+
+# --- Messages stored before this change -----------------------------------------------------
+
+
+def test_the_migration_removes_links_from_stored_messages_and_seals_those_not_yet_sent(client):
+    link, token = registration_link()
+    sent_link, sent_token = registration_link()
+    body = "Manage: {}\nAgain: {}"
+    waiting = OutboxMessageFactory(key="old:1", body_text=body.format(link, link))
+    sent = OutboxMessageFactory(
+        key="old:2",
+        body_text=body.format(sent_link, sent_link),
+        body_html=f'<a href="{sent_link}">x</a>',
+        status=OutboxMessage.Status.SENT,
+        last_error=f"once failed with {sent_link}",
+    )
+    migration = import_module(
+        "engagement_portal.messaging.migrations.0003_redact_private_links_in_stored_messages"
+    )
+
+    for _run in range(2):  # run twice: the same rows
+        migration.redact_stored_messages(apps, None)
+
+    sent.refresh_from_db()
+    assert sent_token not in sent.body_text + sent.body_html + sent.last_error
+    assert sent.link_secrets == "" and "[private link removed #1]" in sent.body_html
+    # The link already in the resident's inbox still works.
+    assert client.get(sent_link).status_code == 200
+    waiting.refresh_from_db()
+    assert token not in waiting.body_text + waiting.link_secrets
+    assert services.send_pending()["sent"] == 1
+    assert mail.outbox[0].body == body.format(link, link)

@@ -143,7 +143,7 @@ def unseal(sealed: str) -> list[str]:
         enc, mac = _keys(secret)
         if hmac.compare_digest(hmac.new(mac, nonce + cipher, hashlib.sha256).digest(), tag):
             return json.loads(_xor(cipher, _keystream(enc, nonce, len(cipher))))
-    raise ValueError("The private links of this message cannot be unsealed.")
+    raise ValueError("The private links of this message cannot be unsealed (secret key changed).")
 
 
 class RedactPrivateLinks(logging.Filter):

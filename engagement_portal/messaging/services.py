@@ -213,7 +213,8 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
     """Send one batch of due messages over a single SMTP connection. Safe to run concurrently.
 
     Each row is marked sent exactly once (a conditional update on the claim). A failure puts
-    the row back with exponential backoff until MAX_ATTEMPTS, then marks it failed.
+    the row back with exponential backoff until MAX_ATTEMPTS, then marks it failed. Private
+    links are unsealed into the delivered message only, and dropped from the row once final.
     """
     now = now or timezone.now()
     started = timezone.now()
@@ -232,9 +233,22 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
                 _mark(message, claim, status=OutboxMessage.Status.SUPPRESSED)
                 counts["suppressed"] += 1
                 continue
-            tokens: list[str] = []
             try:
                 tokens = private_links.unseal(message.link_secrets)
+            except ValueError as exc:
+                # Sealed under another secret key: no retry can open it, and a message
+                # without its link is of no use to its recipient.
+                _mark(
+                    message,
+                    claim,
+                    status=OutboxMessage.Status.FAILED,
+                    attempts=message.attempts + 1,
+                    last_error=str(exc),
+                )
+                counts["failed"] += 1
+                logger.warning("Message %s not sent: %s", message.pk, exc)
+                continue
+            try:
                 if message.channel == OutboxMessage.Channel.EMAIL:
                     _email(message, connection, tokens).send()
                 else:

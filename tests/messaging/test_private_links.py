@@ -363,16 +363,17 @@ def test_a_message_given_up_keeps_no_link_in_its_row_or_error(db, monkeypatch, c
     assert message.link_secrets == ""
 
 
-def test_a_seal_made_with_another_secret_key_opens_nothing_and_sends_nothing(db, settings):
+def test_a_seal_made_with_another_secret_key_is_given_up_at_once(db, settings):
     link, token = registration_link()
     message = queue_link(link)
 
     settings.SECRET_KEY = "another-key-" + "x" * 40
-    assert services.send_pending()["retry"] == 1
+    assert services.send_pending()["failed"] == 1
     assert mail.outbox == []
     message.refresh_from_db()
+    assert message.status == OutboxMessage.Status.FAILED
     assert "cannot be unsealed" in message.last_error
-    assert message.link_secrets and token not in message.link_secrets
+    assert message.link_secrets == ""
 
 
 def test_a_tampered_seal_opens_nothing(settings):

@@ -398,24 +398,32 @@ def test_sealing_round_trips_and_is_different_each_time(settings):
 # --- Logs -----------------------------------------------------------------------------------
 
 
-def test_log_lines_name_no_private_token(client):
+def test_log_lines_name_no_private_token(client, settings):
     link, token = registration_link()
     path = link.removeprefix("http://127.0.0.1:8000")
-    handler = next(
-        h
-        for h in logging.getLogger().handlers
-        if any(isinstance(f, private_links.RedactPrivateLinks) for f in h.filters)
-    )
+    handlers = {
+        handler
+        for name in ("", "django", "django.request", "django.server", "django.security.csrf")
+        for handler in logging.getLogger(name).handlers
+        if isinstance(handler, logging.StreamHandler)  # not pytest's capture handlers
+    }
     stream = io.StringIO()
-    previous = handler.setStream(stream)
+    previous = {handler: handler.setStream(stream) for handler in handlers}
     try:
+        settings.DEBUG = True  # Django's own console handler speaks only then
         # Django logs the path of a refused request: no CSRF token, a method not allowed.
         Client(enforce_csrf_checks=True).post(path + "cancel/")
         client.post(reverse("events:manage-qr", args=[token, "png"]))
+        # The development server logs every request line.
+        logging.getLogger("django.server").info(
+            '"%s" %s %s', f"GET {path} HTTP/1.1", 200, 1234, extra={"status_code": 200}
+        )
     finally:
-        handler.setStream(previous)
+        for handler, old in previous.items():
+            handler.setStream(old)
     logged = stream.getvalue()
     assert "/events/r/[private link removed #1]/cancel/" in logged
+    assert "GET /events/r/[private link removed #1]/ HTTP/1.1" in logged
     assert token not in logged
 
 

@@ -30,6 +30,7 @@ from django.utils.crypto import salted_hmac
 
 # The URL parameter that marks a private link.
 TOKEN_PARAMETER = "token"
+MIN_TOKEN_LENGTH = 16
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
 # In log lines a page is often named by its path alone.
 _PATH = re.compile(r"(?:https?://[^\s/<>\"'`]+)?/[^\s<>\"'`]+")
@@ -67,7 +68,8 @@ def private_tokens(*texts: str, pattern: re.Pattern = _URL) -> list[str]:
     for text in texts:
         for url in pattern.findall(text or ""):
             token = _token_in(url)
-            if token and token not in found:
+            # Real tokens are long and random; a short one (a typed example) stays as it is.
+            if token and len(token) >= MIN_TOKEN_LENGTH and token not in found:
                 found.append(token)
     return found
 

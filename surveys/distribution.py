@@ -2,7 +2,8 @@
 
 Token design. An invitation link carries a random token; only its SHA-256 hash is stored on
 the Invitation. The plain token must exist somewhere between "invitation created" and
-"message sent", and the only place it is allowed to live is the message itself. So the token
+"message sent", and the only place it is allowed to live is the outbox message, sealed until
+it is sent and dropped then (see messaging/private_links.py). So the token
 is not made when the invitation row is created (that row gets the hash of a random token
 that is thrown away at once, so the link cannot be rebuilt from anything stored). It is made
 by `run_batch`, which, for each claimed pending invitation and inside one transaction,

@@ -30,6 +30,9 @@ class OutboxMessage(models.Model):
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    # The private-link tokens that the bodies show as "[private link removed #n]", sealed
+    # (see messaging/private_links.py); emptied when the message is sent or given up.
+    link_secrets = models.TextField(blank=True, default="", editable=False)
     essential = models.BooleanField(
         _("essential"),
         default=False,

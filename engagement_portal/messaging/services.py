@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from . import private_links
 from .models import OutboxMessage
 from .sms import get_sms_backend
 
@@ -62,7 +63,10 @@ def build_message(
     attachments: list[tuple[str, bytes, str]] = (),
     now=None,
 ) -> OutboxMessage:
-    """Render one message into an unsaved outbox row (see queue_message for the rules)."""
+    """Render one message into an unsaved outbox row (see queue_message for the rules).
+
+    Private links never reach the row readable: the bodies keep a placeholder for each, and
+    the tokens are sealed in `link_secrets` until the sender puts them back in memory."""
     now = now or timezone.now()
     context = dict(context or {})
     context.setdefault("agency_name", settings.PORTAL_AGENCY_NAME)
@@ -70,6 +74,9 @@ def build_message(
     if resident is not None and not essential:
         context["opt_out_url"] = opt_out_url(resident.pk, channel)
     subject, text, html = render_message(template, context, language)
+    if channel != OutboxMessage.Channel.EMAIL:
+        html = ""
+    (subject, text, html), tokens = private_links.redact(subject, text, html)
     status = OutboxMessage.Status.PENDING
     if resident is not None and not essential and not resident.has_consent(channel):
         status = OutboxMessage.Status.SUPPRESSED
@@ -80,7 +87,9 @@ def build_message(
         language=language,
         subject=subject,
         body_text=text,
-        body_html=html if channel == OutboxMessage.Channel.EMAIL else "",
+        body_html=html,
+        # A message suppressed now is never sent: its links need not be kept at all.
+        link_secrets=private_links.seal(tokens) if status == OutboxMessage.Status.PENDING else "",
         attachments=[
             {"filename": n, "content": base64.b64encode(c).decode(), "mimetype": m}
             for n, c, m in attachments
@@ -162,8 +171,14 @@ def claim_batch(*, size: int, now=None) -> tuple[uuid.UUID, list[OutboxMessage]]
     return claim, list(claimed)
 
 
+FINAL = (OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED, OutboxMessage.Status.SUPPRESSED)
+
+
 def _mark(message: OutboxMessage, claim: uuid.UUID, **fields) -> bool:
-    """Record the outcome only if this sender still holds the claim; True if it did."""
+    """Record the outcome only if this sender still holds the claim; True if it did. A final
+    outcome wipes the sealed private links: nothing will need them again."""
+    if fields.get("status") in FINAL:
+        fields["link_secrets"] = ""
     return bool(
         OutboxMessage.objects.filter(
             pk=message.pk, claimed_by=claim, status=OutboxMessage.Status.SENDING
@@ -171,15 +186,18 @@ def _mark(message: OutboxMessage, claim: uuid.UUID, **fields) -> bool:
     )
 
 
-def _email(message: OutboxMessage, connection) -> mail.EmailMultiAlternatives:
+def _email(
+    message: OutboxMessage, connection, tokens: list[str] = ()
+) -> mail.EmailMultiAlternatives:
+    """The email as delivered: private links are put back here, in memory only."""
     email = mail.EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.body_text,
+        subject=private_links.restore(message.subject, tokens),
+        body=private_links.restore(message.body_text, tokens),
         to=[message.recipient],
         connection=connection,
     )
     if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
+        email.attach_alternative(private_links.restore(message.body_html, tokens), "text/html")
     for attachment in message.attachments:
         email.attach(
             attachment["filename"],
@@ -195,7 +213,8 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
     """Send one batch of due messages over a single SMTP connection. Safe to run concurrently.
 
     Each row is marked sent exactly once (a conditional update on the claim). A failure puts
-    the row back with exponential backoff until MAX_ATTEMPTS, then marks it failed.
+    the row back with exponential backoff until MAX_ATTEMPTS, then marks it failed. Private
+    links are unsealed into the delivered message only, and dropped from the row once final.
     """
     now = now or timezone.now()
     started = timezone.now()
@@ -215,12 +234,30 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
                 counts["suppressed"] += 1
                 continue
             try:
+                tokens = private_links.unseal(message.link_secrets)
+            except ValueError as exc:
+                # Sealed under another secret key: no retry can open it, and a message
+                # without its link is of no use to its recipient.
+                _mark(
+                    message,
+                    claim,
+                    status=OutboxMessage.Status.FAILED,
+                    attempts=message.attempts + 1,
+                    last_error=str(exc),
+                )
+                counts["failed"] += 1
+                logger.warning("Message %s not sent: %s", message.pk, exc)
+                continue
+            try:
                 if message.channel == OutboxMessage.Channel.EMAIL:
-                    _email(message, connection).send()
+                    _email(message, connection, tokens).send()
                 else:
                     sms = sms or get_sms_backend()
-                    sms.send(message.recipient, message.body_text)
+                    sms.send(message.recipient, private_links.restore(message.body_text, tokens))
             except Exception as exc:  # noqa: BLE001 — any delivery error is recorded on the row
+                # A gateway may echo the message in its error: keep the links out of the row
+                # and the log.
+                error = private_links.scrub(repr(exc), tokens)[:2000]
                 attempts = message.attempts + 1
                 # A slow batch (a mail server or SMS gateway timing out) can outlast a backoff:
                 # it counts from this failure, on the clock of `now` (when the batch was claimed).
@@ -231,7 +268,7 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
                         claim,
                         status=OutboxMessage.Status.FAILED,
                         attempts=attempts,
-                        last_error=repr(exc)[:2000],
+                        last_error=error,
                     )
                     counts["failed"] += 1
                 else:
@@ -240,12 +277,12 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
                         claim,
                         status=OutboxMessage.Status.PENDING,
                         attempts=attempts,
-                        last_error=repr(exc)[:2000],
+                        last_error=error,
                         not_before=failed_at + timedelta(minutes=2**attempts),
                         claimed_by=None,
                     )
                     counts["retry"] += 1
-                logger.warning("Message %s not sent: %r", message.pk, exc)
+                logger.warning("Message %s not sent: %s", message.pk, error)
                 continue
             _mark(
                 message,

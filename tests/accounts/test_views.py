@@ -10,6 +10,7 @@ from django.urls import reverse
 from engagement_portal.accounts import roles
 from engagement_portal.accounts.models import Resident, User
 from tests.factories import NeighbourhoodFactory, ResidentFactory
+from tests.mailbox import delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -276,7 +277,7 @@ def confirmation_link() -> str:
     from engagement_portal.messaging.models import OutboxMessage
 
     message = OutboxMessage.objects.get(key__startswith="account-confirm:")
-    return re.search(r"http\S+/accounts/confirm/\S+/", message.body_text).group(0)
+    return re.search(r"http\S+/accounts/confirm/\S+/", delivered(message)).group(0)
 
 
 def test_signup_creates_a_signed_in_resident_and_asks_to_confirm_the_address(client):

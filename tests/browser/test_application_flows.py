@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from engagement_portal.messaging.models import OutboxMessage
 from programs.models import EngagementType
 from programs.models_selection import Application, ApplicationForm, ApplicationQuestion
+from tests.mailbox import delivered
 
 from ..factories import NeighbourhoodFactory, ProgramFactory
 from .conftest import PHONE, _new_page
@@ -233,7 +234,7 @@ def test_a_teenager_applies_a_guardian_consents_and_staff_accept(
 
     # The guardian opens the link from their message, on their own phone.
     message = OutboxMessage.objects.get(recipient="marta@example.net")
-    guardian_path = re.search(r"/take-part/guardian/[^/\s]+/", message.body_text).group(0)
+    guardian_path = re.search(r"/take-part/guardian/[^/\s]+/", delivered(message)).group(0)
     guardian_context, guardian = _new_page(browser, live_server, PHONE)
     guardian.goto(guardian_path)
     expect(guardian.get_by_role("heading", level=1)).to_have_text("Consent for an application")

@@ -42,6 +42,7 @@ from programs.selectors_participation import program_participation
 from programs.spectrum import ENGAGEMENT_TYPES
 from surveys.services import mix_recent_anonymous_rows
 from tests.factories import NeighbourhoodFactory
+from tests.mailbox import delivered
 
 JOURNEYS = {}
 MINUTE = "%Y-%m-%dT%H:%M"
@@ -779,7 +780,7 @@ def youth_explorers(walk):
     # The guardian opens the link in their email and consents.
     message = OutboxMessage.objects.get(recipient="marta@example.net")
     guardian = new_person()
-    link = link_in(message.body_text, "applications:guardian")
+    link = link_in(delivered(message), "applications:guardian")
     assert "Leo Diaz" in guardian.get(link).text
     response = guardian.post(link, {"signature": "Marta Diaz", "consent": "on"})
     assert response.status_code == 302
@@ -825,7 +826,7 @@ def volunteer_opportunity(walk):
     shift = program.shifts.get()
     # The volunteer's private link is in their welcome message.
     message = OutboxMessage.objects.get(key__startswith=f"volunteer-link:{volunteer.pk}:")
-    home = link_in(message.body_text, "volunteers:home")
+    home = link_in(delivered(message), "volunteers:home")
     assert "Safety fair welcome desk" in walk.resident.get(home).text
     response = walk.resident.post(home, {"action": "sign-up", "shift": shift.pk})
     assert response.status_code == 302
@@ -978,7 +979,7 @@ def citizen_review_board(walk):
     )
     assert response.status_code == 302, response.context["form"].errors
     message = OutboxMessage.objects.get(key__startswith="account-confirm:")
-    assert browser.get(link_in(message.body_text, "confirm-email")).status_code == 302
+    assert browser.get(link_in(delivered(message), "confirm-email")).status_code == 302
     member.resident.refresh_from_db()
     account = member.resident.user
     assert account is not None and account.email == member.resident.email

@@ -15,6 +15,7 @@ from events.models import Event
 from programs import services_requests as services
 from programs.models import EngagementType, ResidentRequest
 from tests.factories import ProgramFactory, ResidentRequestFactory
+from tests.mailbox import delivered
 
 Status = ResidentRequest.Status
 
@@ -87,7 +88,7 @@ def test_submit_sends_essential_confirmation_with_the_status_link(submitted):
     message = OutboxMessage.objects.get()
     assert message.essential and message.language == "es"
     assert message.recipient == "rosa@example.net"
-    assert reverse("requests:status", args=[token]) in message.body_text
+    assert reverse("requests:status", args=[token]) in delivered(message)
     assert resident_request.preferred_times() == ["Tuesday evening", "Saturday morning"]
     assert resident_request.token_hash != token
 

@@ -37,6 +37,7 @@ from tests.factories import (
     VolunteerFactory,
     VolunteerRoleFactory,
 )
+from tests.mailbox import delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +131,7 @@ def test_add_from_an_accepted_application_sends_the_private_link_in_their_langua
     message = OutboxMessage.objects.get(key__startswith=f"volunteer-link:{volunteer.pk}:")
     assert message.language == "es"
     assert message.recipient == application.resident.email
-    assert services.private_url(result.token) in message.body_text
+    assert services.private_url(result.token) in delivered(message)
     assert AuditLog.objects.filter(action="volunteers.added").count() == 1
 
 

@@ -44,7 +44,7 @@ def settle(world: World, first_message: int) -> dict[str, int]:
     )
     messages = OutboxMessage.objects.filter(
         pk__gt=first_message, status=OutboxMessage.Status.PENDING
-    ).update(status=OutboxMessage.Status.SENT, sent_at=world.now, attempts=1)
+    ).update(status=OutboxMessage.Status.SENT, sent_at=world.now, attempts=1, link_secrets="")
     return {"reminders closed": reminders, "messages marked sent": messages}
 
 

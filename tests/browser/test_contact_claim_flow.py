@@ -12,6 +12,7 @@ from engagement_portal.messaging.models import OutboxMessage
 from events import services as event_services
 
 from ..factories import EventFactory, ResidentFactory, UserFactory
+from ..mailbox import delivered
 
 pytestmark = [
     pytest.mark.browser,
@@ -39,7 +40,7 @@ def test_rosa_confirms_a_registration_made_with_her_address(
     )
     event_services.register(event=event, name="R. Diaz", email="rosa@example.net")
     message = OutboxMessage.objects.get(key__startswith="contact-claim:")
-    link = re.search(r"https?://\S+", message.body_text).group(0)
+    link = re.search(r"https?://\S+", delivered(message)).group(0)
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     page = phone_page
 

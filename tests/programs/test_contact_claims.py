@@ -29,6 +29,7 @@ from tests.factories import (
     ResidentFactory,
     UserFactory,
 )
+from tests.mailbox import delivered
 from tests.programs.test_applications import academy, apply, frozen  # noqa: F401
 
 MALLORY = {"name": "Mallory Mischief", "phone": "(415) 555-0134"}
@@ -74,7 +75,7 @@ def what_is_on_file(resident: Resident) -> dict:
 
 def claim_link(recipient: str) -> str:
     message = OutboxMessage.objects.get(key__startswith="contact-claim:", recipient=recipient)
-    return re.search(r"https?://\S+", message.body_text).group(0)
+    return re.search(r"https?://\S+", delivered(message)).group(0)
 
 
 def token_of(link: str) -> str:

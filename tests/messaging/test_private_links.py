@@ -56,6 +56,7 @@ PRIVATE_PAGES = [
     "surveys:invitation",
     "messaging:opt-out",
     "confirm-email",
+    "confirm-contact",
 ]
 # What an attacker would try as a token: URL-safe runs, signed values included.
 TOKEN_SHAPED = re.compile(r"[A-Za-z0-9_\-:.]{16,}")
@@ -138,6 +139,8 @@ def send_every_kind_of_private_link(staff) -> SimpleNamespace:
         preferred_times=["Tuesday evening"],
         language="en",
     )
+    # Rosa is on file, and nobody signed in named her: she is asked to confirm (a link).
+    assert OutboxMessage.objects.filter(key__startswith="contact-claim:").exists()
     # Survey invitations (with an opt-out link) to the event's registrants.
     survey = Survey.objects.create(
         owner=staff, title={"en": "How are we doing?"}, languages=["en"], status="open"

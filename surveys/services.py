@@ -136,8 +136,7 @@ def close_survey(*, survey: Survey, now=None) -> Survey:
         survey.status = Survey.Status.CLOSED
         survey.closed_at = now or timezone.now()
         survey.save(update_fields=["status", "closed_at"])
-        survey_id = survey.pk
-        transaction.on_commit(lambda: _dispatch_release(survey_id))
+        transaction.on_commit(_dispatch_release)
     return survey
 
 
@@ -373,8 +372,7 @@ def submit_response(
                 source=source,
                 sealed=sealing.seal(_held_payload(cleaned, today), purpose=HELD),
             )
-            survey_id = survey.pk
-            transaction.on_commit(lambda: _dispatch_release(survey_id))
+            transaction.on_commit(_dispatch_release)
             return held
         if invitation is not None and invitation.resident_id:
             resident = invitation.resident
@@ -492,15 +490,17 @@ def _held_payload(cleaned: CleanAnswers, day) -> dict:
     }
 
 
-def _dispatch_release(survey_id: int) -> None:
-    """After a submission commits: try publishing its survey's groups. Never raises into
-    the request; the periodic sweep catches up if this fails."""
+def _dispatch_release() -> None:
+    """After a submission commits: try publishing the groups that are complete. Never
+    raises into the request; the periodic sweep catches up if this fails."""
     import logging
 
     from .tasks import release_held_responses as task
 
     try:
-        task.delay(survey_id)
+        # Every survey that is due, not only this one: in the embedded default no beat runs,
+        # and a survey that closed by its closing time publishes its pooled leftovers here.
+        task.delay()
     except Exception:  # a broker that is down must not fail a stored submission
         logging.getLogger(__name__).warning("release of held responses not queued", exc_info=True)
 
@@ -549,13 +549,34 @@ def release_held_responses(*, survey_id: int | None = None, now=None) -> int:
     survey, or of all). Returns how many responses were published; run twice, the second
     run publishes nothing more."""
     now = now or timezone.now()
-    surveys = HeldResponse.objects.values_list("survey_id", flat=True).distinct().order_by()
-    if survey_id is not None:
-        surveys = surveys.filter(survey_id=survey_id)
     published = 0
-    for pk in list(surveys):
+    for pk in _surveys_due(survey_id, now):
         published += _release_survey(pk, now)
     return published
+
+
+def _surveys_due(survey_id: int | None, now) -> list[int]:
+    """Surveys with a group that may be published, found from counts alone (nothing is
+    unsealed for surveys whose strata all wait), so the sweep can run after every commit."""
+    from django.db.models import Count
+
+    counts = HeldResponse.objects.values("survey_id", "language", "source").annotate(n=Count("pk"))
+    if survey_id is not None:
+        counts = counts.filter(survey_id=survey_id)
+    full, pools = set(), {}
+    for row in counts.order_by():
+        if row["n"] >= MIN_GROUP:
+            full.add(row["survey_id"])
+        else:
+            kind = row["source"] == Response.Source.INVITATION
+            pools[row["survey_id"], kind] = pools.get((row["survey_id"], kind), 0) + row["n"]
+    poolable = {pk for (pk, _kind), n in pools.items() if n >= MIN_GROUP}
+    closed = {
+        survey.pk
+        for survey in Survey.objects.filter(pk__in=poolable - full).only("status", "closes_at")
+        if _is_closed(survey, now)
+    }
+    return sorted(full | closed)
 
 
 def _release_survey(survey_id: int, now) -> int:

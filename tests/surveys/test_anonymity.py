@@ -433,3 +433,25 @@ def test_the_migration_scrubs_answering_state_kept_in_clear_in_sessions(survey):
     assert not Session.objects.filter(session_key=only_state.session_key).exists()
     assert SessionStore(mixed.session_key).load() == {"_language": "es"}
     assert survey.responses.count() == 1  # published rows stay, rewritten in place
+
+
+def test_without_a_worker_a_survey_closed_by_its_date_publishes_on_the_next_commit(
+    survey, django_capture_on_commit_callbacks
+):
+    # The embedded default: no beat, tasks in-process, only commits trigger publishing.
+    for n in range(6):
+        answer_as(survey, n, language="en")
+    for n in range(4):
+        answer_as(survey, 10 + n, language="es")
+    survey.closes_at = timezone.now() - timedelta(minutes=1)
+    survey.save(update_fields=["closes_at"])
+    other = Survey.objects.create(
+        owner=survey.owner, title={"en": "Other"}, languages=["en"], status="open"
+    )
+    Question.objects.create(survey=other, kind="number", text={"en": "n"}, position=1)
+    Question.objects.create(survey=other, kind="agreement", text={"en": "a"}, position=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_as(other, 1)  # someone answers another survey
+    assert survey.responses.count() == 10
+    assert set(survey.responses.values_list("language", flat=True)) == {""}
+    assert HeldResponse.objects.filter(survey=other).count() == 1

@@ -379,6 +379,10 @@ def test_invitation_leftovers_pool_across_languages_when_the_survey_closes(surve
     assert set(survey.responses.values_list("language", "source")) == {
         ("", Response.Source.INVITATION)
     }
+    from surveys import results
+
+    data = results.survey_results(survey)
+    assert [(c.label, c.count) for c in data.by_language] == [("Several languages (combined)", 12)]
 
 
 def test_identified_responses_are_not_held(survey):

@@ -300,6 +300,30 @@ def test_publishing_gives_a_group_one_transaction_id_and_a_random_order(postgres
         assert fixed_points <= 8, column  # random: about one coincidence expected
 
 
+@pg
+def test_four_sweeps_at_once_publish_a_group_once(postgres_only, survey):
+    number = survey.questions.get(kind="number")
+    for n in range(10):
+        HeldResponse.objects.create(
+            survey=survey,
+            language="en",
+            source=Response.Source.WEB,
+            sealed=sealing.seal(
+                {
+                    "day": timezone.localdate().isoformat(),
+                    "hood": None,
+                    "answers": [{"q": number.pk, "c": None, "n": n, "t": "", "d": False}],
+                },
+                purpose=services.HELD,
+            ),
+        )
+    published = []
+    errors = run_at_once(4, lambda i: published.append(services.release_held_responses()))
+    assert errors == [] and sorted(published) == [0, 0, 0, 10]
+    assert survey.responses.count() == 10 and not HeldResponse.objects.exists()
+    assert Answer.objects.filter(question=number).count() == 10
+
+
 def day(n: int) -> date:
     return timezone.localdate() - timedelta(days=n)
 

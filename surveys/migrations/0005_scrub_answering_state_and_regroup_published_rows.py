@@ -7,6 +7,8 @@
    and every used invitation of an anonymous survey, in one transaction and in random
    order, so that PostgreSQL's write order and transaction ids no longer pair them (what
    the retired 15-minute mixing sweep did for recent rows).
+3. The retired sweep's beat entry is deleted from django-celery-beat's table (beat keeps
+   entries it no longer finds in settings, and would send a task that no longer exists).
 """
 
 import random
@@ -67,13 +69,20 @@ def regroup_published_rows(apps, schema_editor):
             )
 
 
+def retire_mixing_sweep(apps, schema_editor):
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    PeriodicTask.objects.filter(task="surveys.tasks.mix_anonymous_rows").delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("sessions", "0001_initial"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
         ("surveys", "0004_held_responses_published_in_groups"),
     ]
 
     operations = [
         migrations.RunPython(scrub_sessions, migrations.RunPython.noop),
         migrations.RunPython(regroup_published_rows, migrations.RunPython.noop),
+        migrations.RunPython(retire_mixing_sweep, migrations.RunPython.noop),
     ]

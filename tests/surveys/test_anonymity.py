@@ -435,7 +435,7 @@ def test_sealed_answers_open_only_with_the_key_and_for_their_purpose(settings):
     assert sealing.unseal(sealed, purpose="a") is None
 
 
-def test_the_migration_scrubs_answering_state_kept_in_clear_in_sessions(survey):
+def test_the_migration_scrubs_sessions_and_retires_the_mixing_sweep(survey):
     import importlib
 
     from django.apps import apps
@@ -455,8 +455,17 @@ def test_the_migration_scrubs_answering_state_kept_in_clear_in_sessions(survey):
     answer(survey, 1)
     Response.objects.create(survey=survey, language="en", source="web", submitted_on=day(0))
 
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    every = IntervalSchedule.objects.create(every=15, period="minutes")
+    PeriodicTask.objects.create(
+        name="mix-anonymous-survey-rows", task="surveys.tasks.mix_anonymous_rows", interval=every
+    )
+
     migration.scrub_sessions(apps, SimpleNamespace(connection=connection))
     migration.regroup_published_rows(apps, SimpleNamespace(connection=connection))
+    migration.retire_mixing_sweep(apps, SimpleNamespace(connection=connection))
+    assert not PeriodicTask.objects.filter(task="surveys.tasks.mix_anonymous_rows").exists()
 
     assert not Session.objects.filter(session_key=only_state.session_key).exists()
     assert SessionStore(mixed.session_key).load() == {"_language": "es"}

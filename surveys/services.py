@@ -603,6 +603,8 @@ def _release_survey(survey_id: int, now) -> int:
             return 0
         questions = {q.pk: q for q in survey.questions.all()}
         choices = {c.pk: c for c in Choice.objects.filter(question__survey=survey)}
+        # A neighbourhood deleted while the answer waited: as if deleted after (SET_NULL).
+        hoods = set(Neighbourhood.objects.values_list("pk", flat=True))
         responses, answers, released = [], [], []
         for rows, language, source in groups:
             # Every response of a group gets the day the group was complete: a day of its
@@ -615,7 +617,7 @@ def _release_survey(survey_id: int, now) -> int:
                     language=language,
                     source=source,
                     submitted_on=day,
-                    neighbourhood_id=row.payload["hood"],
+                    neighbourhood_id=row.payload["hood"] if row.payload["hood"] in hoods else None,
                 )
                 responses.append(response)
                 for a in row.payload["answers"]:

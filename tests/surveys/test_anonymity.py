@@ -492,3 +492,21 @@ def test_without_a_worker_a_survey_closed_by_its_date_publishes_on_the_next_comm
     assert survey.responses.count() == 10
     assert set(survey.responses.values_list("language", flat=True)) == {""}
     assert HeldResponse.objects.filter(survey=other).count() == 1
+
+
+def test_a_neighbourhood_deleted_while_answers_wait_does_not_block_their_group(survey):
+    from tests.factories import NeighbourhoodFactory
+
+    gone = NeighbourhoodFactory(name="Gone")
+    where = Question.objects.create(survey=survey, kind="neighbourhood", text={"en": "Where?"})
+    number_q, _agree = survey.questions.filter(kind__in=["number", "agreement"]).order_by(
+        "position"
+    )
+    for n in range(10):
+        cleaned = services.clean_answers(
+            survey, {f"q{number_q.pk}": [str(n)], f"q{where.pk}": [str(gone.pk)]}
+        )
+        services.submit_response(survey=survey, cleaned=cleaned, language="en", source="web")
+    gone.delete()
+    assert services.release_held_responses() == 10
+    assert set(survey.responses.values_list("neighbourhood", flat=True)) == {None}

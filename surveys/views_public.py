@@ -162,7 +162,7 @@ def _save_state(request, key: str, state: dict) -> None:
 
 def _forget_state(request, key: str) -> None:
     request.session.pop(key, None)
-    if request.session.is_empty() or not list(request.session.keys()):
+    if not request.session.keys():
         # Django leaves an emptied session's row as it was; delete the row itself.
         request.session.flush()
 

@@ -292,7 +292,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
-    "surveys.tasks.mix_anonymous_rows": {"queue": "default"},
+    "surveys.tasks.release_held_responses": {"queue": "default"},
     "engagement_portal.messaging.*": {"queue": "mail"},
     "surveys.tasks.*": {"queue": "mail"},
     "engagement_portal.dashboard.tasks.send_monthly_report": {"queue": "mail"},
@@ -319,8 +319,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "events.tasks.send_due_reminders",
         "schedule": timedelta(minutes=5),
     },
-    "mix-anonymous-survey-rows": {
-        "task": "surveys.tasks.mix_anonymous_rows",
+    # Also tried after each anonymous submission commits (in-process in the embedded
+    # default); this sweep catches up and publishes the leftovers of closed surveys.
+    "release-held-survey-responses": {
+        "task": "surveys.tasks.release_held_responses",
         "schedule": timedelta(minutes=15),
     },
     "flag-overdue-recommendations": {

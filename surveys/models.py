@@ -3,10 +3,12 @@
 Texts that residents read are stored per language as {"en": "...", "es": "..."} so that a
 survey can be offered in every language of the portal and its gaps can be listed.
 
-Anonymity: a Response in an anonymous survey carries nothing that links it to a person or
-an invitation — a random UUID key, the date only (no time), no IP, no user. Answers have
-random keys too, so their order reveals nothing either. Invitations keep only a hash of
-their token and a used flag, set in a transaction of its own.
+Anonymity: an anonymous submission is first a HeldResponse, sealed (encrypted with a key
+from settings) and labelled only with its stratum (survey, language, source). Once a
+stratum holds 10, they are published together as Response rows, in random order, dated
+the day the group was complete, in one transaction (surveys.services). A Response carries
+a random UUID key, a day, no IP, no user, no invitation. Invitations keep a hash of their
+token and a used flag.
 """
 
 import uuid
@@ -198,6 +200,9 @@ class Response(models.Model):
         KIOSK = "kiosk", _("Kiosk")
         PAPER = "paper", _("Paper")
         INVITATION = "invitation", _("Invitation")
+        # Leftovers of a closed survey published as one group: their own source (and
+        # language) would have singled them out.
+        COMBINED = "combined", _("Several sources (combined to protect anonymity)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="responses")
@@ -220,6 +225,27 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.survey} · {self.submitted_on}"
+
+
+class HeldResponse(models.Model):
+    """An anonymous response waiting for its stratum to reach 10 (see surveys.services).
+
+    Only the stratum is in clear; the answers and the day are sealed (surveys.sealing).
+    No invitation, no time, a random key.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="held_responses")
+    language = models.CharField(max_length=10)
+    source = models.CharField(max_length=12, choices=Response.Source.choices)
+    sealed = models.TextField()
+
+    class Meta:
+        verbose_name = _("response waiting to be published")
+        verbose_name_plural = _("responses waiting to be published")
+
+    def __str__(self) -> str:
+        return f"{self.survey} · {self.language} · {self.source}"
 
 
 class Answer(models.Model):

@@ -380,7 +380,8 @@ def _totals(survey: Survey) -> tuple[int, list[Cell], list[Cell]]:
         sources[row["source"]] = sources.get(row["source"], 0) + row["n"]
         languages[row["language"]] = languages.get(row["language"], 0) + row["n"]
     source_labels = dict(Response.Source.choices)
-    language_labels = dict(settings.LANGUAGES)
+    # "": the leftovers of a closed survey, published together without their language.
+    language_labels = {"": _("Several languages (combined)"), **dict(settings.LANGUAGES)}
     return (
         total,
         _breakdown([(str(source_labels.get(k, k)), n) for k, n in sorted(sources.items())], total),

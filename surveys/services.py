@@ -1,15 +1,16 @@
 """Writes for surveys: building, versions, opening, and storing answers anonymously.
 
 The rules that protect respondents live here and nowhere else:
-- an anonymous Response gets a random key, the date only, and no link to a person or an
-  invitation;
-- an invitation is claimed (used = true) by a conditional UPDATE in its own transaction,
-  before and apart from the transaction that stores the response, so two submissions of
-  one invitation at the same moment store one response;
+- an anonymous submission is held, sealed, until 10 of its stratum (survey, language,
+  source) can be published together as Response rows with a random key, a shared day, and
+  no link to a person or an invitation (release_held_responses);
+- an invitation is claimed (used = true) under a row lock in the transaction that stores
+  the submission, so two submissions of one invitation at the same moment store one;
 - questions of a survey that has answers cannot change: edits go to a new version.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,7 +22,17 @@ from engagement_portal.accounts.models import Neighbourhood
 from engagement_portal.core.tokens import hash_token, new_token
 from engagement_portal.dashboard import services as summaries
 
-from .models import Answer, FollowUpContact, Invitation, Question, Response, Survey
+from . import sealing
+from .models import (
+    Answer,
+    Choice,
+    FollowUpContact,
+    HeldResponse,
+    Invitation,
+    Question,
+    Response,
+    Survey,
+)
 
 Kind = Question.Kind
 MAX_TEXT = {Kind.SHORT_TEXT: 300, Kind.LONG_TEXT: 5000}
@@ -75,7 +86,7 @@ def translation_gaps(survey: Survey) -> list[str]:
 
 
 def is_locked(survey: Survey) -> bool:
-    return survey.responses.exists()
+    return survey.responses.exists() or survey.held_responses.exists()
 
 
 def ensure_editable(survey: Survey) -> None:
@@ -93,7 +104,7 @@ def set_mode(*, survey: Survey, mode: str) -> Survey:
     with transaction.atomic():
         survey = Survey.objects.select_for_update().get(pk=survey.pk)
         if survey.mode != mode:
-            if survey.responses.exists():
+            if is_locked(survey):
                 raise ValidationError(
                     _("The mode of a survey cannot change once it has a response.")
                 )
@@ -119,11 +130,13 @@ def open_survey(*, survey: Survey, now=None) -> Survey:
 
 
 def close_survey(*, survey: Survey, now=None) -> Survey:
-    """Close a survey. Closing it twice keeps the first closing time."""
+    """Close a survey and publish what may be published of its held responses. Closing it
+    twice keeps the first closing time."""
     if survey.status != Survey.Status.CLOSED:
         survey.status = Survey.Status.CLOSED
         survey.closed_at = now or timezone.now()
         survey.save(update_fields=["status", "closed_at"])
+        transaction.on_commit(_dispatch_release)
     return survey
 
 
@@ -302,21 +315,26 @@ class InvitationUsed(ValidationError):
     """The invitation was already used to answer."""
 
 
-def claim_invitation(invitation_id: int) -> None:
-    """Mark an invitation used, in a transaction of its own. Only one caller ever succeeds."""
-    with transaction.atomic():
-        claimed = Invitation.objects.filter(pk=invitation_id, used=False).update(used=True)
-        if claimed:
-            summaries.invitation_used(invitation_id, +1)
-    if not claimed:
+def _lock_invitation(invitation_id: int, survey: Survey) -> Invitation:
+    """Lock the invitation row and mark it used, in the caller's transaction.
+
+    Two submissions of one invitation at the same moment: the second waits for the first's
+    lock, then reads used = true and is refused; its whole transaction rolls back.
+    """
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("survey")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    # An invitation sent before a new version still answers the current version, once.
+    if invitation is None or current_version(invitation.survey).pk != survey.pk:
+        raise InvitationUsed(_("This invitation is not valid for this survey."))
+    if invitation.used:
         raise InvitationUsed(_("This invitation has already been used to answer the survey."))
-
-
-def release_invitation(invitation_id: int) -> None:
-    """Undo a claim when storing the response failed, so the resident can try again."""
-    with transaction.atomic():
-        if Invitation.objects.filter(pk=invitation_id, used=True).update(used=False):
-            summaries.invitation_used(invitation_id, -1)
+    Invitation.objects.filter(pk=invitation.pk).update(used=True)
+    summaries.invitation_used(invitation.pk, +1)
+    return invitation
 
 
 def submit_response(
@@ -328,76 +346,85 @@ def submit_response(
     invitation_id: int | None = None,
     resident=None,
     today=None,
-) -> Response:
-    """Store one response. With an invitation, claim it first, in its own transaction.
+) -> "Response | HeldResponse":
+    """Store one response; with an invitation, claim it in the same transaction. A second
+    submission of one invitation is refused and stores nothing.
 
-    In an anonymous survey the response records no resident and no invitation, only the
-    date. In an identified survey the resident is linked (from the invitation if any).
+    Identified survey: a Response linked to the resident (from the invitation if any).
+    Anonymous survey: a HeldResponse, sealed, labelled only with its stratum; it becomes a
+    Response when its stratum has 10 (release_held_responses, tried after each commit).
     """
     if not cleaned.ok:
         raise ValidationError(_("Some answers need attention."))
     problem = answering_problem(survey)
     if problem:
         raise ValidationError(problem)
-    invitation = None
-    if invitation_id is not None:
-        invitation = Invitation.objects.select_related("survey").filter(pk=invitation_id).first()
-        # An invitation sent before a new version still answers the current version, once.
-        if invitation is None or current_version(invitation.survey).pk != survey.pk:
-            raise InvitationUsed(_("This invitation is not valid for this survey."))
-        claim_invitation(invitation.pk)
-    if survey.is_anonymous:
-        resident = None
-    elif invitation is not None and invitation.resident_id:
-        resident = invitation.resident
-    try:
-        with transaction.atomic():
-            response = Response.objects.create(
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        invitation = None
+        if invitation_id is not None:
+            invitation = _lock_invitation(invitation_id, survey)
+            source = Response.Source.INVITATION
+        if survey.is_anonymous:
+            held = HeldResponse.objects.create(
                 survey=survey,
                 language=language,
-                source=Response.Source.INVITATION if invitation else source,
-                submitted_on=today or timezone.localdate(),
-                neighbourhood=cleaned.neighbourhood,
-                resident=resident,
+                source=source,
+                sealed=sealing.seal(_held_payload(cleaned, today), purpose=HELD),
             )
-            Answer.objects.bulk_create(
-                [
-                    Answer(
-                        response=response,
-                        question=a["question"],
-                        choice=a.get("choice"),
-                        number=a.get("number"),
-                        text=a.get("text", ""),
-                        declined=a.get("declined", False),
-                    )
-                    for a in cleaned.answers
-                ]
-            )
-            if not survey.is_anonymous:
-                # Anonymous answers reach the dashboard through the mixing sweep instead:
-                # a summary row rewritten here would carry this transaction's id.
-                summaries.participation_changed(survey.program_id, response.submitted_on)
-                summaries.standard_answers_changed(
-                    survey.pk, response.submitted_on, response.neighbourhood_id
+            transaction.on_commit(_dispatch_release)
+            return held
+        if invitation is not None and invitation.resident_id:
+            resident = invitation.resident
+        response = Response.objects.create(
+            survey=survey,
+            language=language,
+            source=source,
+            submitted_on=today,
+            neighbourhood=cleaned.neighbourhood,
+            resident=resident,
+        )
+        Answer.objects.bulk_create(
+            [
+                Answer(
+                    response=response,
+                    question=a["question"],
+                    choice=a.get("choice"),
+                    number=a.get("number"),
+                    text=a.get("text", ""),
+                    declined=a.get("declined", False),
                 )
-    except Exception:
-        if invitation is not None:
-            release_invitation(invitation.pk)
-        raise
+                for a in cleaned.answers
+            ]
+        )
+        summaries.participation_changed(survey.program_id, response.submitted_on)
+        summaries.standard_answers_changed(
+            survey.pk, response.submitted_on, response.neighbourhood_id
+        )
     return response
 
 
-def delete_response(*, response: Response, by, reason: str = "") -> None:
+def delete_response(*, response: "Response | HeldResponse", by, reason: str = "") -> None:
     """Delete one response and its answers (a duplicate paper entry, a test, a resident
     withdrawing what they said in an identified survey), and take it out of the dashboards.
-
-    Anonymous responses too: the mixing sweep only recomputes buckets of responses that
-    still exist, so the deletion refreshes its own buckets. That writes nothing that could
-    link a remaining answer to anyone.
+    A response still waiting to be published is simply deleted. Deleting twice: one effect.
     """
     from engagement_portal.core.services import audit
 
     with transaction.atomic():
+        if isinstance(response, HeldResponse):
+            held = HeldResponse.objects.select_for_update().filter(pk=response.pk).first()
+            if held is None:
+                return  # already deleted, or published since: nothing more to do
+            audit(
+                actor=by,
+                action="survey.response.delete",
+                target=held.survey,
+                survey=held.survey_id,
+                reason=reason.strip(),
+            )
+            held.delete()
+            return
         response = (
             Response.objects.select_related("survey")
             .select_for_update(of=("self",))
@@ -431,88 +458,192 @@ def leave_follow_up_email(*, survey: Survey, email: str, language: str) -> None:
         pass
 
 
-# --- Mixing: anonymity against someone who can read the database itself ----------------
+# --- Publishing anonymous responses in groups ------------------------------------------
+#
+# Against someone who can read the database (every column, row order, PostgreSQL's
+# transaction ids), not the server's settings. A submission claims its invitation and
+# stores a sealed HeldResponse in one transaction, so those two rows share a transaction
+# id, but the held row shows only its stratum. When a stratum has MIN_GROUP held rows,
+# one transaction turns all of them into Response rows, in random order, all dated the
+# day the group was complete, and deletes the held rows. A published response can then be
+# narrowed at best to the invitations claimed since its stratum was last published: at
+# least MIN_GROUP of them.
+
+MIN_GROUP = 10
+HELD = "surveys.held-response"
 
 
-def mix_recent_anonymous_rows(*, days: int = 2, today=None) -> dict[str, int]:
-    """Rewrite recent anonymous responses, their answers and used invitations, in random
-    order, in one transaction. Safe to run any number of times.
-
-    Columns already hide who answered (random keys, dates without times). But a database
-    keeps more than columns: on PostgreSQL each row version carries the id of the
-    transaction that wrote it (xmin) and sits in the heap in write order (ctid). Claiming
-    an invitation and storing its response happen one after the other, so those system
-    values would pair them. After this sweep every mixed row has the same xmin and a
-    random physical position. (SQLite keeps rowids on update, so there the defence is
-    the columns alone; production runs on PostgreSQL.) Beat runs it every 15 minutes.
-    """
-    import random
-    from datetime import timedelta
-
-    from django.db import connection
-
-    today = today or timezone.localdate()
-    since = today - timedelta(days=days)
-    surveys = Survey.objects.filter(mode=Survey.Mode.ANONYMOUS).filter(models_q_recent(since))
-    response_ids = list(
-        Response.objects.filter(survey__in=surveys, submitted_on__gte=since).values_list(
-            "pk", flat=True
-        )
-    )
-    answer_ids = list(
-        Answer.objects.filter(response_id__in=response_ids).values_list("pk", flat=True)
-    )
-    invitation_ids = list(
-        Invitation.objects.filter(survey__in=surveys, used=True).values_list("pk", flat=True)
-    )
-    rng = random.SystemRandom()
-    for ids in (response_ids, answer_ids, invitation_ids):
-        rng.shuffle(ids)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The dashboard counts anonymous responses from here, in the same transaction as
-        # every mixed row, never from the transaction that stored one response.
-        for program_id, day in (
-            Response.objects.filter(pk__in=response_ids, survey__program__isnull=False)
-            .values_list("survey__program_id", "submitted_on")
-            .distinct()
-            .order_by()
-        ):
-            summaries.participation_changed(program_id, day)
-        for survey_id, day, neighbourhood_id in (
-            Response.objects.filter(pk__in=response_ids)
-            .values_list("survey_id", "submitted_on", "neighbourhood_id")
-            .distinct()
-            .order_by()
-        ):
-            summaries.standard_answers_changed(survey_id, day, neighbourhood_id)
-        for model, ids, column in (
-            (Response, response_ids, "language"),
-            (Answer, answer_ids, "declined"),
-            (Invitation, invitation_ids, "used"),
-        ):
-            if ids:
-                table = model._meta.db_table
-                cursor.executemany(
-                    f'UPDATE "{table}" SET "{column}" = "{column}" WHERE "id" = %s',
-                    [(_db_key(pk, connection),) for pk in ids],
-                )
+def _held_payload(cleaned: CleanAnswers, day) -> dict:
     return {
-        "responses": len(response_ids),
-        "answers": len(answer_ids),
-        "invitations": len(invitation_ids),
+        "day": day.isoformat(),
+        "hood": cleaned.neighbourhood.pk if cleaned.neighbourhood else None,
+        "answers": [
+            {
+                "q": a["question"].pk,
+                "c": a["choice"].pk if a.get("choice") else None,
+                "n": a.get("number"),
+                "t": a.get("text", ""),
+                "d": a.get("declined", False),
+            }
+            for a in cleaned.answers
+        ],
     }
 
 
-def _db_key(pk, connection):
-    if isinstance(pk, int):
-        return pk
-    return pk.hex if connection.vendor == "sqlite" else str(pk)  # SQLite stores UUIDs as hex
+def _dispatch_release() -> None:
+    """After a submission commits: try publishing the groups that are complete. Never
+    raises into the request; the periodic sweep catches up if this fails."""
+    import logging
+
+    from .tasks import release_held_responses as task
+
+    try:
+        # Every survey that is due, not only this one: in the embedded default no beat runs,
+        # and a survey that closed by its closing time publishes its pooled leftovers here.
+        task.delay()
+    except Exception:  # a broker that is down must not fail a stored submission
+        logging.getLogger(__name__).warning("release of held responses not queued", exc_info=True)
 
 
-def models_q_recent(since):
-    from django.db.models import Q
+def held_count(survey: Survey) -> int:
+    return HeldResponse.objects.filter(survey=survey).count()
 
-    return Q(status=Survey.Status.OPEN) | Q(closed_at__date__gte=since)
+
+def _is_closed(survey: Survey, now) -> bool:
+    return survey.status == Survey.Status.CLOSED or bool(
+        survey.closes_at and survey.closes_at <= now
+    )
+
+
+def _groups_to_release(held: list[HeldResponse], closed: bool) -> list[tuple[list, str, str]]:
+    """(rows, language, source) of each group that may be published now.
+
+    A stratum with MIN_GROUP rows is published as it is. Once the survey is closed, the
+    strata that never reached MIN_GROUP are pooled, languages dropped: invitation answers
+    with each other (a response pooled with non-invitation ones could still be narrowed to
+    the few invitations left), everything else as "combined". A pool still under
+    MIN_GROUP stays held and unpublished.
+    """
+    strata: dict[tuple[str, str], list] = {}
+    for row in held:
+        strata.setdefault((row.language, row.source), []).append(row)
+    groups, leftovers = [], {"invitation": [], "other": []}
+    for (language, source), rows in strata.items():
+        if len(rows) >= MIN_GROUP:
+            groups.append((rows, language, source))
+        else:
+            leftovers["invitation" if source == Response.Source.INVITATION else "other"] += rows
+    if closed:
+        for pool, source in (
+            (leftovers["invitation"], Response.Source.INVITATION),
+            (leftovers["other"], Response.Source.COMBINED),
+        ):
+            if len(pool) >= MIN_GROUP:
+                sources = {row.source for row in pool}
+                groups.append((pool, "", sources.pop() if len(sources) == 1 else source))
+    return groups
+
+
+def release_held_responses(*, survey_id: int | None = None, now=None) -> int:
+    """Publish every group of held anonymous responses that may be published now (of one
+    survey, or of all). Returns how many responses were published; run twice, the second
+    run publishes nothing more."""
+    now = now or timezone.now()
+    published = 0
+    for pk in _surveys_due(survey_id, now):
+        published += _release_survey(pk, now)
+    return published
+
+
+def _surveys_due(survey_id: int | None, now) -> list[int]:
+    """Surveys with a group that may be published, found from counts alone (nothing is
+    unsealed for surveys whose strata all wait), so the sweep can run after every commit."""
+    from django.db.models import Count
+
+    counts = HeldResponse.objects.values("survey_id", "language", "source").annotate(n=Count("pk"))
+    if survey_id is not None:
+        counts = counts.filter(survey_id=survey_id)
+    full, pools = set(), {}
+    for row in counts.order_by():
+        if row["n"] >= MIN_GROUP:
+            full.add(row["survey_id"])
+        else:
+            kind = row["source"] == Response.Source.INVITATION
+            pools[row["survey_id"], kind] = pools.get((row["survey_id"], kind), 0) + row["n"]
+    poolable = {pk for (pk, _kind), n in pools.items() if n >= MIN_GROUP}
+    closed = {
+        survey.pk
+        for survey in Survey.objects.filter(pk__in=poolable - full).only("status", "closes_at")
+        if _is_closed(survey, now)
+    }
+    return sorted(full | closed)
+
+
+def _release_survey(survey_id: int, now) -> int:
+    import random
+
+    rng = random.SystemRandom()
+    with transaction.atomic():
+        # One release per survey at a time: a second one waits, then finds the rows gone.
+        survey = Survey.objects.select_for_update().filter(pk=survey_id).first()
+        if survey is None:
+            return 0
+        held = list(HeldResponse.objects.select_for_update().filter(survey=survey))
+        readable = []
+        for row in held:
+            row.payload = sealing.unseal(row.sealed, purpose=HELD)
+            if row.payload is None:
+                import logging
+
+                logging.getLogger(__name__).error("held response %s cannot be unsealed", row.pk)
+                continue
+            readable.append(row)
+        groups = _groups_to_release(readable, _is_closed(survey, now))
+        if not groups:
+            return 0
+        questions = {q.pk: q for q in survey.questions.all()}
+        choices = {c.pk: c for c in Choice.objects.filter(question__survey=survey)}
+        # A neighbourhood deleted while the answer waited: as if deleted after (SET_NULL).
+        hoods = set(Neighbourhood.objects.values_list("pk", flat=True))
+        responses, answers, released = [], [], []
+        for rows, language, source in groups:
+            # Every response of a group gets the day the group was complete: a day of its
+            # own would tell apart invitations claimed on different days.
+            day = max(date.fromisoformat(row.payload["day"]) for row in rows)
+            rng.shuffle(rows)
+            for row in rows:
+                response = Response(
+                    survey=survey,
+                    language=language,
+                    source=source,
+                    submitted_on=day,
+                    neighbourhood_id=row.payload["hood"] if row.payload["hood"] in hoods else None,
+                )
+                responses.append(response)
+                for a in row.payload["answers"]:
+                    if a["q"] not in questions:
+                        continue
+                    answers.append(
+                        Answer(
+                            response=response,
+                            question=questions[a["q"]],
+                            choice=choices.get(a["c"]),
+                            number=a["n"],
+                            text=a["t"],
+                            declined=a["d"],
+                        )
+                    )
+                released.append(row.pk)
+        rng.shuffle(responses)
+        rng.shuffle(answers)
+        Response.objects.bulk_create(responses)
+        Answer.objects.bulk_create(answers)
+        HeldResponse.objects.filter(pk__in=released).delete()
+        for day in {r.submitted_on for r in responses}:
+            summaries.participation_changed(survey.program_id, day)
+        for day, hood in {(r.submitted_on, r.neighbourhood_id) for r in responses}:
+            summaries.standard_answers_changed(survey.pk, day, hood)
+    return len(released)
 
 
 # --- Results: publishing and export ------------------------------------------------------

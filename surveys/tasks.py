@@ -1,4 +1,4 @@
-"""Survey tasks: thin wrappers over surveys.distribution, routed to the `mail` queue."""
+"""Survey tasks: thin wrappers over surveys.distribution and surveys.services."""
 
 from celery import shared_task
 from django.db import OperationalError
@@ -25,9 +25,9 @@ def remind_non_responders() -> int:
     return distribution.remind_non_responders()
 
 
-@shared_task
-def mix_anonymous_rows() -> dict[str, int]:
-    """Rewrite recent anonymous responses in random order (see services). Safe to repeat."""
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3)
+def release_held_responses(survey_id: int | None = None) -> int:
+    """Publish held anonymous responses whose group is complete. Run twice: published once."""
     from . import services
 
-    return services.mix_recent_anonymous_rows()
+    return services.release_held_responses(survey_id=survey_id)

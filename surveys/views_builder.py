@@ -132,7 +132,8 @@ def _detail_context(survey: Survey) -> dict:
         if not pages or pages[-1]["number"] != question.page:
             pages.append({"number": question.page, "questions": []})
         pages[-1]["questions"].append(question)
-    response_count = survey.responses.count()
+    # Published and still held alike: either freezes the questions.
+    response_count = survey.responses.count() + services.held_count(survey)
     gaps = services.translation_gaps(survey)
     return {
         "survey": survey,

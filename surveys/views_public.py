@@ -2,8 +2,10 @@
 paper version, and the staff screen for keying in paper responses.
 
 Answers of earlier pages wait in the session (one key per survey and per web/kiosk) until
-the last page is submitted; the key is deleted when the response is stored. An invitation
-link stores only the invitation's id there and redirects at once to the token-free address.
+the last page is submitted, sealed (surveys.sealing) so that a session row read from the
+database shows neither answers nor an invitation; the key is deleted when the response is
+stored. An invitation link stores the invitation's id there, sealed too, and redirects at
+once to the token-free address.
 """
 
 import copy
@@ -24,9 +26,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from engagement_portal.core.http import limit_public_posts, private_page, too_many_requests
 
-from . import services
+from . import sealing, services
 from .forms_public import AnswerForm, FollowUpForm, declined_name, field_name
-from .models import Invitation, Question, Response, Survey, pick
+from .models import HeldResponse, Invitation, Question, Response, Survey, pick
 from .selectors import user_can_manage_survey
 
 # Counted apart from event registration. The kiosk is one tablet answering for a whole
@@ -145,6 +147,26 @@ def _state_key(survey: Survey, kiosk: bool) -> str:
     return f"survey-{'kiosk' if kiosk else 'web'}-{survey.pk}"
 
 
+STATE = "surveys.answering-state"
+
+
+def _load_state(request, key: str) -> dict:
+    sealed = request.session.get(key)
+    state = sealing.unseal(sealed, purpose=STATE) if isinstance(sealed, str) else None
+    return state if isinstance(state, dict) else {}
+
+
+def _save_state(request, key: str, state: dict) -> None:
+    request.session[key] = sealing.seal(state, purpose=STATE)
+
+
+def _forget_state(request, key: str) -> None:
+    request.session.pop(key, None)
+    if not request.session.keys():
+        # Django leaves an emptied session's row as it was; delete the row itself.
+        request.session.flush()
+
+
 # --- Answering ----------------------------------------------------------------------------
 
 
@@ -170,11 +192,11 @@ def _answer(request, survey: Survey, *, kiosk: bool) -> HttpResponse:
     if problem:
         return _remember_language(request, _problem_page(request, survey, problem, language))
     key = _state_key(survey, kiosk)
-    state = request.session.get(key) or {}
+    state = _load_state(request, key)
 
     if kiosk and request.method == "POST" and request.POST.get("action") == "restart":
         # A new respondent at the tablet: nothing of the last one may remain.
-        request.session.pop(key, None)
+        _forget_state(request, key)
         response = redirect(here)
         response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
         return response
@@ -211,7 +233,7 @@ def _answer(request, survey: Survey, *, kiosk: bool) -> HttpResponse:
 
     def stay_with_errors(page_number: int, errors: dict[int, str]) -> HttpResponse:
         state["page"] = page_number
-        request.session[key] = state
+        _save_state(request, key, state)
         form = AnswerForm(
             _form_data(pages[page_number], answers),
             questions=pages[page_number],
@@ -224,7 +246,7 @@ def _answer(request, survey: Survey, *, kiosk: bool) -> HttpResponse:
     if request.POST.get("action") == "back":
         earlier = [n for n in numbers if n < number]
         state["page"] = earlier[-1] if earlier else numbers[0]
-        request.session[key] = state
+        _save_state(request, key, state)
         return redirect(here)
 
     if number in pages:
@@ -236,7 +258,7 @@ def _answer(request, survey: Survey, *, kiosk: bool) -> HttpResponse:
     later = [n for n in numbers if n > number]
     if later:
         state["page"] = later[0]
-        request.session[key] = state
+        _save_state(request, key, state)
         return redirect(here)
 
     cleaned = services.clean_answers(survey, answers, questions=questions)
@@ -257,14 +279,14 @@ def _answer(request, survey: Survey, *, kiosk: bool) -> HttpResponse:
             resident=resident,
         )
     except services.InvitationUsed:
-        request.session.pop(key, None)
+        _forget_state(request, key)
         return _render(request, "surveys/public_invitation_used.html", {}, language)
     except ValidationError as error:  # the survey closed while they were answering
-        request.session[key] = state
+        _save_state(request, key, state)
         return _problem_page(request, survey, " ".join(error.messages), language)
-    request.session.pop(key, None)
+    _forget_state(request, key)
     if kiosk:
-        request.session[key] = {"done": True}
+        _save_state(request, key, {"done": True})
         return redirect(here)
     return redirect("surveys:thanks", survey.public_id)
 
@@ -304,9 +326,9 @@ def invitation(request, token):
     # Invitations sent before a new version answer the current one (services checks it).
     survey = services.current_version(found.survey)
     key = _state_key(survey, kiosk=False)
-    state = request.session.get(key) or {}
+    state = _load_state(request, key)
     state["invitation"] = found.pk
-    request.session[key] = state
+    _save_state(request, key, state)
     # Language of the invitation, unless the resident already chose one.
     if found.language in _offered(survey) and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
         response = redirect(f"{survey.get_absolute_url()}?lang={found.language}")
@@ -457,7 +479,7 @@ def paper_entry(request, pk):
                 form.add_error(None, error)
             else:
                 _remember_paper_entry(request, survey, response)
-                count = survey.responses.filter(source=Response.Source.PAPER).count()
+                count = _paper_count(survey)
                 messages.success(request, _("Saved. Paper responses entered: %(n)d") % {"n": count})
                 url = reverse("surveys:staff-paper", args=[survey.pk]) + f"?lang={language}"
                 return redirect(url)
@@ -476,7 +498,7 @@ def paper_entry(request, pk):
             "problem": problem,
             "language": language,
             "survey_languages": [(code, names.get(code, code)) for code in offered],
-            "entered": survey.responses.filter(source=Response.Source.PAPER).count(),
+            "entered": _paper_count(survey),
             "can_undo": bool(_paper_entries(request, survey)),
         },
     )
@@ -486,6 +508,16 @@ def paper_entry(request, pk):
 # recent first. The ids live in the server-side session, never in the page, so no screen
 # ever lists responses one by one (their anonymity rests on that too).
 PAPER_ENTRIES = "paper_entries"
+
+
+def _paper_count(survey) -> int:
+    paper = Response.Source.PAPER
+    return (
+        survey.responses.filter(source=paper).count()
+        + survey.held_responses.filter(source=paper).count()
+    )
+
+
 PAPER_UNDO_LIMIT = 20
 
 
@@ -515,7 +547,10 @@ def paper_entry_undo(request, pk):
     if not ids:
         messages.info(request, _("There is no paper response of yours to undo."))
         return redirect(url)
-    response = Response.objects.filter(pk=ids[0], survey=survey).first()
+    # Published already, it is one of a group and no longer known apart: nothing to undo.
+    response = HeldResponse.objects.filter(pk=ids[0], survey=survey).first()
+    if response is None and not survey.is_anonymous:
+        response = Response.objects.filter(pk=ids[0], survey=survey).first()
     if response is not None:
         services.delete_response(
             response=response, by=request.user, reason="paper entry undone by who typed it"
@@ -523,5 +558,14 @@ def paper_entry_undo(request, pk):
     entries = dict(request.session.get(PAPER_ENTRIES, {}))
     entries[str(survey.pk)] = ids[1:]
     request.session[PAPER_ENTRIES] = entries
-    messages.success(request, _("The last paper response you entered is deleted."))
+    if response is None:
+        messages.info(
+            request,
+            _(
+                "That paper response was already published with others to protect "
+                "anonymity, so it can no longer be undone."
+            ),
+        )
+    else:
+        messages.success(request, _("The last paper response you entered is deleted."))
     return redirect(url)

@@ -94,6 +94,7 @@ def _render_results(request, survey: Survey, publish_form: PublishForm, status: 
             "filter_query": filter_query,
             "text_query": text_query,
             "publish_form": publish_form,
+            "has_held": survey.is_anonymous and services.held_count(survey) > 0,
         },
         status=status,
     )

@@ -17,7 +17,7 @@ per category in `DemographicDay`: under the group they gave, or under "" ("did n
 when they did not say or were not asked (the rest of a party, a press question, ...).
 
 Anonymous survey answers reach this summary the way they reach ParticipationDay: only
-through the mixing sweep, never in the transaction that stores the response.
+when published in groups of 10, never in the transaction that stores the response.
 """
 
 from __future__ import annotations

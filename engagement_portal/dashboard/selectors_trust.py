@@ -17,8 +17,8 @@ standard deviation from the sums, s² = (Σx² − (Σx)² / n) / (n − 1), and
 at the ends of the answer scale. Two means differ "for real" when their intervals do not
 overlap: a cautious test, which calls fewer changes real than a test of the difference.
 
-Anonymous answers reach the summary only through the mixing sweep
-(surveys.services.mix_recent_anonymous_rows, every 15 minutes), never from the
+Anonymous answers reach the summary only when published in groups of 10
+(surveys.services.release_held_responses), never from the
 transaction that stored them: they show up here a little later, on purpose.
 """
 

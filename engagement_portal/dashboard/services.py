@@ -992,7 +992,7 @@ def standard_answers_changed(survey_id: int, day: date, neighbourhood_id: int | 
     """Recompute one (survey, month, neighbourhood) bucket of standard-question answers.
 
     Identified surveys call it when a response is stored; anonymous ones only from the
-    mixing sweep (surveys.services.mix_recent_anonymous_rows), in its transaction."""
+    transaction that publishes them in groups (surveys.services.release_held_responses)."""
     from surveys.models import Answer, Survey
     from surveys.results import AGREE_FROM
 

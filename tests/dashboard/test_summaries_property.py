@@ -3,7 +3,7 @@
 A property test (hypothesis): a random sequence of operations goes through the real services
 (register, cancel, change a party, check in and undo it, walk-ins, no-shows, cancel an event,
 change its capacity, move it, add and remove personnel, identified and anonymous survey
-answers, answers through an invitation, press questions, the anonymous mixing sweep, and
+answers, answers through an invitation, press questions, anonymous answers published in groups, and
 deletions), and afterwards every summary table must equal what `rebuild()` writes from the
 source rows, compared as multisets of their meaningful columns.
 
@@ -312,7 +312,7 @@ def _run(world: World, name: str, *args) -> None:  # noqa: C901 (one branch per 
             now=NOW,
         )
     elif name == "mix":
-        surveys.mix_recent_anonymous_rows(days=30, today=TODAY)
+        surveys.release_held_responses()
     elif name == "delete_event":
         event = _pick(world.events, args[0])
         if event is None:
@@ -381,9 +381,9 @@ def check(operations: list[tuple]) -> None:
         world = build_world()
         for op in operations:
             run(world, op)
-        # Anonymous answers reach the summaries only through the mixing sweep (by design):
-        # run it, as beat does every 15 minutes, before comparing.
-        surveys.mix_recent_anonymous_rows(days=60, today=TODAY)
+        # Anonymous answers reach the summaries only when published in groups (by design):
+        # run the sweep, as beat does every 15 minutes, before comparing.
+        surveys.release_held_responses()
         assert_summaries_equal_a_rebuild()
 
 

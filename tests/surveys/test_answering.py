@@ -3,24 +3,44 @@
 Residents go through the real views with the test client, page by page, as a browser would.
 """
 
+import base64
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from surveys import services
-from surveys.models import Answer, Choice, Invitation, Question, Response, Survey
+from surveys import sealing, services
+from surveys.models import Choice, HeldResponse, Invitation, Question, Response, Survey
 from tests.concurrency import run_at_once
 from tests.factories import NeighbourhoodFactory, ProgramFactory, ResidentFactory
 
 Kind = Question.Kind
+
+
+def held():
+    """The one anonymous response just submitted, as the server (which has the key) reads
+    it: held and sealed until 9 more of its kind can be published with it."""
+    row = HeldResponse.objects.get()
+    payload = sealing.unseal(row.sealed, purpose=services.HELD)
+    answers = [
+        SimpleNamespace(question_id=a["q"], choice_id=a["c"], number=a["n"], text=a["t"])
+        for a in payload["answers"]
+    ]
+    return SimpleNamespace(pk=row.pk, source=row.source, language=row.language, answers=answers)
+
+
+def stored_count() -> int:
+    """Responses stored, published or held."""
+    return Response.objects.count() + HeldResponse.objects.count()
 
 
 @pytest.fixture(autouse=True)
@@ -188,14 +208,14 @@ def test_answering_a_multi_page_survey_keeps_answers_until_submitted(client, sur
     response = answer_everything(client, survey)
     assert response.status_code == 302
     assert response["Location"] == reverse("surveys:thanks", args=[survey.public_id])
-    stored = Response.objects.get()
+    stored = held()
     assert stored.source == Response.Source.WEB and stored.language == "en"
-    answers = {a.question_id: a for a in stored.answers.all()}
+    answers = {a.question_id: a for a in stored.answers}
     assert answers[q(survey, 2).pk].number == 4
     assert answers[q(survey, 3).pk].number == 5
     assert answers[q(survey, 5).pk].text == "More patrols, please."
     assert answers[q(survey, 6).pk].number == 44
-    assert stored.answers.filter(question=q(survey, 4)).count() == 2
+    assert len([a for a in stored.answers if a.question_id == q(survey, 4).pk]) == 2
     # The session data is deleted once the response is stored.
     assert not [k for k, _v in client.session.items() if k.startswith("survey-")]
 
@@ -253,7 +273,7 @@ def test_required_errors_keep_every_typed_answer_and_are_announced(client, surve
     assert re.search(rf'value="{choice(survey, 4, 0)}"[^>]*checked', page)
     assert re.search(rf'value="{choice(survey, 4, 1)}"[^>]*checked', page)
     assert "<title>Error:" in page
-    assert Response.objects.count() == 0
+    assert stored_count() == 0
 
 
 def test_errors_found_at_the_end_reopen_their_page_with_what_was_typed(client, survey):
@@ -270,7 +290,7 @@ def test_errors_found_at_the_end_reopen_their_page_with_what_was_typed(client, s
     assert "Enter a whole number." in page
     assert 'value="twelve"' in page and "Typed with care" in page
     assert 'aria-invalid="true"' in page
-    assert Response.objects.count() == 0
+    assert stored_count() == 0
 
 
 def test_demographic_questions_offer_prefer_not_to_say_stored_as_declined(client, survey):
@@ -286,8 +306,9 @@ def test_demographic_questions_offer_prefer_not_to_say_stored_as_declined(client
         action="submit",
     )
     assert response.status_code == 302
-    declined = Answer.objects.filter(declined=True)
-    assert {a.question_id for a in declined} == {q(survey, 6).pk, q(survey, 7).pk}
+    payload = sealing.unseal(HeldResponse.objects.get().sealed, purpose=services.HELD)
+    declined = [a for a in payload["answers"] if a["d"]]
+    assert {a["q"] for a in declined} == {q(survey, 6).pk, q(survey, 7).pk}
 
 
 def test_prefer_not_to_say_is_refused_on_a_question_that_is_not_demographic(client, survey):
@@ -311,7 +332,7 @@ def test_spanish_with_lang_renders_survey_texts_and_the_interface(client, survey
     assert '<html lang="es"' in html(client.get(answer_url(survey)))
     post_page(client, survey, 2, {name(survey, 3): "4"}, lang="es")
     post_page(client, survey, 3, {}, action="submit", lang="es")
-    assert Response.objects.get().language == "es"
+    assert held().language == "es"
 
 
 def test_a_language_the_survey_does_not_offer_falls_back_to_its_first(client, alice):
@@ -346,7 +367,7 @@ def test_draft_survey_is_not_open_yet(client, survey):
     page = html(client.get(answer_url(survey)))
     assert "This survey is not open yet." in page and 'name="page"' not in page
     assert post_page(client, survey, 1, page_one(survey)).status_code == 200
-    assert Response.objects.count() == 0
+    assert stored_count() == 0
 
 
 def test_old_version_link_shows_the_current_version(client, survey, alice):
@@ -411,7 +432,7 @@ def test_too_long_text_and_huge_numbers_are_refused_with_messages(client, survey
     assert response.status_code == 200
     assert "Please keep this answer under 5000 characters." in page
     assert "Enter a number between 16 and 120." in page
-    assert Response.objects.count() == 0
+    assert stored_count() == 0
 
 
 def test_a_ten_megabyte_body_gets_the_friendly_400_page(client, survey):
@@ -519,7 +540,7 @@ def test_invitation_link_redirects_at_once_to_a_token_free_address(client, surve
     pages.append(client.get(pages[-1]["Location"]))
     for page in pages:
         assert token not in html(page) and token not in page.get("Location", "")
-    stored = Response.objects.get()
+    stored = held()
     assert stored.source == Response.Source.INVITATION
     invitation.refresh_from_db()
     assert invitation.used
@@ -552,7 +573,7 @@ def test_an_invitation_used_meanwhile_gets_the_friendly_page_on_submit(client, s
     response = answer_everything(client, survey)
     assert response.status_code == 200
     assert "You have already answered this survey" in html(response)
-    assert Response.objects.count() == 0
+    assert stored_count() == 0
 
 
 def test_stored_anonymous_response_holds_nothing_that_links_it_to_anyone(client, survey, dave):
@@ -560,28 +581,36 @@ def test_stored_anonymous_response_holds_nothing_that_links_it_to_anyone(client,
     invitation, token = make_invitation(survey, resident=resident)
     client.force_login(dave)
     client.get(invitation_url(token))
+    # Between pages, the session row read from the database shows no answer, no invitation.
+    post_page(client, survey, 1, page_one(survey))
+    post_page(client, survey, 2, {name(survey, 3): "5"})
+    session_rows = "".join(Session.objects.values_list("session_data", flat=True))
+    for row in Session.objects.all():
+        for key, value in row.get_decoded().items():
+            if key.startswith("survey-"):
+                assert "invitation" not in value and "answers" not in value
+                assert sealing.unseal(value, purpose="surveys.answering-state")["invitation"]
+    assert "invitation" not in session_rows
     answer_everything(client, survey)
 
-    stored = Response.objects.get()
-    assert isinstance(stored.pk, uuid.UUID)
-    assert stored.resident_id is None
-    assert type(stored.submitted_on) is date
-    assert [f.name for f in Response._meta.concrete_fields] == [
-        "id",
-        "survey",
-        "language",
-        "source",
-        "submitted_on",
-        "neighbourhood",
-        "resident",
-    ]
-    assert all(isinstance(a.pk, uuid.UUID) for a in stored.answers.all())
+    # Nothing is published yet, and what waits shows only its stratum, the rest sealed.
+    assert Response.objects.count() == 0
+    row = HeldResponse.objects.values().get()
+    assert set(row) == {"id", "survey_id", "language", "source", "sealed"}
+    assert isinstance(row["id"], uuid.UUID)
+    raw = base64.urlsafe_b64decode(row["sealed"])
+    assert b"More patrols" not in raw and b'"n":44' not in raw
+    assert sealing.unseal(row["sealed"], purpose=services.HELD)["answers"]
+    assert (row["language"], row["source"]) == ("en", Response.Source.INVITATION)
     # The invitation learnt only that it was used: no response id, no time.
     before = Invitation.objects.filter(pk=invitation.pk).values().get()
     assert before["used"] is True and before["opened"] is True
-    assert not any(isinstance(v, uuid.UUID) and v == stored.pk for v in before.values())
+    assert not any(isinstance(v, uuid.UUID) and v == row["id"] for v in before.values())
     assert before["last_sent_at"] is None
     assert {f.name for f in Invitation._meta.concrete_fields} & {"response", "used_at"} == set()
+    # Once submitted, no session row keeps the answering state, even sealed.
+    for stored in Session.objects.all():
+        assert not [k for k in stored.get_decoded() if k.startswith("survey-")]
 
 
 def test_identified_survey_links_the_invitation_resident(client, alice):
@@ -615,8 +644,8 @@ def test_one_invitation_submitted_from_several_devices_at_once_stores_one_respon
         results[i] = post_page(clients[i], survey, 1, {f"q{question.pk}": "1"}, action="submit")
 
     assert run_at_once(len(clients), submit) == []
-    assert Response.objects.filter(survey=survey).count() == 1
-    assert Answer.objects.filter(question=question).count() == 1
+    assert stored_count() == 1
+    assert [a.question_id for a in held().answers] == [question.pk]
     codes = sorted(r.status_code for r in results)
     assert codes == [200] * 7 + [302]
     assert all("already answered" in html(r) for r in results if r.status_code == 200)
@@ -636,7 +665,7 @@ def test_kiosk_stores_kiosk_responses_and_resets_for_the_next_person(client, sur
     assert "survey-kiosk" in page and "Start again and clear these answers" in page
     response = answer_everything(client, survey, url=kiosk_url(survey))
     assert response.status_code == 302 and response["Location"] == kiosk_url(survey)
-    assert Response.objects.get().source == Response.Source.KIOSK
+    assert held().source == Response.Source.KIOSK
 
     done = html(client.get(kiosk_url(survey)))
     assert "Start a new survey" in done and 'name="email"' not in done
@@ -713,9 +742,11 @@ def test_paper_entry_stores_paper_responses_and_counts_them(client, survey, alic
     }
     response = client.post(paper_url(survey), data)
     assert response.status_code == 302
-    stored = Response.objects.get()
+    stored = held()
     assert stored.source == Response.Source.PAPER and stored.language == "es"
-    assert stored.answers.get(question=q(survey, 5)).text == "Escrito a mano"
+    assert [a.text for a in stored.answers if a.question_id == q(survey, 5).pk] == [
+        "Escrito a mano"
+    ]
     after = html(client.get(response["Location"]))
     assert "Saved. Paper responses entered: 1" in after and 'role="status"' in after
     assert "checked" not in after and "autofocus" in after
@@ -727,15 +758,14 @@ def test_the_last_paper_entries_can_be_undone_by_who_typed_them(client, survey, 
     client.force_login(alice)
     for text in ("First", "Second"):
         client.post(paper_url(survey), {"lang": "en", name(survey, 5): text})
-    assert Response.objects.count() == 2
+    assert stored_count() == 2
     page = html(client.get(paper_url(survey)))
     assert "Delete the last response I entered" in page
     undo = reverse("surveys:staff-paper-undo", args=[survey.pk])
     response = client.post(undo, {"lang": "es"}, follow=True)
     assert response.redirect_chain[-1][0] == paper_url(survey, "es")
     assert "The last paper response you entered is deleted." in html(response)
-    [kept] = Response.objects.all()
-    assert kept.answers.get(question=q(survey, 5)).text == "First"
+    assert [a.text for a in held().answers if a.question_id == q(survey, 5).pk] == ["First"]
     assert AuditLog.objects.filter(action="survey.response.delete").count() == 1
 
     # Someone else, in another session, has nothing of theirs to undo.
@@ -744,10 +774,10 @@ def test_the_last_paper_entries_can_be_undone_by_who_typed_them(client, survey, 
     assert "Delete the last response I entered" not in html(other.get(paper_url(survey)))
     response = other.post(undo, follow=True)
     assert "There is no paper response of yours to undo." in html(response)
-    assert Response.objects.count() == 1
+    assert stored_count() == 1
 
     client.post(undo)
-    assert Response.objects.count() == 0
+    assert stored_count() == 0
     response = client.post(undo, follow=True)  # nothing left: a polite message, no error
     assert "There is no paper response of yours to undo." in html(response)
     assert client.get(undo).status_code == 405
@@ -761,7 +791,7 @@ def test_paper_entry_errors_keep_what_was_typed(client, survey, alice):
     page = html(response)
     assert response.status_code == 200 and "Enter a whole number." in page
     assert "Keep me" in page and 'value="abc"' in page
-    assert Response.objects.count() == 0
+    assert stored_count() == 0
 
 
 def test_paper_entry_is_for_survey_managers_only(client, survey, bob, carol, dave, root):
@@ -771,7 +801,7 @@ def test_paper_entry_is_for_survey_managers_only(client, survey, bob, carol, dav
         client.force_login(person)
         assert client.get(paper_url(survey)).status_code == 403
         assert client.post(paper_url(survey), {name(survey, 2): "3"}).status_code == 403
-    assert Response.objects.count() == 0
+    assert stored_count() == 0
     client.force_login(root)
     assert client.get(paper_url(survey)).status_code == 200
 

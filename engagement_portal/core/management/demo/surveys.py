@@ -67,7 +67,7 @@ def _response_day(world: World) -> date:
 
 def trust_survey(world: World) -> Survey:
     """The trust survey: built, opened a year ago, about 300 anonymous answers, then the
-    mixing sweep that lets anonymous answers into the dashboards."""
+    group release that lets anonymous answers into the dashboards."""
     w = world
     program = w.programs["city-wide-trust-survey-2026"]
     owner = w.manager(program)
@@ -144,9 +144,9 @@ def trust_survey(world: World) -> Survey:
             source=w.rng.choices(["web", "kiosk", "paper"], [60, 15, 25])[0],
             today=day,
         )
-    # The sweep beat runs every 15 minutes; here once over the whole year, so that every
-    # anonymous answer reaches the dashboards the way production lets them in.
-    services.mix_recent_anonymous_rows(days=400, today=w.today)
+    # Anonymous answers are published in groups of 10 (after each submission and by the
+    # sweep beat runs every 15 minutes); here the sweep once more for the last groups.
+    services.release_held_responses()
     return survey
 
 

@@ -11,7 +11,11 @@ def audit(*, actor, action: str, target, residents: Iterable = (), **details) ->
     """Record one audited action. Call it inside the transaction that does the action.
 
     `residents` (Resident objects or ids) are the people whose data the action touched;
-    `details` hold ids and codes only, never copies of what was shown."""
+    `details` hold ids and codes only, never copies of what was shown. A model instance is
+    recorded as its label and id, never its text: the text of a volunteer, a member or a
+    request names the resident, and the log must not keep a copy of it."""
+    if isinstance(target, Model):
+        target = f"{target._meta.label_lower} {target.pk}"
     entry = AuditLog.objects.create(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
@@ -27,13 +31,10 @@ def audit_view(
 ) -> AuditLog:
     """Record one view of a page that shows residents' personal data. Each view is a new row.
 
-    `page` is the URL name; `target` a model instance (recorded as its label and id, never
-    its text, which can hold a name) or a short label. Two queries at most, however many
-    residents the page shows: one for the row, one for the links to the residents."""
+    `page` is the URL name; `target` a model instance or a short label. Two queries at most,
+    however many residents the page shows: one for the row, one for the links to them."""
     if program is not None:
         details["program"] = getattr(program, "pk", program)
-    if isinstance(target, Model):
-        target = f"{target._meta.label_lower} {target.pk}"
     return audit(
         actor=actor, action=VIEW_ACTION, target=target, residents=residents, page=page, **details
     )

@@ -11,13 +11,14 @@ from django.db import connection
 from django.urls import reverse
 
 from engagement_portal.core.models import AuditLog
-from engagement_portal.core.services import VIEW_ACTION, audit_view
+from engagement_portal.core.services import VIEW_ACTION, audit, audit_view
 from tests.factories import (
     ProgramFactory,
     RegistrationFactory,
     ResidentFactory,
     ResidentRequestFactory,
     StaffUserFactory,
+    VolunteerFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,15 @@ def test_the_audit_log_is_for_administrators_only(client, alice):
         response = client.get(reverse("admin:core_auditlog_changelist"))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_write_audits_record_objects_by_id_not_by_the_name_they_print(alice):
+    """A volunteer prints as its resident's name; the log keeps a reference, not a copy."""
+    volunteer = VolunteerFactory(resident=ResidentFactory(name="Vera Valdez"))
+    assert "Vera Valdez" in str(volunteer)
+
+    entry = audit(
+        actor=alice, action="volunteers.added", target=volunteer, residents=[volunteer.resident]
+    )
+
+    assert entry.target == f"programs.volunteer {volunteer.pk}"

@@ -663,6 +663,7 @@ def _residents_seen(objects) -> dict[str, object]:
         "events:staff-detail": registration.resident,
         "events:staff-door": registration.resident,
         "events:staff-check-in-code": registration.resident,
+        "events:staff-export": registration.resident,
         "applications:staff-queue": blocks["application"].resident,
         "applications:staff-detail": blocks["application"].resident,
         "volunteers:staff-roster": blocks["volunteer"].resident,

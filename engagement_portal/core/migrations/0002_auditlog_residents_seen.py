@@ -4,16 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_neighbourhood_boundary'),
-        ('core', '0001_initial'),
+        ("accounts", "0003_neighbourhood_boundary"),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='auditlog',
-            name='residents',
-            field=models.ManyToManyField(blank=True, related_name='audit_entries', to='accounts.resident', verbose_name='residents'),
+            model_name="auditlog",
+            name="residents",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="audit_entries",
+                to="accounts.resident",
+                verbose_name="residents",
+            ),
         ),
     ]

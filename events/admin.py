@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from engagement_portal.core.admin import AuditedPersonalDataAdmin
+
 from .models import (
     AccommodationRequest,
     Event,
@@ -42,7 +44,7 @@ class EventPersonnelInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     list_display = ["title", "program", "starts_at", "status", "visibility", "capacity"]
     list_filter = ["status", "visibility", "program__engagement_type__tier"]
     search_fields = ["title", "program__title", "venue_name", "address"]
@@ -62,6 +64,11 @@ class EventAdmin(admin.ModelAdmin):
     ]
     inlines = [EventPersonnelInline, RegistrationInline]
 
+    audit_changelist = False  # the list shows titles and programs, no one's data
+
+    def audited_residents(self, obj) -> list[int]:
+        return list(obj.registrations.values_list("resident_id", flat=True))
+
 
 class AccommodationInline(admin.TabularInline):
     model = AccommodationRequest
@@ -71,7 +78,7 @@ class AccommodationInline(admin.TabularInline):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     """Statuses and party sizes are read-only here: the services keep seats and the waiting
     list consistent under the event lock, and an edit here would bypass them."""
 

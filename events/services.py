@@ -723,6 +723,7 @@ def export_roster(*, event: Event, user) -> list[list[str]]:
             actor=user,
             action="export_roster",
             target=event,
+            residents=[r.resident_id for r in registrations],
             event_id=event.pk,
             rows=len(rows) - 1,
         )

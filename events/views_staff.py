@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from engagement_portal.core.services import audit_view
 from programs.forms_partners import CoFacilitatorForm
 from programs.models import Program
 from programs.selectors import user_can_manage_program
@@ -206,13 +207,21 @@ def event_delete(request, pk):
 @staff_only
 def event_detail(request, pk):
     event = _event_for_program_staff(request, pk)
+    registrations = list(selectors.roster(event))
+    audit_view(
+        actor=request.user,
+        page="events:staff-detail",
+        target=event,
+        residents=[registration.resident_id for registration in registrations],
+        program=event.program_id,
+    )
     return render(
         request,
         "events/staff_detail.html",
         {
             "event": event,
             "counts": selectors.attendance_counts(event),
-            "registrations": selectors.roster(event),
+            "registrations": registrations,
             "personnel": selectors.event_personnel(event),
             "personnel_form": PersonnelForm(),
             "has_ended": event.ends_at <= timezone.now(),
@@ -365,7 +374,14 @@ def door(request, pk):
     event = _event_for_program_staff(request, pk)
     search = DoorSearchForm(request.GET or None)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    results = [] if search.errors else selectors.door_search(event, query)
+    results = [] if search.errors else list(selectors.door_search(event, query))
+    audit_view(
+        actor=request.user,
+        page="events:staff-door",
+        target=event,
+        residents=[registration.resident_id for registration in results],
+        program=event.program_id,
+    )
     return render(
         request,
         "events/staff_door.html",
@@ -433,6 +449,13 @@ def check_in_by_code(request, code):
         else:
             messages.success(request, _checked_in_message(registration, registration.resident.name))
         return redirect("events:staff-check-in-code", code=registration.check_in_code)
+    audit_view(
+        actor=request.user,
+        page="events:staff-check-in-code",
+        target=registration,
+        residents=[registration.resident_id],
+        program=event.program_id,
+    )
     return render(
         request,
         "events/staff_check_in_code.html",

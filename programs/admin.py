@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from engagement_portal.core.admin import AuditedPersonalDataAdmin
+
 from .models import (
     EngagementType,
     PartnerAgreement,
@@ -65,7 +67,7 @@ class ProgramAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResidentRequest)
-class ResidentRequestAdmin(admin.ModelAdmin):
+class ResidentRequestAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     list_display = ["kind", "resident", "status", "created_at"]
     list_filter = ["kind", "status"]
     search_fields = ["resident__name", "details"]
@@ -91,7 +93,7 @@ class ApplicationFormAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     list_display = ["resident", "program", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["resident__name", "program__title"]
@@ -106,7 +108,7 @@ class CohortAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.CohortMember)
-class CohortMemberAdmin(admin.ModelAdmin):
+class CohortMemberAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     list_display = ["resident", "cohort", "status", "completed_at"]
     list_filter = ["status"]
     raw_id_fields = ["cohort", "resident", "application"]
@@ -127,7 +129,7 @@ class VolunteerRoleAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.Volunteer)
-class VolunteerAdmin(admin.ModelAdmin):
+class VolunteerAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     list_display = ["resident", "program", "role", "status"]
     list_filter = ["status"]
     raw_id_fields = ["program", "resident", "role", "application"]
@@ -148,7 +150,7 @@ class ShiftAdmin(admin.ModelAdmin):
 
 
 @admin.register(m.GroupMember)
-class GroupMemberAdmin(admin.ModelAdmin):
+class GroupMemberAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     list_display = ["resident", "program", "role", "term_starts", "term_ends"]
     raw_id_fields = ["program", "resident", "application"]
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from events.models import EventCoFacilitator
 
@@ -49,3 +49,26 @@ def partner_for_detail(pk: int, today: date) -> PartnerOrganisation | None:
 
 def event_co_facilitators(event) -> QuerySet[EventCoFacilitator]:
     return EventCoFacilitator.objects.filter(event=event).select_related("partner")
+
+
+def _run_by(user) -> Q:
+    return Q(programs__owner=user) | Q(programs__team=user)
+
+
+def user_can_see_partner_contacts(user, partner: PartnerOrganisation) -> bool:
+    """A partner's contacts are for the staff who run a program it co-runs, and administrators."""
+    if not user.is_authenticated or not user.has_perm("programs.change_program"):
+        return False
+    if user.has_perm("programs.manage_all_programs"):
+        return True
+    return PartnerOrganisation.objects.filter(_run_by(user), pk=partner.pk).exists()
+
+
+def partner_ids_with_contacts_visible_to(user) -> set[int]:
+    """Ids of the partners whose pages (with their contacts) `user` may open; one query."""
+    if not user.is_authenticated or not user.has_perm("programs.change_program"):
+        return set()
+    partners = PartnerOrganisation.objects.all()
+    if not user.has_perm("programs.manage_all_programs"):
+        partners = partners.filter(_run_by(user))
+    return set(partners.values_list("pk", flat=True))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from engagement_portal.core.http import limit_public_posts, too_many_requests
+from engagement_portal.core.services import audit_view
 from events.models import Event
 from events.selectors import event_for_public_page
 from surveys.models import pick
@@ -328,6 +329,13 @@ def staff_questions(request, pk):
         (value, label, [q for q in questions if q.status == value])
         for value, label in PressQuestion.Status.choices
     ]
+    audit_view(
+        actor=request.user,
+        page="announcements:staff-questions",
+        target=event,
+        program=event.program_id,
+        questions=[question.pk for question in questions],
+    )
     return render(
         request,
         "announcements/staff_questions.html",

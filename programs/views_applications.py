@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from engagement_portal.core.http import limit_public_posts, private_page, too_many_requests
-from engagement_portal.core.services import audit
+from engagement_portal.core.services import audit, audit_view
 from events.forms_public import current_language
 
 from . import selectors_applications as selectors
@@ -388,6 +388,13 @@ def staff_queue(request, pk):
         }
         for application in page
     ]
+    audit_view(
+        actor=request.user,
+        page="applications:staff-queue",
+        target=program,
+        residents=[row["application"].resident_id for row in rows],
+        program=program,
+    )
     return render(
         request,
         "applications/staff_queue.html",
@@ -448,7 +455,14 @@ def staff_detail(request, pk):
             return redirect("applications:staff-detail", pk=application.pk)
     if request.method != "POST":
         # Applicants' dates of birth, addresses and answers: every look is on record.
-        audit(actor=request.user, action="view_application", target=f"application {application.pk}")
+        audit(
+            actor=request.user,
+            action="view_application",
+            target=f"application {application.pk}",
+            residents=[application.resident_id],
+            page="applications:staff-detail",
+            program=program.pk,
+        )
     application_form = getattr(program, "application_form", None)
     return render(
         request,

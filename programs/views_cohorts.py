@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from engagement_portal.core.http import private_page
+from engagement_portal.core.services import audit_view
 from events.models import Event
 
 from . import readiness
@@ -163,6 +164,13 @@ def staff_detail(request, pk):
     counts = dict.fromkeys(CohortMember.Status.values, 0)
     for row in progress:
         counts[row.member.status] += 1
+    audit_view(
+        actor=request.user,
+        page="cohorts:staff-detail",
+        target=cohort,
+        residents=[row.member.resident_id for row in progress],
+        program=cohort.program_id,
+    )
     return render(
         request,
         "cohorts/staff_detail.html",
@@ -314,6 +322,13 @@ def staff_members(request, pk):
         .select_related("resident")
         .order_by("resident__name", "pk")
     )
+    audit_view(
+        actor=request.user,
+        page="cohorts:staff-members",
+        target=cohort,
+        residents=[member.resident_id for member in members],
+        program=cohort.program_id,
+    )
     return render(
         request,
         "cohorts/staff_members.html",
@@ -367,6 +382,13 @@ def staff_attendance(request, pk, event_pk):
                 return _detail(cohort)
     ticked = {str(v) for v in (form["present"].value() or [])}
     rows = [(row, str(row.member.resident_id) in ticked) for row in sheet]
+    audit_view(
+        actor=request.user,
+        page="cohorts:staff-attendance",
+        target=session,
+        residents=[row.member.resident_id for row in sheet],
+        program=cohort.program_id,
+    )
     return render(
         request,
         "cohorts/staff_attendance.html",

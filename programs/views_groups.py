@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from engagement_portal.core.http import limit_public_posts, too_many_requests
+from engagement_portal.core.services import audit_view
 from events.forms_public import current_language
 
 from . import selectors_groups as selectors
@@ -327,6 +328,13 @@ def staff_members(request, pk):
             messages.success(request, _("Added to the group: %(names)s.") % {"names": names})
             return redirect("groups:staff-members", pk=program.pk)
     members = selectors.members_for_staff_page(program, today)
+    audit_view(
+        actor=request.user,
+        page="groups:staff-members",
+        target=program,
+        residents=[row.member.resident_id for rows in members.values() for row in rows],
+        program=program,
+    )
     return render(
         request,
         "groups/staff_members.html",
@@ -368,6 +376,13 @@ def staff_member_edit(request, pk):
                 request, _("Changes to %(name)s saved.") % {"name": member.resident.name}
             )
             return redirect("groups:staff-members", pk=member.program_id)
+    audit_view(
+        actor=request.user,
+        page="groups:staff-member-edit",
+        target=member,
+        residents=[member.resident_id],
+        program=member.program_id,
+    )
     return render(
         request,
         "groups/staff_member_edit.html",

@@ -1,9 +1,12 @@
 """Staff pages for partnerships: partner organisations, their contacts and agreements, and the
 community co-facilitators of training sessions.
 
-Any staff member may read partner records; those who may change programs may edit them.
-Co-facilitators are recorded by the staff who run the session's program. Access is checked
-before the HTTP method or the input is looked at.
+Any staff member may read the list of partners; those who may change programs may edit the
+organisation and its agreements. A partner's page and its contacts (people's names, emails and
+phones) are for the staff who run a program the partner co-runs, and administrators: others get
+a 403, and each view of a contact is audit-logged. Co-facilitators are recorded by the staff
+who run the session's program. Access is checked before the HTTP method or the input is
+looked at.
 """
 
 from django.contrib import messages
@@ -15,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from engagement_portal.core.services import audit_view
 from events.models import Event
 
 from . import selectors_partners as selectors
@@ -51,6 +55,20 @@ def _only_get_or_post(request):
     return None
 
 
+def _partner_for_contacts(request, partner_pk) -> PartnerOrganisation:
+    partner = get_object_or_404(PartnerOrganisation, pk=partner_pk)
+    if not selectors.user_can_see_partner_contacts(request.user, partner):
+        raise PermissionDenied
+    return partner
+
+
+def _back_to(request, partner):
+    """The partner's page if the user may open it, otherwise the list."""
+    if selectors.user_can_see_partner_contacts(request.user, partner):
+        return redirect("partners:staff-detail", partner_pk=partner.pk)
+    return redirect("partners:staff-list")
+
+
 def _form_page(request, form, *, title, partner=None):
     return render(
         request, "partners/staff_form.html", {"form": form, "title": title, "partner": partner}
@@ -65,6 +83,7 @@ def staff_list(request):
         "partners/staff_list.html",
         {
             "partners": selectors.partners_for_list(timezone.localdate()),
+            "openable": selectors.partner_ids_with_contacts_visible_to(request.user),
             "can_edit": request.user.has_perm("programs.change_program"),
         },
     )
@@ -76,6 +95,14 @@ def staff_detail(request, partner_pk):
     partner = selectors.partner_for_detail(partner_pk, timezone.localdate())
     if partner is None:
         raise Http404
+    if not selectors.user_can_see_partner_contacts(request.user, partner):
+        raise PermissionDenied
+    audit_view(
+        actor=request.user,
+        page="partners:staff-detail",
+        target=partner,
+        contacts=[contact.pk for contact in partner.contacts.all()],
+    )
     return render(
         request,
         "partners/staff_detail.html",
@@ -91,7 +118,7 @@ def staff_create(request):
     if request.method == "POST" and form.is_valid():
         partner = form.save()
         messages.success(request, _("Partner “%(name)s” added.") % {"name": partner.name})
-        return redirect("partners:staff-detail", partner_pk=partner.pk)
+        return _back_to(request, partner)
     return _form_page(request, form, title=_("Add a partner organisation"))
 
 
@@ -104,13 +131,13 @@ def staff_edit(request, partner_pk):
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Changes saved."))
-        return redirect("partners:staff-detail", partner_pk=partner.pk)
+        return _back_to(request, partner)
     return _form_page(request, form, title=_("Edit partner organisation"), partner=partner)
 
 
 @editors_only
 def contact_add(request, partner_pk):
-    partner = get_object_or_404(PartnerOrganisation, pk=partner_pk)
+    partner = _partner_for_contacts(request, partner_pk)
     if refused := _only_get_or_post(request):
         return refused
     form = PartnerContactForm(request.POST or None)
@@ -124,6 +151,8 @@ def contact_add(request, partner_pk):
 @editors_only
 def contact_edit(request, contact_pk):
     contact = get_object_or_404(PartnerContact.objects.select_related("partner"), pk=contact_pk)
+    if not selectors.user_can_see_partner_contacts(request.user, contact.partner):
+        raise PermissionDenied
     if refused := _only_get_or_post(request):
         return refused
     # The form edits a copy so that a refused post does not change what the page shows.
@@ -132,6 +161,12 @@ def contact_edit(request, contact_pk):
         services.update_contact(contact=contact, **form.cleaned_data)
         messages.success(request, _("Changes saved."))
         return redirect("partners:staff-detail", partner_pk=contact.partner_id)
+    audit_view(
+        actor=request.user,
+        page="partners:contact-edit",
+        target=contact,
+        partner=contact.partner_id,
+    )
     return _form_page(request, form, title=_("Edit contact"), partner=contact.partner)
 
 
@@ -144,7 +179,7 @@ def agreement_add(request, partner_pk):
     if request.method == "POST" and form.is_valid():
         agreement = services.add_agreement(partner=partner, **form.cleaned_data)
         messages.success(request, _("Agreement “%(title)s” saved.") % {"title": agreement.title})
-        return redirect("partners:staff-detail", partner_pk=partner.pk)
+        return _back_to(request, partner)
     return _form_page(request, form, title=_("Add an agreement"), partner=partner)
 
 
@@ -161,7 +196,7 @@ def agreement_edit(request, agreement_pk):
     if request.method == "POST" and form.is_valid():
         services.update_agreement(agreement=agreement, **form.cleaned_data)
         messages.success(request, _("Changes saved."))
-        return redirect("partners:staff-detail", partner_pk=agreement.partner_id)
+        return _back_to(request, agreement.partner)
     return _form_page(request, form, title=_("Edit agreement"), partner=agreement.partner)
 
 

@@ -1,7 +1,9 @@
 """Resident requests: a public form, the resident's private status page, and the staff
 queue where requests are accepted (creating the event), answered with another time, or
 declined. Staff pages need programs.change_program, checked before the HTTP method or
-the input is looked at; accepting also needs managing the program chosen.
+the input is looked at; accepting also needs managing the program chosen. Staff see only the
+requests routed to them (selectors_requests); others get a 403, and every view of a page
+with a resident's details is audit-logged.
 """
 
 from django.contrib import messages
@@ -14,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from engagement_portal.core.http import limit_public_posts, private_page, too_many_requests
+from engagement_portal.core.services import audit_view
 
 from . import services_requests as services
 from .forms_requests import (
@@ -25,6 +28,7 @@ from .forms_requests import (
 )
 from .models import Program, ResidentRequest
 from .selectors import programs_for_staff, user_can_manage_program
+from .selectors_requests import requests_for_staff, user_can_see_request
 
 limit_posts = limit_public_posts("resident-requests")
 
@@ -115,7 +119,7 @@ def _programs_for_accepting(user, resident_request: ResidentRequest):
 def staff_list(request):
     filters = RequestFilterForm(request.GET or None)
     options = filters.options()
-    requests = ResidentRequest.objects.select_related("resident", "neighbourhood")
+    requests = requests_for_staff(request.user)
     status = options.get("status", "")
     if not status:
         requests = requests.filter(status__in=ResidentRequest.OPEN)
@@ -125,14 +129,18 @@ def staff_list(request):
         requests = requests.filter(kind=options["kind"])
     query = request.GET.copy()
     query.pop("page", None)
+    page = Paginator(requests, 25).get_page(request.GET.get("page"))
+    audit_view(
+        actor=request.user,
+        page="requests:staff-list",
+        target="resident requests",
+        residents=[r.resident_id for r in page.object_list],
+        requests=[r.pk for r in page.object_list],
+    )
     return render(
         request,
         "requests/staff_list.html",
-        {
-            "filter_form": filters,
-            "page": Paginator(requests, 25).get_page(request.GET.get("page")),
-            "query": query.urlencode(),
-        },
+        {"filter_form": filters, "page": page, "query": query.urlencode()},
     )
 
 
@@ -144,6 +152,8 @@ def staff_detail(request, pk):
         ),
         pk=pk,
     )
+    if not user_can_see_request(request.user, resident_request):
+        raise PermissionDenied
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     programs = _programs_for_accepting(request.user, resident_request)
@@ -193,6 +203,13 @@ def staff_detail(request, pk):
             form.add_error(None, error)
         else:
             return redirect("requests:staff-detail", pk=resident_request.pk)
+    audit_view(
+        actor=request.user,
+        page="requests:staff-detail",
+        target=resident_request,
+        residents=[resident_request.resident_id],
+        program=resident_request.program_id,
+    )
     return render(
         request,
         "requests/staff_detail.html",

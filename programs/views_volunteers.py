@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from engagement_portal.core.http import limit_public_posts, private_page, too_many_requests
+from engagement_portal.core.services import audit_view
 from events.models import Event
 
 from . import selectors_volunteers as selectors
@@ -177,6 +178,13 @@ def staff_roster(request, pk):
     totals = selectors.hours_totals(program=program)
     query = request.GET.copy()
     query.pop("page", None)
+    audit_view(
+        actor=request.user,
+        page="volunteers:staff-roster",
+        target=program,
+        residents=[volunteer.resident_id for volunteer in rows],
+        program=program,
+    )
     return render(
         request,
         "volunteers/staff_roster.html",
@@ -318,6 +326,13 @@ def staff_detail(request, pk):
         if done:
             return redirect(reverse("volunteers:staff-detail", args=[volunteer.pk]) + done)
     page = Paginator(selectors.volunteer_hours(volunteer), 25).get_page(request.GET.get("page"))
+    audit_view(
+        actor=request.user,
+        page="volunteers:staff-detail",
+        target=volunteer,
+        residents=[volunteer.resident_id],
+        program=program,
+    )
     return render(
         request,
         "volunteers/staff_detail.html",
@@ -480,6 +495,13 @@ def staff_shifts(request, pk):
             if pk not in taken and shift.role_id in (None, role_of[pk])
         ]
         shift.add_form = ShiftVolunteerForm(choices=offered, prefix=f"s{shift.pk}")
+    audit_view(
+        actor=request.user,
+        page="volunteers:staff-shifts",
+        target=program,
+        residents=[volunteer.resident_id for volunteer in active],
+        program=program,
+    )
     return render(
         request,
         "volunteers/staff_shifts.html",
@@ -576,6 +598,13 @@ def staff_hours(request, pk):
             messages.error(request, " ".join(error))
         return redirect("volunteers:staff-hours", pk=program.pk)
     page = Paginator(selectors.hours_queue(program), 50).get_page(request.GET.get("page"))
+    audit_view(
+        actor=request.user,
+        page="volunteers:staff-hours",
+        target=program,
+        residents=[entry.volunteer.resident_id for entry in page],
+        program=program,
+    )
     return render(
         request,
         "volunteers/staff_hours.html",

@@ -7,6 +7,8 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from engagement_portal.core.admin import AuditedPersonalDataAdmin, audit_trail_link
+
 from . import services
 from .boundaries import load_boundaries
 from .forms import BoundaryUploadForm, NeighbourhoodImportForm
@@ -148,12 +150,18 @@ class ConsentInline(admin.TabularInline):
 
 
 @admin.register(Resident)
-class ResidentAdmin(admin.ModelAdmin):
+class ResidentAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
+    audited_resident = None
     list_display = ["name", "email", "phone", "neighbourhood", "preferred_language"]
     list_filter = ["neighbourhood", "preferred_language"]
     search_fields = ["name", "email_normalised", "phone_normalised"]
     autocomplete_fields = ["user"]
     inlines = [ConsentInline]
+    readonly_fields = ["audit_trail"]
+
+    @admin.display(description=gettext_lazy("audit log"))
+    def audit_trail(self, obj) -> str:
+        return audit_trail_link(obj)
 
     def has_delete_permission(self, request, obj=None):
         # Deleting would take the resident's rows out of the reach summaries and change

@@ -5,7 +5,11 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditLog(models.Model):
-    """Who did what to personal or sensitive data, and when. Rows are only ever added."""
+    """Who did what to personal or sensitive data, and when. Rows are only ever added.
+
+    `residents` names the people whose data was seen or changed, so an administrator can
+    answer "who looked at this person?". Rows hold references and ids, never copies of what
+    was shown (no names, addresses or free text about the resident)."""
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -14,6 +18,12 @@ class AuditLog(models.Model):
     target = models.CharField(_("what"), max_length=255)
     details = models.JSONField(_("details"), default=dict, blank=True)
     at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    residents = models.ManyToManyField(
+        "accounts.Resident",
+        verbose_name=_("residents"),
+        blank=True,
+        related_name="audit_entries",
+    )
 
     class Meta:
         ordering = ["-at", "-pk"]

@@ -124,21 +124,22 @@ ACCESS = {
     "announcements:staff-publish": PROGRAM,
     "announcements:staff-questions": PROGRAM,  # residents' names: the event's program staff
     "announcements:staff-moderate": PROGRAM,
-    "partners:staff-list": STAFF,
-    "partners:staff-detail": STAFF,
-    # Editing partner records needs programs.change_program: program staff and administrators.
+    "partners:staff-list": STAFF,  # organisations and the programs they co-run, no contacts
+    # A partner's page and its contacts: the staff who run a program it co-runs.
+    "partners:staff-detail": PROGRAM,
+    "partners:contact-add": PROGRAM,
+    "partners:contact-edit": PROGRAM,
+    # Editing the organisation needs programs.change_program: program staff and administrators.
     "partners:staff-create": CREATE,
     "partners:staff-edit": CREATE,
-    "partners:contact-add": CREATE,
-    "partners:contact-edit": CREATE,
     "partners:agreement-add": CREATE,
     "partners:agreement-edit": CREATE,
     "partners:staff-co-facilitators": PROGRAM,  # the session's program staff
     "requests:form": PUBLIC,
     "requests:status": PUBLIC,  # the private token is the key; a bad one is a clear 404 page
-    # Residents' contact details: staff who can change programs (not command staff).
-    "requests:staff-list": CREATE,
-    "requests:staff-detail": CREATE,
+    # Residents' contact details: the staff a request is routed to (selectors_requests).
+    "requests:staff-list": CREATE,  # opens for program staff, listing only their requests
+    "requests:staff-detail": PROGRAM,
     "announcements:reply": PUBLIC,
     "announcements:staff-replies": PROGRAM,  # tips can name people: the program's staff
     # Applications: applicants hold private links; reviewers are the program's staff.
@@ -397,7 +398,8 @@ def objects(alice):
     program.partners.add(partner_agreement.partner)
     from tests.factories import ResidentRequestFactory
 
-    voice = (recommendation, announcement, question, ResidentRequestFactory())
+    # Accepted into alice's program: hers (and her unit's) to read, not bob's.
+    voice = (recommendation, announcement, question, ResidentRequestFactory(program=program))
     return (
         program,
         event,
@@ -488,3 +490,252 @@ def test_administrator_opens_the_admin_pages_with_personal_data(client, root):
         reverse("admin:messaging_outboxmessage_changelist"),
     ]:
         assert client.get(url).status_code == 200, url
+
+
+# --- Need to know -------------------------------------------------------------------------
+#
+# Every staff URL either shows or changes personal data, and is then refused to staff who do
+# not run the program it belongs to, or holds none. Pages that show residents' data also
+# write one audit log entry per view, naming the residents shown.
+
+AUDITED = "audited"  # shows personal data; refused to others; each view is audit-logged
+REFUSED = "refused"  # changes personal data (forms, posts) or shows names typed in free text
+SCOPED = "scoped"  # a list that opens for program staff but shows only their own records
+
+PERSONAL_DATA = {
+    "events:staff-detail": AUDITED,  # the roster
+    "events:staff-door": AUDITED,
+    "events:staff-check-in-code": AUDITED,
+    "events:staff-export": AUDITED,  # the roster file; the export service logs it
+    "events:staff-add-registrant": REFUSED,
+    "events:staff-walk-in": REFUSED,
+    "events:staff-check-in": REFUSED,
+    "events:staff-no-shows": REFUSED,
+    "events:staff-accommodation": REFUSED,
+    "events:staff-cancel": REFUSED,  # tells every registrant
+    "events:staff-delete": REFUSED,
+    "applications:staff-queue": AUDITED,
+    "applications:staff-detail": AUDITED,
+    "volunteers:staff-roster": AUDITED,
+    "volunteers:staff-detail": AUDITED,
+    "volunteers:staff-shifts": AUDITED,
+    "volunteers:staff-hours": AUDITED,
+    "volunteers:staff-add": REFUSED,
+    "cohorts:staff-detail": AUDITED,
+    "cohorts:staff-members": AUDITED,
+    "cohorts:staff-attendance": AUDITED,
+    "cohorts:staff-invite": REFUSED,
+    "cohorts:staff-close": REFUSED,
+    "groups:staff-members": AUDITED,
+    "groups:staff-member-edit": AUDITED,
+    "groups:member-home": REFUSED,
+    "groups:member-item": REFUSED,  # confidential items: the groups service logs each view
+    "groups:staff-item": REFUSED,
+    "groups:staff-moderate": REFUSED,
+    "announcements:staff-questions": AUDITED,  # askers' names as typed
+    "announcements:staff-replies": AUDITED,  # tips can name people
+    "announcements:staff-moderate": REFUSED,
+    "requests:staff-detail": AUDITED,
+    "requests:staff-list": SCOPED,
+    "partners:staff-detail": AUDITED,  # contacts' names, emails and phones
+    "partners:contact-edit": AUDITED,
+    "partners:contact-add": REFUSED,
+}
+# Staff URLs that hold no one's personal data (staff names aside), each with its reason.
+NO_PERSONAL_DATA = {
+    "core:staff-home": "links and the signed-in user's own programs",
+    "core:command-home": "links",
+    "core:admin-home": "counts",
+    "programs:staff-list": "programs",
+    "programs:staff-create": "a new program",
+    "programs:staff-detail": "a program, its team of staff and its events",
+    "programs:staff-edit": "a program",
+    "programs:staff-status": "a program's status",
+    "programs:spectrum": "programs by tier",
+    "events:staff-list": "events with seat counts",
+    "events:staff-create": "a new event",
+    "events:staff-series": "a new series",
+    "events:staff-edit": "the event",
+    "events:staff-personnel": "agency staff at the event",
+    "surveys:staff-list": "surveys",
+    "surveys:staff-create": "a new survey",
+    "surveys:staff-trends": "aggregates, suppressed under 10",
+    "surveys:staff-detail": "the questionnaire",
+    "surveys:staff-edit": "the questionnaire",
+    "surveys:staff-question-add": "the questionnaire",
+    "surveys:staff-bank-add": "the questionnaire",
+    "surveys:staff-translations": "the questionnaire",
+    "surveys:staff-status": "the survey's status",
+    "surveys:staff-version": "the questionnaire",
+    "surveys:staff-question-edit": "the questionnaire",
+    "surveys:staff-question-move": "the questionnaire",
+    "surveys:staff-question-delete": "the questionnaire",
+    "surveys:staff-paper": "a blank paper form to type in",
+    "surveys:staff-paper-undo": "the last paper form typed",
+    "surveys:staff-distributions": "counts of invitations",
+    "surveys:staff-distribution": "counts of invitations",
+    "surveys:staff-distribution-action": "pause or resume sending",
+    "surveys:staff-results": "anonymous answers, suppressed under 10",
+    "surveys:staff-results-csv": "anonymous answers; the export is audit-logged",
+    "surveys:staff-publish": "publishing the summary",
+    "recommendations:staff-list": "what was asked and answered",
+    "recommendations:staff-detail": "what was asked and answered",
+    "recommendations:staff-create": "a new recommendation",
+    "recommendations:staff-respond": "the agency's response",
+    "announcements:staff-list": "announcements",
+    "announcements:staff-create": "a new announcement",
+    "announcements:staff-edit": "the announcement",
+    "announcements:staff-publish": "publishing the announcement",
+    "partners:staff-list": "organisations and their programs; no contacts",
+    "partners:staff-create": "a new organisation",
+    "partners:staff-edit": "the organisation",
+    "partners:agreement-add": "an agreement and the staff member responsible",
+    "partners:agreement-edit": "an agreement and the staff member responsible",
+    "partners:staff-co-facilitators": "co-facilitators on a training session, by role",
+    "applications:staff-settings": "the application form",
+    "applications:staff-question-edit": "the application form",
+    "cohorts:staff-create": "a new cohort",
+    "cohorts:staff-sessions": "the cohort's sessions",
+    "cohorts:staff-readiness": "the program's readiness checklist",
+    "volunteers:staff-roles": "roles and their required trainings",
+    "volunteers:staff-trainings": "the shared list of trainings",
+    "groups:staff-group": "the group's meetings and items",
+    "groups:staff-representation": "counts by neighbourhood, no names",
+    "groups:staff-meeting": "agenda and minutes",
+    "groups:staff-item-create": "a new item",
+    "dashboard:overview": "aggregates",
+    "dashboard:spectrum": "aggregates",
+    "dashboard:drill-down": "aggregates",
+    "dashboard:reach": "aggregates",
+    "dashboard:principles": "aggregates",
+    "dashboard:trust": "aggregates",
+    "dashboard:export": "aggregates",
+    "dashboard:report": "aggregates",
+}
+
+
+def test_every_staff_url_says_whether_it_holds_personal_data():
+    staff_urls = {name for name, level in ACCESS.items() if level not in (PUBLIC, LOGIN)}
+    both = sorted(set(PERSONAL_DATA) & set(NO_PERSONAL_DATA))
+    assert not both, f"In both PERSONAL_DATA and NO_PERSONAL_DATA: {both}"
+    unmarked = sorted(staff_urls - set(PERSONAL_DATA) - set(NO_PERSONAL_DATA))
+    assert not unmarked, f"Mark these staff URLs in PERSONAL_DATA or NO_PERSONAL_DATA: {unmarked}"
+    stale = sorted((set(PERSONAL_DATA) | set(NO_PERSONAL_DATA)) - staff_urls)
+    assert not stale, f"Not staff URLs (any more): {stale}"
+    # Whatever shows personal data is for the program's own staff, or a list scoped to them.
+    broad = sorted(
+        name
+        for name, kind in PERSONAL_DATA.items()
+        if (ACCESS[name] == PROGRAM) != (kind != SCOPED)
+    )
+    assert not broad, f"Personal data open beyond the program's staff: {broad}"
+
+
+@pytest.fixture
+def bob_runs_another_program(bob):
+    """bob is program staff with a program of his own, of every kind a request can become."""
+    from programs.models import EngagementType, ResidentRequest
+
+    for slug in ResidentRequest.TYPE_SLUGS.values():
+        ProgramFactory(owner=bob, engagement_type=EngagementType.objects.get(slug=slug))
+    return bob
+
+
+def _fetch(client, name, objects):
+    url = url_for(name, objects)
+    if name in POST_ONLY:
+        return client.post(url, {"status": "completed", "outcome": "x"})
+    return client.get(url)
+
+
+def test_staff_who_do_not_run_the_program_are_refused_its_personal_data(
+    client, bob_runs_another_program, objects
+):
+    resident = objects[5][3].resident  # the request's resident, the one a scoped list hides
+    problems = []
+    for name, kind in PERSONAL_DATA.items():
+        client.force_login(bob_runs_another_program)
+        response = _fetch(client, name, objects)
+        if kind == SCOPED:
+            page = response.content.decode()
+            if response.status_code != 200 or resident.name in page or resident.email in page:
+                problems.append(f"{name} showed bob someone else's resident")
+        elif response.status_code not in (403, 404):
+            problems.append(f"{name} let bob in: {response.status_code}")
+    assert not problems, "\n".join(problems)
+
+
+def _residents_seen(objects) -> dict[str, object]:
+    """For each audited page, a resident it shows, who must be named in its audit entry."""
+    program, event, registration, token, survey, voice, blocks = objects
+    return {
+        "events:staff-detail": registration.resident,
+        "events:staff-door": registration.resident,
+        "events:staff-check-in-code": registration.resident,
+        "events:staff-export": registration.resident,
+        "applications:staff-queue": blocks["application"].resident,
+        "applications:staff-detail": blocks["application"].resident,
+        "volunteers:staff-roster": blocks["volunteer"].resident,
+        "volunteers:staff-detail": blocks["volunteer"].resident,
+        "cohorts:staff-detail": blocks["cohort_member"].resident,
+        "cohorts:staff-members": blocks["cohort_member"].resident,
+        "groups:staff-members": blocks["member"].resident,
+        "groups:staff-member-edit": blocks["member"].resident,
+        "requests:staff-detail": voice[3].resident,
+        "requests:staff-list": voice[3].resident,
+    }
+
+
+def _pages_of_their_own_kind(alice, seen) -> dict[str, str]:
+    """Pages that exist only for one kind of program (a 404 on the walk's coffee program):
+    a program of that kind for alice, and the page's URL on it."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from programs.models import EngagementType, PressQuestion
+    from tests import factories as f
+
+    def program_of(slug):
+        return ProgramFactory(owner=alice, engagement_type=EngagementType.objects.get(slug=slug))
+
+    academy = program_of("citizen-police-academy")
+    f.ApplicationFormFactory(program=academy)
+    seen["applications:staff-queue"] = f.ApplicationFactory(program=academy).resident
+    committee = program_of("policy-review-committees")
+    seen["groups:staff-members"] = f.GroupMemberFactory(program=committee).resident
+    start = timezone.now() + timedelta(days=3)
+    briefing = f.EventFactory(program=program_of("press-conferences"), starts_at=start)
+    PressQuestion.objects.create(event=briefing, question="When?", name="Ana")
+    return {
+        "applications:staff-queue": reverse("applications:staff-queue", args=[academy.pk]),
+        "groups:staff-members": reverse("groups:staff-members", args=[committee.pk]),
+        "announcements:staff-questions": reverse(
+            "announcements:staff-questions", args=[briefing.pk]
+        ),
+    }
+
+
+def test_each_view_of_personal_data_is_audit_logged_with_the_residents_shown(
+    client, alice, objects
+):
+    from engagement_portal.core.models import AuditLog
+
+    seen = _residents_seen(objects)
+    special = _pages_of_their_own_kind(alice, seen)
+    problems = []
+    client.force_login(alice)
+    for name, kind in PERSONAL_DATA.items():
+        if kind == REFUSED:
+            continue
+        AuditLog.objects.all().delete()
+        url = special.get(name)
+        response = client.get(url) if url else _fetch(client, name, objects)
+        entries = list(AuditLog.objects.filter(actor=alice).prefetch_related("residents"))
+        if response.status_code != 200 or not entries:
+            problems.append(f"{name}: {response.status_code}, {len(entries)} audit entries")
+            continue
+        named = {resident for entry in entries for resident in entry.residents.all()}
+        if name in seen and seen[name] not in named:
+            problems.append(f"{name} did not name {seen[name]} in its audit entry")
+    assert not problems, "\n".join(problems)

@@ -131,7 +131,7 @@ def test_a_current_member_sees_the_case_and_every_view_is_audited(client, maria,
     assert entries.count() == 2
     entry = entries.first()
     assert entry.details == {"item": case.pk, "page": "members"}
-    assert entry.target == case.title
+    assert entry.target == f"programs.reviewitem {case.pk}"
     assert response["Cache-Control"].startswith("max-age=0")
 
 

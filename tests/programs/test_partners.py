@@ -169,10 +169,12 @@ def test_list_shows_programs_agreements_and_flags_renewals_due(client, carol, al
     assert reverse("partners:staff-create") not in content  # carol may not edit
 
 
-def test_command_staff_may_read_but_not_edit(client, carol, partner):
+def test_command_staff_read_the_list_but_not_contacts_nor_edit(client, carol, alice, partner):
+    ProgramFactory(owner=alice).partners.add(partner)
     client.force_login(carol)
 
-    assert client.get(reverse("partners:staff-detail", args=[partner.pk])).status_code == 200
+    assert client.get(reverse("partners:staff-list")).status_code == 200
+    assert client.get(reverse("partners:staff-detail", args=[partner.pk])).status_code == 403
     url = reverse("partners:contact-add", args=[partner.pk])
     assert client.post(url, {"name": "X", "email": "x@example.org"}).status_code == 403
     assert not PartnerContact.objects.exists()
@@ -185,7 +187,8 @@ def test_anonymous_is_sent_to_log_in(client, partner):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_any_program_staff_adds_a_contact(client, bob, partner):
+def test_staff_who_run_a_program_with_the_partner_add_a_contact(client, bob, partner):
+    ProgramFactory(owner=bob).partners.add(partner)
     client.force_login(bob)
 
     response = client.post(
@@ -235,6 +238,7 @@ def test_editing_an_agreement_moves_its_renewal_date(client, alice, partner):
 
 
 def test_bad_contact_keeps_what_was_typed(client, alice, partner):
+    ProgramFactory(owner=alice).partners.add(partner)
     client.force_login(alice)
 
     response = client.post(
@@ -299,3 +303,80 @@ def test_co_facilitator_on_a_non_training_event_is_refused_with_a_reason(client,
     assert response.status_code == 200
     assert "training sessions only" in response.content.decode()
     assert not EventCoFacilitator.objects.exists()
+
+
+# --- Need to know: a partner's contacts are for the staff who run its programs -----------
+
+
+@pytest.fixture
+def alices_partner(alice, partner):
+    """alice runs a program the partner co-runs; the partner has one contact."""
+    ProgramFactory(owner=alice, title="Survivor listening sessions").partners.add(partner)
+    PartnerContactFactory(
+        partner=partner, name="Maria Lopez", email="maria@sh.org", phone="555-0101"
+    )
+    return partner
+
+
+def test_staff_who_do_not_run_its_programs_cannot_read_a_partners_contacts(
+    client, bob, alices_partner
+):
+    ProgramFactory(owner=bob)  # bob runs a program, just not one with this partner
+    contact = alices_partner.contacts.get()
+    client.force_login(bob)
+
+    listed = client.get(reverse("partners:staff-list"))
+    detail = client.get(reverse("partners:staff-detail", args=[alices_partner.pk]))
+    edit = client.get(reverse("partners:contact-edit", args=[contact.pk]))
+    changed = client.post(
+        reverse("partners:contact-edit", args=[contact.pk]),
+        {"name": "Changed", "email": "x@example.org"},
+    )
+
+    assert listed.status_code == 200 and "Safe Harbor Advocates" in listed.content.decode()
+    assert reverse("partners:staff-detail", args=[alices_partner.pk]) not in listed.content.decode()
+    assert detail.status_code == 403 and edit.status_code == 403 and changed.status_code == 403
+    for response in (listed, detail, edit):
+        assert "maria@sh.org" not in response.content.decode()
+    contact.refresh_from_db()
+    assert contact.name == "Maria Lopez"
+
+
+def test_program_staff_and_administrators_read_the_contacts(client, alice, root, alices_partner):
+    for user in (alice, root):
+        client.force_login(user)
+        response = client.get(reverse("partners:staff-detail", args=[alices_partner.pk]))
+        assert response.status_code == 200
+        assert "maria@sh.org" in response.content.decode()
+
+
+def test_a_new_partner_of_no_program_leads_its_creator_back_to_the_list(client, bob):
+    client.force_login(bob)
+
+    response = client.post(reverse("partners:staff-create"), {"name": "New Hope", "kind": "faith"})
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("partners:staff-list")
+
+
+def test_each_view_of_a_partners_contacts_is_audit_logged(client, alice, alices_partner):
+    from django.db import connection
+
+    from engagement_portal.core.models import AuditLog
+
+    contact = alices_partner.contacts.get()
+    client.force_login(alice)
+
+    client.get(reverse("partners:staff-detail", args=[alices_partner.pk]))
+    client.get(reverse("partners:contact-edit", args=[contact.pk]))
+
+    detail = AuditLog.objects.get(actor=alice, details__page="partners:staff-detail")
+    assert detail.target == f"programs.partnerorganisation {alices_partner.pk}"
+    assert detail.details["contacts"] == [contact.pk]
+    edit = AuditLog.objects.get(actor=alice, details__page="partners:contact-edit")
+    assert edit.target == f"programs.partnercontact {contact.pk}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM core_auditlog")
+        rows = " ".join(str(cell) for row in cursor.fetchall() for cell in row)
+    for text in ["Maria", "maria@sh.org", "555-0101"]:
+        assert text not in rows

@@ -7,14 +7,16 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from engagement_portal.core.models import AuditLog
 from engagement_portal.messaging.models import OutboxMessage
 from events.models import Event
 from programs import services_requests as services
 from programs.models import EngagementType, ResidentRequest
-from tests.factories import ProgramFactory, ResidentRequestFactory
+from tests.factories import ProgramFactory, ResidentRequestFactory, StaffUserFactory
 from tests.mailbox import delivered
 
 Status = ResidentRequest.Status
@@ -267,6 +269,8 @@ def test_staff_accepts_on_the_detail_page(client, submitted, briefings, alice):
 def test_accepting_needs_managing_the_program(client, submitted, briefings, bob):
     resident_request, _token = submitted
     start, end = _times()
+    # bob runs briefings too, so the request reaches him; alice's program is not his to fill.
+    ProgramFactory(engagement_type=briefings.engagement_type, owner=bob)
     client.force_login(bob)
 
     response = client.post(
@@ -283,7 +287,7 @@ def test_accepting_needs_managing_the_program(client, submitted, briefings, bob)
     assert not Event.objects.exists()
 
 
-def test_staff_decline_without_reason_shows_an_error(client, submitted, alice):
+def test_staff_decline_without_reason_shows_an_error(client, submitted, briefings, alice):
     resident_request, _token = submitted
     client.force_login(alice)
 
@@ -297,7 +301,8 @@ def test_staff_decline_without_reason_shows_an_error(client, submitted, alice):
     assert resident_request.status == Status.SUBMITTED
 
 
-def test_queue_filters_by_kind_and_status(client, alice):
+def test_queue_filters_by_kind_and_status(client, briefings, alice):
+    ProgramFactory(engagement_type=EngagementType.objects.get(slug="ride-outs"), owner=alice)
     ResidentRequestFactory(kind="briefing", topic="Scams")
     ResidentRequestFactory(kind="ride_out", topic="Night shift")
     ResidentRequestFactory(kind="briefing", topic="Old one", status=Status.DECLINED)
@@ -337,3 +342,115 @@ def test_staff_pages_refuse_residents_anonymous_and_command_staff(
 
 def test_home_page_links_to_the_request_form(client, db):
     assert reverse("requests:form") in client.get(reverse("core:home")).content.decode()
+
+
+# --- Need to know: requests reach the staff they are routed to, and every look is logged --
+
+
+def _detail(resident_request):
+    return reverse("requests:staff-detail", args=[resident_request.pk])
+
+
+def test_staff_who_run_no_program_of_its_kind_cannot_read_the_request(
+    client, submitted, briefings, bob
+):
+    resident_request, _token = submitted
+    # bob runs a program, just not one that takes briefing requests.
+    ProgramFactory(engagement_type=EngagementType.objects.get(slug="ride-outs"), owner=bob)
+    client.force_login(bob)
+
+    listed = client.get(reverse("requests:staff-list"), {"status": "all"})
+    detail = client.get(_detail(resident_request))
+    declined = client.post(
+        _detail(resident_request), {"action": "decline", "decline-reason": "Not ours"}
+    )
+
+    assert listed.status_code == 200
+    assert "Rosa Diaz" not in listed.content.decode()
+    assert "rosa@example.net" not in listed.content.decode()
+    assert detail.status_code == 403 and declined.status_code == 403
+    resident_request.refresh_from_db()
+    assert resident_request.status == Status.SUBMITTED
+
+
+def test_the_unit_of_the_program_owner_reads_the_request(client, submitted, briefings, alice):
+    resident_request, _token = submitted
+    colleague = StaffUserFactory(unit=alice.unit)
+    client.force_login(colleague)
+
+    assert client.get(_detail(resident_request)).status_code == 200
+    assert "Rosa Diaz" in client.get(reverse("requests:staff-list")).content.decode()
+
+
+def test_staff_without_a_unit_are_not_everyone_elses_unit(client, submitted, db):
+    resident_request, _token = submitted
+    loner, other = StaffUserFactory(unit=None), StaffUserFactory(unit=None)
+    ProgramFactory(
+        engagement_type=EngagementType.objects.get(slug="neighbourhood-briefings"), owner=other
+    )
+    client.force_login(loner)
+
+    assert client.get(_detail(resident_request)).status_code == 403
+
+
+def test_an_accepted_request_belongs_to_the_program_it_became(
+    client, submitted, briefings, alice, bob
+):
+    resident_request, _token = submitted
+    ProgramFactory(engagement_type=briefings.engagement_type, owner=bob)
+    client.force_login(bob)
+    assert client.get(_detail(resident_request)).status_code == 200  # routed to both
+
+    start, end = _times()
+    services.accept_request(
+        request=resident_request, program=briefings, start=start, end=end, message="", user=alice
+    )
+
+    assert client.get(_detail(resident_request)).status_code == 403
+    client.force_login(alice)
+    assert client.get(_detail(resident_request)).status_code == 200
+
+
+def test_administrators_read_every_request(client, submitted, root):
+    resident_request, _token = submitted
+    client.force_login(root)
+
+    assert client.get(_detail(resident_request)).status_code == 200
+    assert "Rosa Diaz" in client.get(reverse("requests:staff-list")).content.decode()
+
+
+def test_each_view_of_a_request_is_audit_logged_with_the_resident(
+    client, submitted, briefings, alice
+):
+    resident_request, _token = submitted
+    client.force_login(alice)
+
+    client.get(_detail(resident_request))
+    client.get(_detail(resident_request))
+    client.get(reverse("requests:staff-list"))
+
+    views = AuditLog.objects.filter(actor=alice, action="personal_data.view")
+    detail_views = views.filter(details__page="requests:staff-detail")
+    assert detail_views.count() == 2
+    for entry in detail_views:
+        assert list(entry.residents.all()) == [resident_request.resident]
+        assert entry.target == f"programs.residentrequest {resident_request.pk}"
+    listed = views.get(details__page="requests:staff-list")
+    assert list(listed.residents.all()) == [resident_request.resident]
+    assert listed.details["requests"] == [resident_request.pk]
+
+
+def test_audit_rows_hold_no_copy_of_the_request(client, submitted, briefings, alice):
+    """A reader of the audit table learns who looked at whom, not the address or the topic."""
+    resident_request, _token = submitted
+    ResidentRequest.objects.filter(pk=resident_request.pk).update(address="12 Elm Street")
+    client.force_login(alice)
+    client.get(_detail(resident_request))
+    client.get(reverse("requests:staff-list"))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM core_auditlog")
+        rows = " ".join(str(cell) for row in cursor.fetchall() for cell in row)
+    assert rows
+    for text in ["Rosa", "rosa@example.net", "12 Elm Street", "Car break-ins", "Tuesday"]:
+        assert text not in rows, text

@@ -22,6 +22,8 @@ from engagement_portal.accounts.models import (
 )
 from engagement_portal.accounts.services import normalise_phone
 from programs.models import EngagementType, PartnerOrganisation, Program, Tier
+from surveys import sealing
+from surveys.services import HELD
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -332,6 +334,23 @@ class ResponseFactory(factory.django.DjangoModelFactory):
     language = "en"
     source = "web"
     submitted_on = factory.LazyFunction(timezone.localdate)
+
+
+class HeldResponseFactory(factory.django.DjangoModelFactory):
+    """An anonymous response waiting for its group of 10; sealed as surveys.services seals."""
+
+    class Meta:
+        model = "surveys.HeldResponse"
+
+    survey = factory.SubFactory(SurveyFactory)
+    language = "en"
+    source = "web"
+    sealed = factory.LazyFunction(
+        lambda: sealing.seal(
+            {"day": timezone.localdate().isoformat(), "hood": None, "answers": []},
+            purpose=HELD,
+        )
+    )
 
 
 class AnswerFactory(factory.django.DjangoModelFactory):

@@ -56,7 +56,12 @@ class PrivacySearchView(AdministratorRequiredMixin, TemplateView):
         residents = None
         if form.is_valid():
             residents = list(selectors.find_residents(form.cleaned_data["q"]))
-            audit(actor=self.request.user, action="resident.searched", target="residents")
+            audit(
+                actor=self.request.user,
+                action="resident.searched",
+                target="residents",
+                residents=residents,
+            )
         return super().get_context_data(
             form=form, residents=residents, retention=retention_table(), **kwargs
         )
@@ -71,7 +76,12 @@ class PrivacyResidentView(AdministratorRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         resident = get_object_or_404(Resident, pk=self.kwargs["pk"])
-        audit(actor=self.request.user, action="resident.viewed", target=f"resident {resident.pk}")
+        audit(
+            actor=self.request.user,
+            action="resident.viewed",
+            target=f"resident {resident.pk}",
+            residents=[resident],
+        )
         data = selectors.resident_data(resident)
         return super().get_context_data(
             resident=resident,
@@ -89,7 +99,12 @@ class PrivacyExportView(AdministratorRequiredMixin, View):
         resident = get_object_or_404(Resident, pk=pk)
         with transaction.atomic():
             data = selectors.resident_data(resident)
-            audit(actor=request.user, action="resident.exported", target=f"resident {pk}")
+            audit(
+                actor=request.user,
+                action="resident.exported",
+                target=f"resident {pk}",
+                residents=[resident],
+            )
         response = HttpResponse(
             json.dumps(data, indent=2, ensure_ascii=False, default=str),
             content_type="application/json; charset=utf-8",

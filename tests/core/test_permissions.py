@@ -540,6 +540,11 @@ PERSONAL_DATA = {
     "partners:staff-detail": AUDITED,  # contacts' names, emails and phones
     "partners:contact-edit": AUDITED,
     "partners:contact-add": REFUSED,
+    # Administrators only: find a resident, what is held about them, its download, erasure.
+    "core:privacy": AUDITED,
+    "core:privacy-resident": AUDITED,
+    "core:privacy-export": AUDITED,
+    "core:privacy-erase": REFUSED,
 }
 # Staff URLs that hold no one's personal data (staff names aside), each with its reason.
 NO_PERSONAL_DATA = {
@@ -626,7 +631,7 @@ def test_every_staff_url_says_whether_it_holds_personal_data():
     broad = sorted(
         name
         for name, kind in PERSONAL_DATA.items()
-        if (ACCESS[name] == PROGRAM) != (kind != SCOPED)
+        if (ACCESS[name] in (PROGRAM, ADMIN)) != (kind != SCOPED)
     )
     assert not broad, f"Personal data open beyond the program's staff: {broad}"
 
@@ -683,6 +688,9 @@ def _residents_seen(objects) -> dict[str, object]:
         "groups:staff-member-edit": blocks["member"].resident,
         "requests:staff-detail": voice[3].resident,
         "requests:staff-list": voice[3].resident,
+        "core:privacy": registration.resident,
+        "core:privacy-resident": registration.resident,
+        "core:privacy-export": registration.resident,
     }
 
 
@@ -717,21 +725,23 @@ def _pages_of_their_own_kind(alice, seen) -> dict[str, str]:
 
 
 def test_each_view_of_personal_data_is_audit_logged_with_the_residents_shown(
-    client, alice, objects
+    client, alice, root, objects
 ):
     from engagement_portal.core.models import AuditLog
 
     seen = _residents_seen(objects)
     special = _pages_of_their_own_kind(alice, seen)
+    special["core:privacy"] = reverse("core:privacy") + f"?q={seen['core:privacy'].email}"
     problems = []
-    client.force_login(alice)
     for name, kind in PERSONAL_DATA.items():
         if kind == REFUSED:
             continue
+        who = root if ACCESS[name] == ADMIN else alice
+        client.force_login(who)
         AuditLog.objects.all().delete()
         url = special.get(name)
         response = client.get(url) if url else _fetch(client, name, objects)
-        entries = list(AuditLog.objects.filter(actor=alice).prefetch_related("residents"))
+        entries = list(AuditLog.objects.filter(actor=who).prefetch_related("residents"))
         if response.status_code != 200 or not entries:
             problems.append(f"{name}: {response.status_code}, {len(entries)} audit entries")
             continue

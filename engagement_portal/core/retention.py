@@ -143,8 +143,20 @@ def _blank_messages(messages, *, wait: bool = False) -> int:
         status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING]
     ).update(status=OutboxMessage.Status.SUPPRESSED)
     blanked = messages.filter(
-        ~Q(recipient="") | ~Q(subject="") | ~Q(body_text="") | ~Q(body_html="")
-    ).update(recipient="", subject="", body_text="", body_html="", attachments=[], last_error="")
+        ~Q(recipient="")
+        | ~Q(subject="")
+        | ~Q(body_text="")
+        | ~Q(body_html="")
+        | ~Q(link_secrets="")
+    ).update(
+        recipient="",
+        subject="",
+        body_text="",
+        body_html="",
+        attachments=[],
+        last_error="",
+        link_secrets="",
+    )
     return stopped + blanked
 
 

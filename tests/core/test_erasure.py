@@ -16,6 +16,7 @@ from django.urls import reverse
 from engagement_portal.accounts.models import Resident
 from engagement_portal.core import retention
 from engagement_portal.core.models import AuditLog
+from engagement_portal.messaging.models import OutboxMessage
 from events import services as event_services
 from programs.models_selection import Application
 
@@ -148,10 +149,14 @@ def test_erasing_leaves_no_trace_of_her_name_email_or_phone_in_any_table(client,
     assert page.status_code == 200
     assert NAME in page.content.decode()
 
+    sealed = OutboxMessage.objects.filter(resident=zelda).exclude(link_secrets="")
+    assert sealed.exists()  # her confirmation waits to be sent, its link sealed
+
     response = client.post(url, {"confirm": "on"})
 
     assert response.status_code == 302
     assert traces() == []
+    assert not sealed.exists()  # nothing of hers waits to be sent, not even sealed
     zelda.refresh_from_db()
     assert retention.is_erased(zelda)
     # What the figures count stays: her rows, their statuses, her neighbourhood.

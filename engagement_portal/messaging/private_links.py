@@ -6,8 +6,7 @@ status, a survey invitation, an opt-out, an account confirmation). The token ope
 something, so the outbox row keeps the message with each such token replaced by a
 placeholder ("[private link removed #1]"), which is also all the admin and any staff view
 shows. The tokens themselves wait in `OutboxMessage.link_secrets`, sealed with a key derived
-from SECRET_KEY (HMAC-SHA256 in counter mode, encrypt-then-MAC with a second derived key),
-so a database reader or a backup holds nothing that opens a page. The sender puts the tokens
+from SECRET_KEY (AES-256-GCM, see engagement_portal.core.sealing), so a database reader or a backup holds nothing that opens a page. The sender puts the tokens
 back only in memory, for the message it hands to the mail server or SMS gateway, and wipes
 `link_secrets` when the row reaches a final state (sent, failed, suppressed).
 
@@ -15,18 +14,13 @@ Links are found by resolving every address in the rendered message, so a new kin
 private link is covered as soon as its URL pattern names its parameter `token`.
 """
 
-import base64
-import hashlib
-import hmac
-import json
 import logging
 import re
-import secrets
 from urllib.parse import unquote, urlsplit
 
-from django.conf import settings
 from django.urls import Resolver404, resolve
-from django.utils.crypto import salted_hmac
+
+from engagement_portal.core import sealing
 
 # The URL parameter that marks a private link.
 TOKEN_PARAMETER = "token"
@@ -104,48 +98,25 @@ def scrub(text: str, tokens: list[str]) -> str:
 
 # --- Sealing ------------------------------------------------------------------------------
 
-
-def _keys(secret: str) -> tuple[bytes, bytes]:
-    enc = salted_hmac("messaging.link-secrets.encrypt", "", secret=secret, algorithm="sha256")
-    mac = salted_hmac("messaging.link-secrets.mac", "", secret=secret, algorithm="sha256")
-    return enc.digest(), mac.digest()
-
-
-def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
-    blocks = []
-    for counter in range((length + 31) // 32):
-        blocks.append(hmac.new(key, nonce + counter.to_bytes(4, "big"), hashlib.sha256).digest())
-    return b"".join(blocks)[:length]
-
-
-def _xor(data: bytes, stream: bytes) -> bytes:
-    return bytes(a ^ b for a, b in zip(data, stream, strict=True))
+SEAL_PURPOSE = "messaging.link-secrets"
 
 
 def seal(tokens: list[str]) -> str:
-    """The tokens encrypted and authenticated with keys derived from SECRET_KEY; "" for none."""
-    if not tokens:
-        return ""
-    plain = json.dumps(tokens).encode()
-    nonce = secrets.token_bytes(_NONCE)
-    enc, mac = _keys(settings.SECRET_KEY)
-    cipher = _xor(plain, _keystream(enc, nonce, len(plain)))
-    tag = hmac.new(mac, nonce + cipher, hashlib.sha256).digest()
-    return base64.b64encode(nonce + cipher + tag).decode()
+    """The tokens sealed with a key derived from SECRET_KEY (core.sealing); "" for none."""
+    return sealing.seal(tokens, purpose=SEAL_PURPOSE) if tokens else ""
 
 
 def unseal(sealed: str) -> list[str]:
-    """The tokens of `seal`. Raises ValueError when the seal does not verify (the secret key
+    """The tokens of `seal`. Raises ValueError when the seal does not open (the secret key
     changed): the message is then not sent, rather than sent with a link that is missing."""
     if not sealed:
         return []
-    raw = base64.b64decode(sealed)
-    nonce, cipher, tag = raw[:_NONCE], raw[_NONCE:-_TAG], raw[-_TAG:]
-    for secret in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
-        enc, mac = _keys(secret)
-        if hmac.compare_digest(hmac.new(mac, nonce + cipher, hashlib.sha256).digest(), tag):
-            return json.loads(_xor(cipher, _keystream(enc, nonce, len(cipher))))
-    raise ValueError("The private links of this message cannot be unsealed (secret key changed).")
+    tokens = sealing.unseal(sealed, purpose=SEAL_PURPOSE)
+    if tokens is None:
+        raise ValueError(
+            "The private links of this message cannot be unsealed (secret key changed)."
+        )
+    return tokens
 
 
 class RedactPrivateLinks(logging.Filter):

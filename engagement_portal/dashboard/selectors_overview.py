@@ -52,7 +52,7 @@ from .models import (
     ReachDay,
     SurveySummary,
 )
-from .privacy import Figure
+from .privacy import Figure, Ledger
 from .scope import Scope
 from .sources import KINDS
 
@@ -262,7 +262,7 @@ def _sent_overlapping(scope: Scope) -> Q:
 def participation_sums(
     scope: Scope,
     periods: dict[str, tuple[date, date]],
-    by: str | None,
+    by: str | tuple[str, ...] | None,
     measures: tuple[str, ...],
     extra: Q | None = None,
 ) -> dict:
@@ -273,10 +273,10 @@ def participation_sums(
     (grains.py), so a period of years reads a few thousand rows."""
     names = [f"{measure}_{name}" for name in periods for measure in measures]
     extra = extra or Q()
-    key = by or "_all"
+    keys = (by,) if isinstance(by, str) else tuple(by or ("_all",))
 
-    def grouped(rows):  # by `by`, or by a constant: one row
-        return rows.values(by) if by else rows.annotate(_all=Value(0)).values("_all")
+    def grouped(rows):  # by `by` (a tuple of fields: keyed by tuples), or one row
+        return rows.values(*keys) if by else rows.annotate(_all=Value(0)).values("_all")
 
     if scope.program is not None or scope.neighbourhood is not None:
         within = Q()
@@ -316,16 +316,17 @@ def participation_sums(
                     }
                 )
             )
-    columns = [key, *names]
+    columns = [*keys, *names]
     query = parts[0].values_list(*columns).order_by()
     if len(parts) > 1:
         query = query.union(
             *(part.values_list(*columns).order_by() for part in parts[1:]), all=True
         )
     sums: dict = {}
-    for value, *values in query:
+    for row in query:
+        value = row[0] if len(keys) == 1 else tuple(row[: len(keys)])
         totals = sums.setdefault(value if by else None, dict.fromkeys(names, 0))
-        for name, n in zip(names, values, strict=True):
+        for name, n in zip(names, row[len(keys) :], strict=True):
             totals[name] += n or 0
     return sums
 
@@ -387,6 +388,41 @@ def people_by_area(scope: Scope, periods: dict[str, tuple[date, date]]) -> dict:
     return people
 
 
+ALL = ("all",)
+
+
+DETAIL = ("kind", "engagement_type", "tier")
+
+
+def participation_ledger(when: str, detail: dict) -> Ledger:
+    """The participations of one period as the overview, the spectrum and the monthly
+    report publish them, with the sums between them: the total is the sum of the kinds and
+    the sum of the tiers, and each tier the sum of its engagement types. `detail` is
+    `participation_sums` by DETAIL. Every page builds the whole ledger, so a count is
+    hidden alike wherever it appears."""
+    field = f"people_{when}"
+    kinds: dict[str, int] = dict.fromkeys(KINDS, 0)
+    types: dict[int, int] = {}
+    tiers: dict[int, set] = {}
+    for (kind, type_id, tier), sums in sorted(detail.items(), key=repr):
+        kinds[kind] = kinds.get(kind, 0) + (sums[field] or 0)
+        types[type_id] = types.get(type_id, 0) + (sums[field] or 0)
+        tiers.setdefault(tier, set()).add(type_id)
+    ledger = Ledger()
+    for kind, n in sorted(kinds.items()):
+        ledger.cell(("kind", kind), n)
+    for type_id, n in sorted(types.items()):
+        ledger.cell(("type", type_id), n)
+    ledger.cell(ALL, sum(kinds.values()))
+    ledger.total(ALL, [("kind", kind) for kind in sorted(kinds)])
+    for tier, members in sorted(tiers.items()):
+        parts = [("type", type_id) for type_id in sorted(members)]
+        ledger.cell(("tier", tier), sum(types[t] for t in members))
+        ledger.total(("tier", tier), parts)
+    ledger.total(ALL, [("tier", tier) for tier in sorted(tiers)])
+    return ledger
+
+
 def overview(scope: Scope, *, today: date | None = None) -> Overview:
     """Every overview figure for the scope and the period of the same length before it.
     Seven queries whatever the data size."""
@@ -394,15 +430,18 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
     previous = scope.previous()
     now, before = _in(scope), _in(previous)
 
-    by_kind_rows = participation_sums(
-        scope,
-        {"now": (scope.start, scope.end), "before": (previous.start, previous.end)},
-        "kind",
-        ("people", "participations", "minutes"),
-    )
+    periods = {"now": (scope.start, scope.end), "before": (previous.start, previous.end)}
+    detail = participation_sums(scope, periods, DETAIL, ("people", "participations", "minutes"))
+    by_kind_rows: dict[str, dict[str, int]] = {}
+    for (kind, _type, _tier), sums in detail.items():
+        row = by_kind_rows.setdefault(kind, dict.fromkeys(sums, 0))
+        for name, n in sums.items():
+            row[name] += n or 0
+    ledgers = {when: participation_ledger(when, detail) for when in periods}
 
-    def kind_total(field: str) -> int:
-        return sum(row[field] or 0 for row in by_kind_rows.values())
+
+    def kind_people(kind: str, when: str) -> Figure:
+        return ledgers[when].figure(("kind", kind))
 
     reach = uniques.residents_in_periods(
         scope, now=(scope.start, scope.end), before=(previous.start, previous.end)
@@ -469,11 +508,15 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
             return None
         return percent(surveys[f"used_{when}"] or 0, surveys[f"sent_{when}"])
 
-    def hours(field: str, people: str) -> Figure:
+    def hours(when: str) -> Figure:
         volunteer = by_kind_rows.get("volunteer_shift", {})
-        return resting_on(round((volunteer.get(field) or 0) / 60, 1), volunteer.get(people))
+        minutes = round((volunteer.get(f"minutes_{when}") or 0) / 60, 1)
+        return ledgers[when].share(("kind", "volunteer_shift"), minutes)
 
     def share(engaged: int) -> Figure:
+        # With the number of personnel shown beside it, the share gives the count back.
+        if privacy.count(engaged).suppressed:
+            return Figure(None, engaged)
         return percent(engaged, staff_total)
 
     groups = [
@@ -489,14 +532,14 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
                 Metric(
                     "participations",
                     _("Participations"),
-                    privacy.count(kind_total("people_now")),
-                    privacy.count(kind_total("people_before")),
+                    ledgers["now"].figure(ALL),
+                    ledgers["before"].figure(ALL),
                 ),
                 Metric(
                     "survey-responses",
                     _("Survey responses"),
-                    privacy.count(by_kind_rows.get("survey_response", {}).get("people_now")),
-                    privacy.count(by_kind_rows.get("survey_response", {}).get("people_before")),
+                    kind_people("survey_response", "now"),
+                    kind_people("survey_response", "before"),
                 ),
                 Metric(
                     "response-rate",
@@ -508,8 +551,8 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
                 Metric(
                     "volunteer-hours",
                     _("Volunteer hours"),
-                    hours("minutes_now", "people_now"),
-                    hours("minutes_before", "people_before"),
+                    hours("now"),
+                    hours("before"),
                     unit=HOURS,
                 ),
             ],
@@ -599,12 +642,11 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
         KindRow(
             kind=kind,
             label=str(label),
-            participations=resting_on(
-                by_kind_rows.get(kind, {}).get("participations_now") or 0,
-                by_kind_rows.get(kind, {}).get("people_now"),
+            participations=ledgers["now"].share(
+                ("kind", kind), by_kind_rows.get(kind, {}).get("participations_now") or 0
             ),
-            people=privacy.count(by_kind_rows.get(kind, {}).get("people_now")),
-            previous_people=privacy.count(by_kind_rows.get(kind, {}).get("people_before")),
+            people=kind_people(kind, "now"),
+            previous_people=kind_people(kind, "before"),
         )
         for kind, label in KINDS.items()
     ]
@@ -768,12 +810,8 @@ def spectrum(scope: Scope) -> Spectrum:
         tiers = list(Tier.objects.order_by("number"))
 
     q = scope.q()
-    people = {
-        type_id: sums["people_now"]
-        for type_id, sums in participation_sums(
-            scope, {"now": (scope.start, scope.end)}, "engagement_type", ("people",)
-        ).items()
-    }
+    now = {"now": (scope.start, scope.end)}
+    ledger = participation_ledger("now", participation_sums(scope, now, DETAIL, ("people",)))
     residents_by_type = uniques.residents_by(scope, "engagement_type_id")
     residents_by_tier = uniques.residents_by(scope, "tier")
     events = dict(
@@ -829,7 +867,7 @@ def spectrum(scope: Scope) -> Spectrum:
             SpectrumRow(
                 tier=tier,
                 engagement_type=t,
-                people=privacy.count(people.get(t.pk)),
+                people=ledger.figure(("type", t.pk)),
                 residents=privacy.count(residents_by_type.get(t.pk)),
                 events=tally(events.get(t.pk)),
                 programs=tally(
@@ -842,7 +880,7 @@ def spectrum(scope: Scope) -> Spectrum:
         tier_row = SpectrumRow(
             tier=tier,
             engagement_type=None,
-            people=privacy.count(sum(row.people.base for row in rows)),
+            people=ledger.figure(("tier", tier.number)),
             residents=privacy.count(residents_by_tier.get(tier.number)),
             events=tally(sum(row.events.base for row in rows)),
             programs=tally(sum(row.programs.base for row in rows)),

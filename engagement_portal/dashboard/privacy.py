@@ -132,7 +132,7 @@ def bounds(
 def exposed(values: dict, sums: list[Sum], hidden: set, threshold: int = MIN_PEOPLE) -> list:
     """Hidden cells a reader pins to one value, in key order."""
     found = bounds(values, sums, hidden, threshold)
-    return sorted((k for k in hidden if found[k][0] >= found[k][1]), key=_order)
+    return sorted((k for k in hidden if k in found and found[k][0] >= found[k][1]), key=_order)
 
 
 def protect(

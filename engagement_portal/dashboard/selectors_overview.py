@@ -12,7 +12,7 @@ and agency personnel have no neighbourhood, so it leaves them unchanged (the pag
 
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -438,7 +438,6 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
         for name, n in sums.items():
             row[name] += n or 0
     ledgers = {when: participation_ledger(when, detail) for when in periods}
-
 
     def kind_people(kind: str, when: str) -> Figure:
         return ledgers[when].figure(("kind", kind))
@@ -972,6 +971,9 @@ class Context:
 
     today: date
     tiers: dict[int, str]
+    # The page's ledgers of participations by program, built by the first table that
+    # needs one (see _drill_ledger): every table of the page hides a count alike.
+    ledgers: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, today: date | None = None) -> "Context":
@@ -1055,29 +1057,69 @@ def _residents_by_neighbourhood(scope: Scope, context: Context):
     )
 
 
+def _program_key(row: dict, kind: str | None) -> tuple:
+    return ("program", row["program"]) if kind is None else ("program", row["program"], kind)
+
+
+def _drill_ledger(scope: Scope, context: Context, kind: str | None) -> tuple[Ledger, list]:
+    """The period's participation ledger (participation_ledger) with the programs' rows
+    of `kind` (every kind: None) added as parts of their tier, or of the kind, and the
+    program rows themselves; two queries, once per page."""
+    if kind in context.ledgers:
+        return context.ledgers[kind]
+    rows = ParticipationDay.objects.filter(scope.q())
+    if kind:
+        rows = rows.filter(kind=kind)
+    rows = list(
+        rows.values(*PROGRAM_FIELDS)
+        .annotate(
+            people=Sum("people"), participations=Sum("participations"), minutes=Sum("minutes")
+        )
+        .order_by("program__title", "program")
+    )
+    now = {"now": (scope.start, scope.end)}
+    ledger = participation_ledger("now", participation_sums(scope, now, DETAIL, ("people",)))
+    within: dict = {}
+    for row in rows:
+        key = ledger.cell(_program_key(row, kind), row["people"])
+        within.setdefault(("tier", row["tier"]) if kind is None else ("kind", kind), []).append(key)
+    for total, parts in within.items():
+        ledger.total(total, parts)
+    # Shown counts largest first, then every hidden one by name: their place tells
+    # nothing of their size.
+    rows.sort(
+        key=lambda row: (
+            ledger.hidden(_program_key(row, kind)),
+            0 if ledger.hidden(_program_key(row, kind)) else -(row["people"] or 0),
+            row["program__title"] or "",
+            row["program"],
+        )
+    )
+    context.ledgers[kind] = (ledger, rows)
+    return ledger, rows
+
+
 def _participation_by_program(kind: str | None):
     def items(scope: Scope, context: Context):
-        rows = ParticipationDay.objects.filter(scope.q())
-        if kind:
-            rows = rows.filter(kind=kind)
-        return (
-            rows.values(*PROGRAM_FIELDS)
-            .annotate(
-                people=Sum("people"), participations=Sum("participations"), minutes=Sum("minutes")
-            )
-            .order_by(_visible_first("people"), "program__title", "program")
-        )
+        return _drill_ledger(scope, context, kind)[1]
 
     return items
 
 
 def _participation_by_kind(scope: Scope, context: Context):
-    return (
+    ledger, _rows = _drill_ledger(scope, context, None)
+    rows = list(
         ParticipationDay.objects.filter(scope.q())
         .values("kind")
         .annotate(people=Sum("people"), participations=Sum("participations"))
-        .order_by(_visible_first("people"), "kind")
+        .order_by("kind")
     )
+    for row in rows:
+        hidden = ledger.hidden(("kind", row["kind"]))
+        row["figure"] = ledger.figure(("kind", row["kind"]))
+        row["records"] = ledger.share(("kind", row["kind"]), row["participations"])
+        row["order"] = (hidden, 0 if hidden else -(row["people"] or 0), row["kind"])
+    return sorted(rows, key=lambda row: row["order"])
 
 
 def _held_events(extra: Q):
@@ -1259,12 +1301,21 @@ UNIT_HEADERS = (
 
 
 def _by_program_section(key, title, headers, kind, measures):
+    """A table of participation by program. `measures(item, shown)` gives the row's
+    figures; `shown(value)` is `value` when the program's count is shown, else hidden."""
+
+    def row(item, context):
+        ledger, _rows = context.ledgers[kind]
+        return _program_cells(item, context) + measures(
+            item, lambda value: ledger.share(_program_key(item, kind), value)
+        )
+
     return Section(
         key=key,
         title=title,
         headers=PROGRAM_HEADERS + headers,
         items=_participation_by_program(kind),
-        row=lambda item, context: _program_cells(item, context) + measures(item),
+        row=row,
         numeric_from=3,
     )
 
@@ -1293,10 +1344,7 @@ PARTICIPATIONS_BY_PROGRAM = _by_program_section(
     _("Participations, by program"),
     (_("People"), _("Participations")),
     None,
-    lambda item: [
-        privacy.count(item["people"]),
-        resting_on(item["participations"], item["people"]),
-    ],
+    lambda item, shown: [shown(item["people"] or 0), shown(item["participations"] or 0)],
 )
 PARTICIPATIONS_BY_KIND = Section(
     key="kinds",
@@ -1305,8 +1353,8 @@ PARTICIPATIONS_BY_KIND = Section(
     items=_participation_by_kind,
     row=lambda item, context: [
         str(KINDS.get(item["kind"], item["kind"])),
-        privacy.count(item["people"]),
-        resting_on(item["participations"], item["people"]),
+        item["figure"],
+        item["records"],
     ],
     numeric_from=1,
 )
@@ -1405,7 +1453,7 @@ DRILL_DOWNS: dict[str, DrillDown] = {
                     _("Survey responses, by program"),
                     (_("Responses"),),
                     "survey_response",
-                    lambda item: [privacy.count(item["people"])],
+                    lambda item, shown: [shown(item["people"] or 0)],
                 ),
             ),
         ),
@@ -1442,9 +1490,9 @@ DRILL_DOWNS: dict[str, DrillDown] = {
                     _("Volunteer hours, by program"),
                     (_("Hours entries"), _("Hours")),
                     "volunteer_shift",
-                    lambda item: [
-                        privacy.count(item["people"]),
-                        resting_on(round((item["minutes"] or 0) / 60, 1), item["people"]),
+                    lambda item, shown: [
+                        shown(item["people"] or 0),
+                        shown(round((item["minutes"] or 0) / 60, 1)),
                     ],
                 ),
             ),

@@ -351,6 +351,27 @@ def test_the_open_data_gives_no_hidden_count_back(city):
     assert attacked(reader) == {}
 
 
+def test_the_participations_drill_down_gives_no_hidden_count_back(city):
+    """By program and by kind on one page: both add up to every participation."""
+    reader = Reader()
+    drill = selectors_overview.DRILL_DOWNS["participations"]
+    programs, kinds = drill.sections
+    _headers, rows = selectors_overview.drill_down_table(drill, programs, MARCH_SCOPE)
+    for row in rows:
+        reader.see(("program", row[0]), row[3])
+        reader.see(("program", row[0]), row[4], derived=True)
+    _headers, by_kind = selectors_overview.drill_down_table(drill, kinds, MARCH_SCOPE)
+    for row in by_kind:
+        reader.see(("kind", row[0]), row[1])
+    reader.unseen(("all",), sum(reader.truth[("kind", row[0])] for row in by_kind))
+    reader.total(("all",), [("kind", row[0]) for row in by_kind])
+    reader.total(("all",), [("program", row[0]) for row in rows])
+    assert attacked(reader) == {}
+    # Hidden rows come after every shown one: their place says nothing of their size.
+    hidden = [row[3].suppressed for row in rows]
+    assert hidden == sorted(hidden)
+
+
 def test_the_dashboard_pages_of_one_period_together_give_no_hidden_count_back(city):
     """Spectrum, overview, reach and the monthly report of March, read side by side:
     every page hides a count alike, so putting them together recovers nothing either."""

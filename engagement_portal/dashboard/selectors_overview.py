@@ -1146,10 +1146,17 @@ def _held_events(extra: Q):
 
 def _event_cells(item: dict, context: Context) -> list:
     capacity, registered = item["capacity"], item["registered"]
+    row = Ledger()
+    for name in ("registered", "attended", "no_shows", "walk_ins"):
+        row.cell(name, item[name])
+    # Once every registration is marked, the registered are those who came and those who
+    # did not: one of the three hidden alone would be the others' difference.
+    if (registered or 0) == (item["attended"] or 0) + (item["no_shows"] or 0):
+        row.total("registered", ("attended", "no_shows"))
     fill = (
-        mean_resting_on(registered / capacity * 100, registered)
-        if capacity
-        else ""  # no seat limit: nothing to fill
+        row.share("registered", round(registered / capacity * 100, 1))
+        if capacity and registered
+        else (mean_resting_on(0.0, registered) if capacity else "")  # "": no seat limit
     )
     return [
         item["program__title"],
@@ -1157,10 +1164,10 @@ def _event_cells(item: dict, context: Context) -> list:
         item["day"],
         _name(item["neighbourhood__name"], _("Not recorded")),
         capacity if capacity else gettext("no limit"),
-        privacy.count(registered),
-        privacy.count(item["attended"]),
-        privacy.count(item["no_shows"]),
-        privacy.count(item["walk_ins"]),
+        row.figure("registered"),
+        row.figure("attended"),
+        row.figure("no_shows"),
+        row.figure("walk_ins"),
         fill,
     ]
 

@@ -186,6 +186,10 @@ def city(alice):
     event(program("training-scenario-participation", alice), MARCH.replace(day=14), a, (7, a))
     event(program("community-advisory-groups", alice), MARCH.replace(day=15), b, (9, b))
     event(program("listening-sessions", alice), MARCH.replace(day=16), e, (22, e), (1, a))
+    # 15 registered at a ride-out, 12 came: the 3 who did not are 15 - 12 unless hidden.
+    ride_out = event(program("ride-outs", alice), MARCH.replace(day=17), c, (12, c))
+    for resident in residents(3, c):
+        RegistrationFactory(event=ride_out, resident=resident, status=Registration.Status.NO_SHOW)
     # February: the report's previous month, and most of the overview's previous period.
     event(coffee, FEBRUARY.replace(day=10), a, (20, a))
     responses(survey, FEBRUARY.replace(day=11), (6, b))
@@ -370,6 +374,26 @@ def test_the_participations_drill_down_gives_no_hidden_count_back(city):
     # Hidden rows come after every shown one: their place says nothing of their size.
     hidden = [row[3].suppressed for row in rows]
     assert hidden == sorted(hidden)
+
+
+def test_the_events_drill_down_gives_no_hidden_count_back(city):
+    """Each event's row: once every registration is marked, registered = came + did not."""
+    drill = selectors_overview.DRILL_DOWNS["events"]
+    _headers, rows = selectors_overview.drill_down_table(drill, drill.sections[0], MARCH_SCOPE)
+    marked = 0
+    for i, row in enumerate(rows):
+        reader = Reader()
+        registered, came, missed = (("event", i, name) for name in ("r", "a", "n"))
+        reader.see(registered, row[5])
+        reader.see(registered, row[9] or None, derived=True)  # the fill, with the seats
+        reader.see(came, row[6])
+        reader.see(missed, row[7])
+        if reader.truth[registered] == reader.truth[came] + reader.truth[missed]:
+            reader.total(registered, [came, missed])
+            marked += reader.truth[missed] > 0
+        assert reader.hidden_in_one_place_shown_in_another == set()
+        assert reader.recovered() == {}, row
+    assert marked  # the ride-out
 
 
 def test_the_dashboard_pages_of_one_period_together_give_no_hidden_count_back(city):

@@ -491,7 +491,12 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
     )
 
     def events_figure(key: str, when: str) -> Figure:
-        return privacy.count(events[f"{key}_{when}"])
+        # The people who walked in are the "walked in" kind of the by-kind table too:
+        # hidden there as a secondary suppression, they are hidden here as well.
+        n = events[f"{key}_{when}"] or 0
+        if ledgers[when].hidden(("kind", "walk_in")):
+            return Figure(None, n)
+        return privacy.count(n)
 
     def fill_figure(when: str) -> Figure | None:
         mean = events[f"fill_{when}"]

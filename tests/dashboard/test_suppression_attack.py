@@ -221,6 +221,9 @@ def read_overview(reader: Reader, data, periods: dict[str, str]):
         )
     for row in data.by_kind:
         reader.see(("kind", row.kind, periods["now"]), row.people)
+        walk_ins = data.metric("walk-ins").figure
+        if row.kind == "walk_in" and walk_ins.base == row.people.base:
+            reader.see(("kind", row.kind, periods["now"]), walk_ins)  # the same people
         if "before" in periods:
             reader.see(("kind", row.kind, periods["before"]), row.previous_people)
     for tag in periods.values():

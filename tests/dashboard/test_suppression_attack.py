@@ -361,22 +361,38 @@ def test_the_open_data_gives_no_hidden_count_back(city):
 def test_the_participations_drill_down_gives_no_hidden_count_back(city):
     """By program and by kind on one page: both add up to every participation."""
     reader = Reader()
+    rows = read_participations_drill(reader, MARCH_SCOPE)
+    assert attacked(reader) == {}
+    # Hidden rows come after every shown one: their place says nothing of their size.
+    hidden = [row[3].suppressed for row in rows]
+    assert hidden == sorted(hidden)
+
+
+def read_participations_drill(reader: Reader, scope: Scope) -> list:
     drill = selectors_overview.DRILL_DOWNS["participations"]
     programs, kinds = drill.sections
-    _headers, rows = selectors_overview.drill_down_table(drill, programs, MARCH_SCOPE)
+    _headers, rows = selectors_overview.drill_down_table(drill, programs, scope)
     for row in rows:
         reader.see(("program", row[0]), row[3])
         reader.see(("program", row[0]), row[4], derived=True)
-    _headers, by_kind = selectors_overview.drill_down_table(drill, kinds, MARCH_SCOPE)
+    _headers, by_kind = selectors_overview.drill_down_table(drill, kinds, scope)
     for row in by_kind:
         reader.see(("kind", row[0]), row[1])
     reader.unseen(("all",), sum(reader.truth[("kind", row[0])] for row in by_kind))
     reader.total(("all",), [("kind", row[0]) for row in by_kind])
     reader.total(("all",), [("program", row[0]) for row in rows])
+    return rows
+
+
+def test_one_small_program_beside_its_only_kind_stays_hidden(alice):
+    """20 and 3 people came to two programs' events: the kind shows 23."""
+    hood = NeighbourhoodFactory(population=1_000)
+    event(program("community-events", alice), MARCH.replace(day=3), hood, (20, hood))
+    event(program("town-hall-meetings", alice), MARCH.replace(day=4), hood, (3, hood))
+    rebuild()
+    reader = Reader()
+    read_participations_drill(reader, MARCH_SCOPE)
     assert attacked(reader) == {}
-    # Hidden rows come after every shown one: their place says nothing of their size.
-    hidden = [row[3].suppressed for row in rows]
-    assert hidden == sorted(hidden)
 
 
 def test_the_events_drill_down_gives_no_hidden_count_back(city):

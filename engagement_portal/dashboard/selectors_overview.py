@@ -1209,7 +1209,10 @@ def _survey_cells(summary: SurveySummary, context: Context) -> list:
         summary.last_sent_on,
         privacy.count(summary.invitations_sent),
         privacy.count(summary.invitations_used),
-        percent(summary.invitations_used, summary.invitations_sent),
+        # Beside the invitations sent, the rate would give a hidden number used back.
+        Figure(None, summary.invitations_used)
+        if privacy.count(summary.invitations_used).suppressed
+        else percent(summary.invitations_used, summary.invitations_sent),
     ]
 
 

@@ -614,6 +614,15 @@ def test_drill_down_recommendations(outreach_unit, alice, monkeypatch):
     assert Recommendation.objects.count() == 7
 
 
+@pytest.mark.django_db
+def test_a_response_rate_beside_the_invitations_sent_hides_with_the_number_used():
+    from engagement_portal.dashboard.models import SurveySummary
+
+    summary = SurveySummary(survey=SurveyFactory(), invitations_sent=50, invitations_used=3)
+    cells = selectors._survey_cells(summary, selectors.Context.load())
+    assert [cell.export() for cell in cells[4:]] == ["50", "<10", "<10"]  # not 6.0 (3 of 50)
+
+
 def test_drill_down_surveys_and_volunteer_hours(town):
     headers, rows = selectors.TABLES["drill-response-rate"](town.scope)
     assert export(rows) == [

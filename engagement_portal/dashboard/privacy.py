@@ -135,9 +135,7 @@ def exposed(values: dict, sums: list[Sum], hidden: set, threshold: int = MIN_PEO
     return sorted((k for k in hidden if k in found and found[k][0] >= found[k][1]), key=_order)
 
 
-def protect(
-    values: dict[Hashable, int], sums: Iterable[Sum], threshold: int = MIN_PEOPLE
-) -> set:
+def protect(values: dict[Hashable, int], sums: Iterable[Sum], threshold: int = MIN_PEOPLE) -> set:
     """The cells to hide: every count of 1 to threshold-1, and enough others that none of
     them can be worked out from the shown cells and the sums (see the module's docstring)."""
     sums = [(total, tuple(parts)) for total, parts in sums if parts]

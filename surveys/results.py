@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement_portal.accounts.models import Neighbourhood
+from engagement_portal.dashboard.privacy import withhold
 
 from .models import (
     Answer,
@@ -93,16 +94,13 @@ def shown(count: int | None) -> int | None:
 def suppress(counts: list[int], *, total_known: bool = True) -> list[int | None]:
     """Counts of one breakdown with small groups hidden (None).
 
-    When exactly one cell is hidden and the total is shown, the hidden value is the total
-    minus the others: the next smallest shown cell is hidden as well.
+    When the total is shown, the dashboards' protector (dashboard.privacy) hides enough
+    other cells that no hidden one can be worked out from the total and the shown ones.
     """
-    result = [shown(c) for c in counts]
-    hidden = [i for i, c in enumerate(result) if c is None]
-    if total_known and len(hidden) == 1:
-        others = sorted((c, i) for i, c in enumerate(result) if c)
-        if others:
-            result[others[0][1]] = None
-    return result
+    if not total_known:
+        return [shown(c) for c in counts]
+    hidden = withhold(dict(enumerate(counts)), MIN_GROUP)
+    return [None if i in hidden else shown(c) for i, c in enumerate(counts)]
 
 
 # --- Filters --------------------------------------------------------------------------

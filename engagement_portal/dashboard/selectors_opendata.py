@@ -14,7 +14,8 @@ for unique residents), in a fixed number of queries. What is published, and why 
   one cell of such a total were withheld alone, the total minus the others would reveal it.
   So within each (month, tier), when any cell is withheld, the smallest shown cells are
   withheld too until at least two are withheld and together they rest on 10 people or
-  more (complementary suppression). No other sum is published.
+  more, and then until no withheld cell has a single possible value (complementary
+  suppression: privacy.withhold, the dashboards' one protector). No other sum is published.
 """
 
 from collections import defaultdict

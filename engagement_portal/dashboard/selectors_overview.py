@@ -12,7 +12,7 @@ and agency personnel have no neighbourhood, so it leaves them unchanged (the pag
 
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -52,7 +52,7 @@ from .models import (
     ReachDay,
     SurveySummary,
 )
-from .privacy import Figure
+from .privacy import Figure, Ledger
 from .scope import Scope
 from .sources import KINDS
 
@@ -262,7 +262,7 @@ def _sent_overlapping(scope: Scope) -> Q:
 def participation_sums(
     scope: Scope,
     periods: dict[str, tuple[date, date]],
-    by: str | None,
+    by: str | tuple[str, ...] | None,
     measures: tuple[str, ...],
     extra: Q | None = None,
 ) -> dict:
@@ -273,10 +273,10 @@ def participation_sums(
     (grains.py), so a period of years reads a few thousand rows."""
     names = [f"{measure}_{name}" for name in periods for measure in measures]
     extra = extra or Q()
-    key = by or "_all"
+    keys = (by,) if isinstance(by, str) else tuple(by or ("_all",))
 
-    def grouped(rows):  # by `by`, or by a constant: one row
-        return rows.values(by) if by else rows.annotate(_all=Value(0)).values("_all")
+    def grouped(rows):  # by `by` (a tuple of fields: keyed by tuples), or one row
+        return rows.values(*keys) if by else rows.annotate(_all=Value(0)).values("_all")
 
     if scope.program is not None or scope.neighbourhood is not None:
         within = Q()
@@ -316,16 +316,17 @@ def participation_sums(
                     }
                 )
             )
-    columns = [key, *names]
+    columns = [*keys, *names]
     query = parts[0].values_list(*columns).order_by()
     if len(parts) > 1:
         query = query.union(
             *(part.values_list(*columns).order_by() for part in parts[1:]), all=True
         )
     sums: dict = {}
-    for value, *values in query:
+    for row in query:
+        value = row[0] if len(keys) == 1 else tuple(row[: len(keys)])
         totals = sums.setdefault(value if by else None, dict.fromkeys(names, 0))
-        for name, n in zip(names, values, strict=True):
+        for name, n in zip(names, row[len(keys) :], strict=True):
             totals[name] += n or 0
     return sums
 
@@ -387,6 +388,41 @@ def people_by_area(scope: Scope, periods: dict[str, tuple[date, date]]) -> dict:
     return people
 
 
+ALL = ("all",)
+
+
+DETAIL = ("kind", "engagement_type", "tier")
+
+
+def participation_ledger(when: str, detail: dict) -> Ledger:
+    """The participations of one period as the overview, the spectrum and the monthly
+    report publish them, with the sums between them: the total is the sum of the kinds and
+    the sum of the tiers, and each tier the sum of its engagement types. `detail` is
+    `participation_sums` by DETAIL. Every page builds the whole ledger, so a count is
+    hidden alike wherever it appears."""
+    field = f"people_{when}"
+    kinds: dict[str, int] = dict.fromkeys(KINDS, 0)
+    types: dict[int, int] = {}
+    tiers: dict[int, set] = {}
+    for (kind, type_id, tier), sums in sorted(detail.items(), key=repr):
+        kinds[kind] = kinds.get(kind, 0) + (sums[field] or 0)
+        types[type_id] = types.get(type_id, 0) + (sums[field] or 0)
+        tiers.setdefault(tier, set()).add(type_id)
+    ledger = Ledger()
+    for kind, n in sorted(kinds.items()):
+        ledger.cell(("kind", kind), n)
+    for type_id, n in sorted(types.items()):
+        ledger.cell(("type", type_id), n)
+    ledger.cell(ALL, sum(kinds.values()))
+    ledger.total(ALL, [("kind", kind) for kind in sorted(kinds)])
+    for tier, members in sorted(tiers.items()):
+        parts = [("type", type_id) for type_id in sorted(members)]
+        ledger.cell(("tier", tier), sum(types[t] for t in members))
+        ledger.total(("tier", tier), parts)
+    ledger.total(ALL, [("tier", tier) for tier in sorted(tiers)])
+    return ledger
+
+
 def overview(scope: Scope, *, today: date | None = None) -> Overview:
     """Every overview figure for the scope and the period of the same length before it.
     Seven queries whatever the data size."""
@@ -394,15 +430,17 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
     previous = scope.previous()
     now, before = _in(scope), _in(previous)
 
-    by_kind_rows = participation_sums(
-        scope,
-        {"now": (scope.start, scope.end), "before": (previous.start, previous.end)},
-        "kind",
-        ("people", "participations", "minutes"),
-    )
+    periods = {"now": (scope.start, scope.end), "before": (previous.start, previous.end)}
+    detail = participation_sums(scope, periods, DETAIL, ("people", "participations", "minutes"))
+    by_kind_rows: dict[str, dict[str, int]] = {}
+    for (kind, _type, _tier), sums in detail.items():
+        row = by_kind_rows.setdefault(kind, dict.fromkeys(sums, 0))
+        for name, n in sums.items():
+            row[name] += n or 0
+    ledgers = {when: participation_ledger(when, detail) for when in periods}
 
-    def kind_total(field: str) -> int:
-        return sum(row[field] or 0 for row in by_kind_rows.values())
+    def kind_people(kind: str, when: str) -> Figure:
+        return ledgers[when].figure(("kind", kind))
 
     reach = uniques.residents_in_periods(
         scope, now=(scope.start, scope.end), before=(previous.start, previous.end)
@@ -453,7 +491,12 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
     )
 
     def events_figure(key: str, when: str) -> Figure:
-        return privacy.count(events[f"{key}_{when}"])
+        # The people who walked in are the "walked in" kind of the by-kind table too:
+        # hidden there as a secondary suppression, they are hidden here as well.
+        n = events[f"{key}_{when}"] or 0
+        if ledgers[when].hidden(("kind", "walk_in")):
+            return Figure(None, n)
+        return privacy.count(n)
 
     def fill_figure(when: str) -> Figure | None:
         mean = events[f"fill_{when}"]
@@ -469,11 +512,15 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
             return None
         return percent(surveys[f"used_{when}"] or 0, surveys[f"sent_{when}"])
 
-    def hours(field: str, people: str) -> Figure:
+    def hours(when: str) -> Figure:
         volunteer = by_kind_rows.get("volunteer_shift", {})
-        return resting_on(round((volunteer.get(field) or 0) / 60, 1), volunteer.get(people))
+        minutes = round((volunteer.get(f"minutes_{when}") or 0) / 60, 1)
+        return ledgers[when].share(("kind", "volunteer_shift"), minutes)
 
     def share(engaged: int) -> Figure:
+        # With the number of personnel shown beside it, the share gives the count back.
+        if privacy.count(engaged).suppressed:
+            return Figure(None, engaged)
         return percent(engaged, staff_total)
 
     groups = [
@@ -489,14 +536,14 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
                 Metric(
                     "participations",
                     _("Participations"),
-                    privacy.count(kind_total("people_now")),
-                    privacy.count(kind_total("people_before")),
+                    ledgers["now"].figure(ALL),
+                    ledgers["before"].figure(ALL),
                 ),
                 Metric(
                     "survey-responses",
                     _("Survey responses"),
-                    privacy.count(by_kind_rows.get("survey_response", {}).get("people_now")),
-                    privacy.count(by_kind_rows.get("survey_response", {}).get("people_before")),
+                    kind_people("survey_response", "now"),
+                    kind_people("survey_response", "before"),
                 ),
                 Metric(
                     "response-rate",
@@ -508,8 +555,8 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
                 Metric(
                     "volunteer-hours",
                     _("Volunteer hours"),
-                    hours("minutes_now", "people_now"),
-                    hours("minutes_before", "people_before"),
+                    hours("now"),
+                    hours("before"),
                     unit=HOURS,
                 ),
             ],
@@ -599,12 +646,11 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
         KindRow(
             kind=kind,
             label=str(label),
-            participations=resting_on(
-                by_kind_rows.get(kind, {}).get("participations_now") or 0,
-                by_kind_rows.get(kind, {}).get("people_now"),
+            participations=ledgers["now"].share(
+                ("kind", kind), by_kind_rows.get(kind, {}).get("participations_now") or 0
             ),
-            people=privacy.count(by_kind_rows.get(kind, {}).get("people_now")),
-            previous_people=privacy.count(by_kind_rows.get(kind, {}).get("people_before")),
+            people=kind_people(kind, "now"),
+            previous_people=kind_people(kind, "before"),
         )
         for kind, label in KINDS.items()
     ]
@@ -768,12 +814,8 @@ def spectrum(scope: Scope) -> Spectrum:
         tiers = list(Tier.objects.order_by("number"))
 
     q = scope.q()
-    people = {
-        type_id: sums["people_now"]
-        for type_id, sums in participation_sums(
-            scope, {"now": (scope.start, scope.end)}, "engagement_type", ("people",)
-        ).items()
-    }
+    now = {"now": (scope.start, scope.end)}
+    ledger = participation_ledger("now", participation_sums(scope, now, DETAIL, ("people",)))
     residents_by_type = uniques.residents_by(scope, "engagement_type_id")
     residents_by_tier = uniques.residents_by(scope, "tier")
     events = dict(
@@ -829,7 +871,7 @@ def spectrum(scope: Scope) -> Spectrum:
             SpectrumRow(
                 tier=tier,
                 engagement_type=t,
-                people=privacy.count(people.get(t.pk)),
+                people=ledger.figure(("type", t.pk)),
                 residents=privacy.count(residents_by_type.get(t.pk)),
                 events=tally(events.get(t.pk)),
                 programs=tally(
@@ -842,7 +884,7 @@ def spectrum(scope: Scope) -> Spectrum:
         tier_row = SpectrumRow(
             tier=tier,
             engagement_type=None,
-            people=privacy.count(sum(row.people.base for row in rows)),
+            people=ledger.figure(("tier", tier.number)),
             residents=privacy.count(residents_by_tier.get(tier.number)),
             events=tally(sum(row.events.base for row in rows)),
             programs=tally(sum(row.programs.base for row in rows)),
@@ -934,6 +976,9 @@ class Context:
 
     today: date
     tiers: dict[int, str]
+    # The page's ledgers of participations by program, built by the first table that
+    # needs one (see _drill_ledger): every table of the page hides a count alike.
+    ledgers: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, today: date | None = None) -> "Context":
@@ -1017,29 +1062,69 @@ def _residents_by_neighbourhood(scope: Scope, context: Context):
     )
 
 
+def _program_key(row: dict, kind: str | None) -> tuple:
+    return ("program", row["program"]) if kind is None else ("program", row["program"], kind)
+
+
+def _drill_ledger(scope: Scope, context: Context, kind: str | None) -> tuple[Ledger, list]:
+    """The period's participation ledger (participation_ledger) with the programs' rows
+    of `kind` (every kind: None) added as parts of their tier, or of the kind, and the
+    program rows themselves; two queries, once per page."""
+    if kind in context.ledgers:
+        return context.ledgers[kind]
+    rows = ParticipationDay.objects.filter(scope.q())
+    if kind:
+        rows = rows.filter(kind=kind)
+    rows = list(
+        rows.values(*PROGRAM_FIELDS)
+        .annotate(
+            people=Sum("people"), participations=Sum("participations"), minutes=Sum("minutes")
+        )
+        .order_by("program__title", "program")
+    )
+    now = {"now": (scope.start, scope.end)}
+    ledger = participation_ledger("now", participation_sums(scope, now, DETAIL, ("people",)))
+    within: dict = {}
+    for row in rows:
+        key = ledger.cell(_program_key(row, kind), row["people"])
+        within.setdefault(("tier", row["tier"]) if kind is None else ("kind", kind), []).append(key)
+    for total, parts in within.items():
+        ledger.total(total, parts)
+    # Shown counts largest first, then every hidden one by name: their place tells
+    # nothing of their size.
+    rows.sort(
+        key=lambda row: (
+            ledger.hidden(_program_key(row, kind)),
+            0 if ledger.hidden(_program_key(row, kind)) else -(row["people"] or 0),
+            row["program__title"] or "",
+            row["program"],
+        )
+    )
+    context.ledgers[kind] = (ledger, rows)
+    return ledger, rows
+
+
 def _participation_by_program(kind: str | None):
     def items(scope: Scope, context: Context):
-        rows = ParticipationDay.objects.filter(scope.q())
-        if kind:
-            rows = rows.filter(kind=kind)
-        return (
-            rows.values(*PROGRAM_FIELDS)
-            .annotate(
-                people=Sum("people"), participations=Sum("participations"), minutes=Sum("minutes")
-            )
-            .order_by(_visible_first("people"), "program__title", "program")
-        )
+        return _drill_ledger(scope, context, kind)[1]
 
     return items
 
 
 def _participation_by_kind(scope: Scope, context: Context):
-    return (
+    ledger, _rows = _drill_ledger(scope, context, None)
+    rows = list(
         ParticipationDay.objects.filter(scope.q())
         .values("kind")
         .annotate(people=Sum("people"), participations=Sum("participations"))
-        .order_by(_visible_first("people"), "kind")
+        .order_by("kind")
     )
+    for row in rows:
+        hidden = ledger.hidden(("kind", row["kind"]))
+        row["figure"] = ledger.figure(("kind", row["kind"]))
+        row["records"] = ledger.share(("kind", row["kind"]), row["participations"])
+        row["order"] = (hidden, 0 if hidden else -(row["people"] or 0), row["kind"])
+    return sorted(rows, key=lambda row: row["order"])
 
 
 def _held_events(extra: Q):
@@ -1066,10 +1151,17 @@ def _held_events(extra: Q):
 
 def _event_cells(item: dict, context: Context) -> list:
     capacity, registered = item["capacity"], item["registered"]
+    row = Ledger()
+    for name in ("registered", "attended", "no_shows", "walk_ins"):
+        row.cell(name, item[name])
+    # Once every registration is marked, the registered are those who came and those who
+    # did not: one of the three hidden alone would be the others' difference.
+    if (registered or 0) == (item["attended"] or 0) + (item["no_shows"] or 0):
+        row.total("registered", ("attended", "no_shows"))
     fill = (
-        mean_resting_on(registered / capacity * 100, registered)
-        if capacity
-        else ""  # no seat limit: nothing to fill
+        row.share("registered", round(registered / capacity * 100, 1))
+        if capacity and registered
+        else (mean_resting_on(0.0, registered) if capacity else "")  # "": no seat limit
     )
     return [
         item["program__title"],
@@ -1077,10 +1169,10 @@ def _event_cells(item: dict, context: Context) -> list:
         item["day"],
         _name(item["neighbourhood__name"], _("Not recorded")),
         capacity if capacity else gettext("no limit"),
-        privacy.count(registered),
-        privacy.count(item["attended"]),
-        privacy.count(item["no_shows"]),
-        privacy.count(item["walk_ins"]),
+        row.figure("registered"),
+        row.figure("attended"),
+        row.figure("no_shows"),
+        row.figure("walk_ins"),
         fill,
     ]
 
@@ -1117,7 +1209,10 @@ def _survey_cells(summary: SurveySummary, context: Context) -> list:
         summary.last_sent_on,
         privacy.count(summary.invitations_sent),
         privacy.count(summary.invitations_used),
-        percent(summary.invitations_used, summary.invitations_sent),
+        # Beside the invitations sent, the rate would give a hidden number used back.
+        Figure(None, summary.invitations_used)
+        if privacy.count(summary.invitations_used).suppressed
+        else percent(summary.invitations_used, summary.invitations_sent),
     ]
 
 
@@ -1221,12 +1316,21 @@ UNIT_HEADERS = (
 
 
 def _by_program_section(key, title, headers, kind, measures):
+    """A table of participation by program. `measures(item, shown)` gives the row's
+    figures; `shown(value)` is `value` when the program's count is shown, else hidden."""
+
+    def row(item, context):
+        ledger, _rows = context.ledgers[kind]
+        return _program_cells(item, context) + measures(
+            item, lambda value: ledger.share(_program_key(item, kind), value)
+        )
+
     return Section(
         key=key,
         title=title,
         headers=PROGRAM_HEADERS + headers,
         items=_participation_by_program(kind),
-        row=lambda item, context: _program_cells(item, context) + measures(item),
+        row=row,
         numeric_from=3,
     )
 
@@ -1255,10 +1359,7 @@ PARTICIPATIONS_BY_PROGRAM = _by_program_section(
     _("Participations, by program"),
     (_("People"), _("Participations")),
     None,
-    lambda item: [
-        privacy.count(item["people"]),
-        resting_on(item["participations"], item["people"]),
-    ],
+    lambda item, shown: [shown(item["people"] or 0), shown(item["participations"] or 0)],
 )
 PARTICIPATIONS_BY_KIND = Section(
     key="kinds",
@@ -1267,8 +1368,8 @@ PARTICIPATIONS_BY_KIND = Section(
     items=_participation_by_kind,
     row=lambda item, context: [
         str(KINDS.get(item["kind"], item["kind"])),
-        privacy.count(item["people"]),
-        resting_on(item["participations"], item["people"]),
+        item["figure"],
+        item["records"],
     ],
     numeric_from=1,
 )
@@ -1367,7 +1468,7 @@ DRILL_DOWNS: dict[str, DrillDown] = {
                     _("Survey responses, by program"),
                     (_("Responses"),),
                     "survey_response",
-                    lambda item: [privacy.count(item["people"])],
+                    lambda item, shown: [shown(item["people"] or 0)],
                 ),
             ),
         ),
@@ -1404,9 +1505,9 @@ DRILL_DOWNS: dict[str, DrillDown] = {
                     _("Volunteer hours, by program"),
                     (_("Hours entries"), _("Hours")),
                     "volunteer_shift",
-                    lambda item: [
-                        privacy.count(item["people"]),
-                        resting_on(round((item["minutes"] or 0) / 60, 1), item["people"]),
+                    lambda item, shown: [
+                        shown(item["people"] or 0),
+                        shown(round((item["minutes"] or 0) / 60, 1)),
                     ],
                 ),
             ),

@@ -25,7 +25,7 @@ from .charts import PALETTE, BarChart, bar_chart
 from .demographics import CategoryComparison, compare, table_rows
 from .maps import Map, choropleth
 from .models import ParticipationDay, ReachDay
-from .privacy import MIN_PEOPLE, Figure, count
+from .privacy import Figure, Ledger, count, is_small
 from .scope import Scope
 from .selectors_overview import people_by_area
 from .sources import KINDS
@@ -152,18 +152,39 @@ def per_thousand(people: int, population: int) -> float:
     return people / population * PER
 
 
-def suppressed_rate(people: int, population: int | None) -> Figure | None:
-    """The rate of a neighbourhood, hidden exactly when its count of people is."""
+def suppressed_rate(
+    people: int, population: int | None, *, hidden: bool | None = None
+) -> Figure | None:
+    """The rate of a neighbourhood, hidden exactly when its count of people is (the
+    population is shown, so the rate would give the count back)."""
     if not population:
         return None
-    shown = count(people)
-    if shown.suppressed:
+    if is_small(people) if hidden is None else hidden:
         return Figure(None, people)
     return Figure(per_thousand(people, population), people)
 
 
+CITY, NOT_RECORDED = ("city",), ("not-recorded",)
+
+
+def area_ledger(people: dict[int | None, int], hoods: list[int]) -> Ledger:
+    """People by home neighbourhood for one period as the reach page, its CSV and the
+    monthly report publish them: the city-wide count is the sum of the neighbourhoods',
+    and with those not recorded it makes every participation (the overview's total)."""
+    ledger = Ledger()
+    parts = [ledger.cell(("hood", pk), people.get(pk, 0)) for pk in sorted(hoods)]
+    ledger.cell(CITY, sum(ledger.values[p] for p in parts))
+    ledger.total(CITY, parts)
+    ledger.cell(NOT_RECORDED, people.get(None, 0))
+    ledger.cell(("all",), ledger.values[CITY] + ledger.values[NOT_RECORDED])
+    ledger.total(("all",), [CITY, NOT_RECORDED])
+    return ledger
+
+
 def representation_score(
-    people: dict[int, int], neighbourhoods: list[Neighbourhood] | list[tuple[int, str, int]]
+    people: dict[int, int],
+    neighbourhoods: list[Neighbourhood] | list[tuple[int, str, int]],
+    hidden: Ledger | None = None,
 ) -> Score:
     """Lowest rate ÷ highest over every neighbourhood with a population; a neighbourhood
     nobody from took part counts as 0. Undefined (None) when nobody took part at all.
@@ -179,7 +200,8 @@ def representation_score(
         )
         if population:
             n = people.get(pk, 0)
-            shown_name = str(HIDDEN_NEIGHBOURHOOD) if 0 < n < MIN_PEOPLE else name
+            secret = hidden.hidden(("hood", pk)) if hidden is not None else is_small(n)
+            shown_name = str(HIDDEN_NEIGHBOURHOOD) if secret else name
             rates.append((per_thousand(n, population), shown_name))
     if not rates:
         return Score(None)
@@ -231,8 +253,17 @@ def reach(scope: Scope) -> Reach:
     city_residents = uniques.located_residents(scope)
 
     total_population = sum(h.population for h in neighbourhoods)
-    recorded = sum(v for k, v in current_people.items() if k is not None)
-    previous_recorded = sum(v for k, v in previous_people.items() if k is not None)
+    pks = [h.pk for h in neighbourhoods]
+    now, before = area_ledger(current_people, pks), area_ledger(previous_people, pks)
+    recorded, previous_recorded = now.values[CITY], before.values[CITY]
+    # Residents live in one neighbourhood each: the city's are the sum of theirs.
+    residents_ledger = Ledger()
+    for pk in pks:
+        residents_ledger.cell(("hood", pk), residents.get(pk, 0))
+    residents_ledger.cell(NOT_RECORDED, residents.get(None, 0))
+    residents_ledger.cell(CITY, city_residents)
+    if city_residents == sum(residents.get(pk, 0) for pk in pks):
+        residents_ledger.total(CITY, [("hood", pk) for pk in pks])
 
     participations_url = reverse("dashboard:drill-down", args=["reach-participations"])
     residents_url = reverse("dashboard:drill-down", args=["reach-residents"])
@@ -240,18 +271,20 @@ def reach(scope: Scope) -> Reach:
     for hood in neighbourhoods:
         people = current_people.get(hood.pk, 0)
         query = scope.querystring(neighbourhood=hood.pk)
-        shown = count(people)
+        key = ("hood", hood.pk)
         rows.append(
             Row(
                 label=hood.name,
                 neighbourhood=hood,
                 population=hood.population,
                 population_share=_percent(hood.population, total_population),
-                participations=shown,
-                participation_share=_share(people, recorded),
-                residents=count(residents.get(hood.pk, 0)),
-                rate=suppressed_rate(people, hood.population),
-                previous_rate=suppressed_rate(previous_people.get(hood.pk, 0), hood.population),
+                participations=now.figure(key),
+                participation_share=_share(now, key),
+                residents=residents_ledger.figure(key),
+                rate=suppressed_rate(people, hood.population, hidden=now.hidden(key)),
+                previous_rate=suppressed_rate(
+                    previous_people.get(hood.pk, 0), hood.population, hidden=before.hidden(key)
+                ),
                 participations_href=f"{participations_url}?{query}",
                 residents_href=f"{residents_url}?{query}",
                 selected=scope.neighbourhood is not None and scope.neighbourhood.pk == hood.pk,
@@ -262,12 +295,14 @@ def reach(scope: Scope) -> Reach:
         neighbourhood=None,
         population=total_population,
         population_share=100.0 if total_population else None,
-        participations=count(recorded),
+        participations=now.figure(CITY),
         participation_share=None,
-        residents=count(city_residents),
-        rate=suppressed_rate(recorded, total_population),
-        previous_rate=suppressed_rate(previous_recorded, total_population),
-        previous_participations=count(previous_recorded),
+        residents=residents_ledger.figure(CITY),
+        rate=suppressed_rate(recorded, total_population, hidden=now.hidden(CITY)),
+        previous_rate=suppressed_rate(
+            previous_recorded, total_population, hidden=before.hidden(CITY)
+        ),
+        previous_participations=before.figure(CITY),
         participations_href=f"{participations_url}?{scope.querystring(neighbourhood='')}",
         residents_href=f"{residents_url}?{scope.querystring(neighbourhood='')}",
         kind="city",
@@ -277,9 +312,9 @@ def reach(scope: Scope) -> Reach:
         neighbourhood=None,
         population=None,
         population_share=None,
-        participations=count(current_people.get(None, 0)),
+        participations=now.figure(NOT_RECORDED),
         participation_share=None,
-        residents=count(residents.get(None, 0)),
+        residents=residents_ledger.figure(NOT_RECORDED),
         rate=None,
         previous_rate=None,
         participations_href=reverse("dashboard:drill-down", args=["reach-not-recorded"])
@@ -294,9 +329,13 @@ def reach(scope: Scope) -> Reach:
         neighbourhoods=rows,
         city=city,
         not_recorded=not_recorded,
-        score=representation_score(current_people, neighbourhoods),
-        previous_score=representation_score(previous_people, neighbourhoods),
-        trend=_trend(scope, neighbourhoods),
+        score=representation_score(current_people, neighbourhoods, now),
+        previous_score=representation_score(previous_people, neighbourhoods, before),
+        trend=_trend(
+            scope,
+            neighbourhoods,
+            {(previous.start, previous.end): before, (scope.start, scope.end): now},
+        ),
         chart=_chart(ranked),
         map=choropleth(rows, _outlines()),
         **_demographics(scope, neighbourhoods),
@@ -311,17 +350,22 @@ def reach_score(scope: Scope) -> Score:
     """The representation score of the scope's period alone (two queries)."""
     neighbourhoods = list(Neighbourhood.objects.values_list("pk", "name", "population"))
     people = {
-        hood: n["n"]
-        for hood, n in people_by_area(scope, {"n": (scope.start, scope.end)}).items()
-        if hood is not None
+        hood: n["n"] for hood, n in people_by_area(scope, {"n": (scope.start, scope.end)}).items()
     }
-    return representation_score(people, neighbourhoods)
+    ledger = area_ledger(people, [pk for pk, _name, _population in neighbourhoods])
+    return representation_score(
+        {k: v for k, v in people.items() if k is not None}, neighbourhoods, ledger
+    )
 
 
-def _share(people: int, recorded: int) -> Figure:
-    shown = count(people)
-    if shown.suppressed or not recorded:
-        return Figure(None if shown.suppressed else 0.0, people)
+def _share(ledger: Ledger, key) -> Figure:
+    """A neighbourhood's share of the city's participations: hidden with its count, and
+    with the city's (a share of a shown count gives its denominator back)."""
+    people, recorded = ledger.values[key], ledger.values[CITY]
+    if ledger.hidden(key) or ledger.hidden(CITY):
+        return Figure(None, people)
+    if not recorded:
+        return Figure(0.0, people)
     return Figure(people / recorded * 100, people)
 
 
@@ -359,7 +403,11 @@ def _chart(ranked: list[Row]) -> BarChart:
     return bar_chart(_("Participation per 1,000 residents, highest first"), bars)
 
 
-def _trend(scope: Scope, neighbourhoods: list[Neighbourhood]) -> list[TrendMonth]:
+def _trend(
+    scope: Scope, neighbourhoods: list[Neighbourhood], known: dict[tuple[date, date], Ledger]
+) -> list[TrendMonth]:
+    """The score and the city-wide count month by month. A month that is the page's own
+    period takes its ledger, so the city's count is hidden there exactly as above."""
     starts = month_starts(scope.end)
     periods = {
         start.isoformat(): (start, min(scope.end, grains.next_month(start) - timedelta(days=1)))
@@ -374,11 +422,16 @@ def _trend(scope: Scope, neighbourhoods: list[Neighbourhood]) -> list[TrendMonth
     trend = []
     for start in starts:
         people = by_month.get(start, {})
+        ledger = known.get(periods[start.isoformat()]) or area_ledger(
+            people, [h.pk for h in neighbourhoods]
+        )
         trend.append(
             TrendMonth(
                 month=start,
-                score=representation_score(people, facts),
-                participations=count(sum(v for k, v in people.items() if k is not None)),
+                score=representation_score(
+                    {k: v for k, v in people.items() if k is not None}, facts, ledger
+                ),
+                participations=ledger.figure(CITY),
                 partial=start.year == scope.end.year
                 and start.month == scope.end.month
                 and _is_before_month_end(scope.end),

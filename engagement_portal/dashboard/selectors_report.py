@@ -5,7 +5,11 @@ the headline figures are `selectors_overview.overview()` of the month, with each
 "previous" value taken from the overview of the month before (a calendar month, not the
 period of the same length the overview page compares with); participation by tier is
 `selectors_overview.spectrum()`; neighbourhoods and the representation score come from
-`selectors_reach`. Every figure is already suppressed under 10 people by those selectors.
+`selectors_reach`. Every figure is already protected by those selectors: each builds the
+whole ledger of its period (privacy.Ledger: the total, the kinds, the tiers and types; the
+neighbourhoods, the city and those not recorded), so the report's tiers beside the
+overview's total hide a count exactly as the pages do and nothing hidden can be worked
+out by subtraction.
 A fixed number of queries whatever the data size.
 """
 

@@ -268,7 +268,7 @@ def test_overview_figures_for_the_previous_period(town):
         "recommendations-answered": 1,
         "recommendations-overdue": None,  # "now": no previous period
         "days-to-answer": 14.0,
-        "personnel": 21.4,  # 3 of 14
+        "personnel": None,  # 3 of 14: "out of 14 personnel" beside 21.4% gives 3 back
         "personnel-outside": None,  # 2 people
     }
 
@@ -291,7 +291,7 @@ def test_overview_changes_against_the_previous_period(town):
         "recommendations-answered": "+2 (+200.0%)",
         "recommendations-overdue": None,
         "days-to-answer": "+5.0 (+35.7%)",
-        "personnel": "+64.3 points",
+        "personnel": None,  # the previous share is hidden
         "personnel-outside": None,
     }
     assert data.metric("residents").change.direction == "up"
@@ -319,7 +319,9 @@ def test_participation_by_kind(town):
     assert all(rows[k].people == Figure(0, 0) for k in rows if k not in busy)
     assert rows["event_attendance"].participations.value == 18
     assert rows["event_attendance"].people.value == 21
-    assert rows["event_attendance"].previous_people.value == 10
+    # Before: 10 came to an event and 14 took part in all, so the party of 4 who walked
+    # in would be 14 - 10: the 10 are withheld with them (complementary suppression).
+    assert rows["event_attendance"].previous_people.suppressed
     assert rows["walk_in"].participations.value == 3  # three parties, eleven people
     assert rows["walk_in"].people.value == 11
     assert rows["walk_in"].previous_people.suppressed  # a party of 4
@@ -421,10 +423,12 @@ def test_tier_filter(town):
     assert got["events"] == 1
     assert got["fill-rate"] is None  # the academy had no seat limit
     assert data.metric("no-show-rate").figure.suppressed  # 6 registered
-    assert got["volunteer-hours"] == pytest.approx(15.0)
+    # 16 in tier 3: 6 academy graduates (hidden) and 10 volunteers, withheld with them
+    # so that 16 - 10 does not give the 6 away; their hours go with them.
+    assert got["volunteer-hours"] is None
     assert got["response-rate"] is None
     assert got["recommendations-received"] == 0
-    assert got["personnel"] == 28.6  # alice, p8, p9, p10: 4 of 14
+    assert got["personnel"] is None  # alice, p8, p9, p10: 4 of 14 would give the 4
     assert data.metric("personnel").note == "out of 14 personnel"  # not "fewer than 10 of"
 
 
@@ -490,7 +494,8 @@ def test_spectrum_per_tier_and_type(town):
     assert row(tiers[5].row) == (0, 0, 0, 0)
     types = {r.engagement_type.slug: r for r in tiers[3].types}
     assert row(types["citizen-police-academy"]) == (None, None, 1, 1)
-    assert row(types["volunteer-opportunities"]) == (10, 10, 0, 1)
+    # 16 - 10 would give the academy's 6 back: the 10 volunteers are withheld with them.
+    assert row(types["volunteer-opportunities"]) == (None, 10, 0, 1)
     assert row(types["youth-engagement"]) == (0, 0, 0, 0)
 
 
@@ -609,6 +614,15 @@ def test_drill_down_recommendations(outreach_unit, alice, monkeypatch):
     assert Recommendation.objects.count() == 7
 
 
+@pytest.mark.django_db
+def test_a_response_rate_beside_the_invitations_sent_hides_with_the_number_used():
+    from engagement_portal.dashboard.models import SurveySummary
+
+    summary = SurveySummary(survey=SurveyFactory(), invitations_sent=50, invitations_used=3)
+    cells = selectors._survey_cells(summary, selectors.Context.load())
+    assert [cell.export() for cell in cells[4:]] == ["50", "<10", "<10"]  # not 6.0 (3 of 50)
+
+
 def test_drill_down_surveys_and_volunteer_hours(town):
     headers, rows = selectors.TABLES["drill-response-rate"](town.scope)
     assert export(rows) == [
@@ -698,7 +712,8 @@ def test_overview_table_for_the_csv(town):
     assert rows["Walk-ins"] == ["", "11", "<10", "", ""]
     assert rows["Volunteer hours"] == ["hours", "15.0", "0.0", "+15.0", ""]
     assert rows["Median days to an answer"] == ["days", "19.0", "14.0", "+5.0", "35.7"]
-    assert rows["Personnel who took part in an engagement"] == ["%", "85.7", "21.4", "+64.3", ""]
+    # 21.4% of 14 personnel is 3 people: hidden like the count it gives back.
+    assert rows["Personnel who took part in an engagement"] == ["%", "85.7", "<10", "", ""]
 
 
 def test_participation_by_kind_table_for_the_csv(town):
@@ -711,6 +726,6 @@ def test_participation_by_kind_table_for_the_csv(town):
         "People, previous period",
     ]
     assert export(rows)[:2] == [
-        ["Came to an event", "18", "21", "10"],
+        ["Came to an event", "18", "21", "<10"],  # 14 before - 10 would give the 4
         ["Walked in to an event", "3", "11", "<10"],
     ]

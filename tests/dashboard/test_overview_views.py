@@ -141,7 +141,7 @@ def test_overview_shows_every_figure_with_its_change(client, carol, town, frozen
         "Of them outside the outreach unit 10",
     ]:
         assert expected in page
-    assert "Came to an event 18 21 10" in page  # by kind: participations, people, before
+    assert "Came to an event 18 21 fewer than 10" in page  # by kind: participations, people, before
     assert "Walked in to an event 3 11 fewer than 10" in page
 
 

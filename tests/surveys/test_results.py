@@ -150,7 +150,11 @@ def test_a_hidden_cell_that_the_total_would_reveal_hides_the_next_smallest_too(s
     single = {r.kind: r for r in results.survey_results(survey).questions}["single"]
     assert [c.count for c in single.cells] == [None, None, 0]
     assert results.suppress([15, 5, 0]) == [None, None, 0]
-    assert results.suppress([15, 5, 3]) == [15, None, None]
+    # 5 and 3 hidden together would rest on 8 people: 15 is withheld too.
+    assert results.suppress([15, 5, 3]) == [None, None, None]
+    assert results.suppress([40, 5, 12, 3]) == [40, None, None, None]
+    # Two hidden cells that must be 1 and 1 count as recovered: the 12 goes with them.
+    assert results.suppress([1, 1, 12, 30]) == [None, None, None, 30]
     assert results.suppress([15, 5], total_known=False) == [15, None]
 
 

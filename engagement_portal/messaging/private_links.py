@@ -6,9 +6,10 @@ status, a survey invitation, an opt-out, an account confirmation). The token ope
 something, so the outbox row keeps the message with each such token replaced by a
 placeholder ("[private link removed #1]"), which is also all the admin and any staff view
 shows. The tokens themselves wait in `OutboxMessage.link_secrets`, sealed with a key derived
-from SECRET_KEY (AES-256-GCM, see engagement_portal.core.sealing), so a database reader or a backup holds nothing that opens a page. The sender puts the tokens
-back only in memory, for the message it hands to the mail server or SMS gateway, and wipes
-`link_secrets` when the row reaches a final state (sent, failed, suppressed).
+from SECRET_KEY (AES-256-GCM, see engagement_portal.core.sealing), so a database reader or a
+backup holds nothing that opens a page. The sender puts the tokens back only in memory, for
+the message it hands to the mail server or SMS gateway, and wipes `link_secrets` when the
+row reaches a final state (sent, failed, suppressed).
 
 Links are found by resolving every address in the rendered message, so a new kind of
 private link is covered as soon as its URL pattern names its parameter `token`.

@@ -85,6 +85,24 @@ class AuditedPersonalDataAdmin:
             self._audit_page(request, response, page, obj, residents)
         return response
 
+    def history_view(self, request, object_id, extra_context=None):
+        return self._audit_object_page(
+            request, "history", super().history_view(request, object_id, extra_context)
+        )
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._audit_object_page(
+            request, "delete", super().delete_view(request, object_id, extra_context)
+        )
+
+    def _audit_object_page(self, request, kind: str, response):
+        """The history and delete-confirmation pages name the object (and so the person)."""
+        obj = (getattr(response, "context_data", None) or {}).get("object")
+        if obj is not None:
+            page = f"admin:{self.opts.app_label}_{self.opts.model_name}_{kind}"
+            self._audit_page(request, response, page, obj, self.audited_residents(obj))
+        return response
+
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         changelist = (getattr(response, "context_data", None) or {}).get("cl")

@@ -88,6 +88,21 @@ def test_admin_change_pages_of_personal_data_are_audit_logged(client, root, url_
     assert list(entry.residents.all()) == [resident]
 
 
+@pytest.mark.parametrize("kind", ["history", "delete"])
+def test_admin_history_and_delete_pages_of_personal_data_are_audit_logged(client, root, kind):
+    """Both name the record, and so the person: seeing them is seeing personal data."""
+    registration = RegistrationFactory()
+    client.force_login(root)
+    url_name = f"admin:events_registration_{kind}"
+
+    response = client.get(reverse(url_name, args=[registration.pk]))
+
+    assert response.status_code == 200
+    entry = AuditLog.objects.get(actor=root, action=VIEW_ACTION)
+    assert entry.details["page"] == url_name
+    assert list(entry.residents.all()) == [registration.resident]
+
+
 def test_admin_lists_of_personal_data_are_audit_logged_with_the_residents_shown(client, root):
     shown = [ResidentFactory() for _ in range(3)]
     client.force_login(root)

@@ -262,6 +262,9 @@ RETENTION_DEFAULT_DAYS = {
     "public_input": 730,
     # Survey invitations' email addresses and phone numbers, from their last sending.
     "survey_contacts": 365,
+    # Anonymous answers never published (their group was still under 10 when the survey
+    # closed), sealed: deleted this long after the survey closed.
+    "held_answers": 365,
     # Sent (or failed) messages: their addresses, subjects and bodies.
     "outbox_messages": 90,
     # The audit log (who saw or changed personal data).

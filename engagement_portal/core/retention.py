@@ -40,7 +40,7 @@ from programs.models_cohorts import Attendance, CohortMember
 from programs.models_groups import GroupMember, PublicComment
 from programs.models_selection import Application, ApplicationForm, ApplicationNote
 from programs.models_volunteers import HoursEntry, Volunteer
-from surveys.models import Answer, FollowUpContact, Invitation, Response
+from surveys.models import Answer, FollowUpContact, HeldResponse, Invitation, Response
 
 # An anonymised resident keeps a unique, contact-free marker ("erased:<pk>") where the
 # normalised email was: the table's check constraint wants an email or a phone, and no
@@ -292,6 +292,15 @@ def purge_survey_contacts(now: datetime) -> int:
     return invitations + follow_ups
 
 
+def purge_held_answers(now: datetime) -> int:
+    """Anonymous answers left sealed when their survey closed (a group under 10 is never
+    published): no figure counts them, so they are deleted."""
+    deleted, _by_model = _claim(
+        HeldResponse.objects.filter(survey__closed_at__lt=cutoff("held_answers", now))
+    ).delete()
+    return deleted
+
+
 def purge_outbox_messages(now: datetime) -> int:
     return _blank_messages(
         OutboxMessage.objects.filter(
@@ -355,6 +364,7 @@ PURGES = {
     "volunteers": purge_volunteers,
     "public_input": purge_public_input,
     "survey_contacts": purge_survey_contacts,
+    "held_answers": purge_held_answers,
     "outbox_messages": purge_outbox_messages,
     "audit_log": purge_audit_log,
     "sessions": purge_sessions,

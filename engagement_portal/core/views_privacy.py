@@ -31,6 +31,9 @@ RETENTION_LABELS = {
     "volunteers": gettext_lazy("What volunteers wrote about their hours"),
     "public_input": gettext_lazy("Names and contacts left with tips, questions and comments"),
     "survey_contacts": gettext_lazy("Survey invitations' addresses, from the last sending"),
+    "held_answers": gettext_lazy(
+        "Anonymous answers never published (a group under 10), from the survey's closing"
+    ),
     "outbox_messages": gettext_lazy("Sent messages: addresses, subjects and texts"),
     "audit_log": gettext_lazy("The audit log"),
 }

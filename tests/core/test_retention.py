@@ -21,7 +21,7 @@ from events.models import AccommodationRequest
 from programs.models import AnnouncementReply, EngagementType, PressQuestion, ResidentRequest
 from programs.models_selection import Application, ApplicationNote
 from programs.models_volunteers import HoursEntry
-from surveys.models import FollowUpContact, Invitation
+from surveys.models import FollowUpContact, HeldResponse, Invitation
 from tests.concurrency import run_at_once
 
 from ..factories import (
@@ -33,6 +33,7 @@ from ..factories import (
     AuditLogFactory,
     EventFactory,
     FollowUpContactFactory,
+    HeldResponseFactory,
     HoursEntryFactory,
     InvitationFactory,
     OutboxMessageFactory,
@@ -214,6 +215,21 @@ def test_survey_contacts_go_after_the_period_from_the_last_sending():
     assert not FollowUpContact.objects.exists()
 
 
+def test_answers_never_published_go_after_the_period_from_the_surveys_closing():
+    days = period("held_answers")
+    old = SurveyFactory(status="closed", closed_at=days_ago(days + 1))
+    young = SurveyFactory(status="closed", closed_at=days_ago(days - 1))
+    running = SurveyFactory(status="open")
+    for survey in (old, young, running):
+        HeldResponseFactory.create_batch(3, survey=survey)
+
+    assert retention.purge_held_answers(timezone.now()) == 3
+
+    assert not HeldResponse.objects.filter(survey=old).exists()
+    assert HeldResponse.objects.filter(survey=young).count() == 3
+    assert HeldResponse.objects.filter(survey=running).count() == 3
+
+
 def test_sent_messages_lose_address_and_text_after_the_period_but_pending_ones_wait():
     old = OutboxMessageFactory(
         created_at=days_ago(91), status="sent", body_html="<p>Hello Ann</p>", recipient="a@x.net"
@@ -290,6 +306,8 @@ def expired_of_every_kind():
     HoursEntryFactory(started_at=started, ended_at=started + timedelta(hours=1))
     AnnouncementReplyFactory(received_at=days_ago(period("public_input") + 1), name="Ike")
     InvitationFactory(last_sent_at=days_ago(period("survey_contacts") + 1))
+    closed = SurveyFactory(status="closed", closed_at=days_ago(period("held_answers") + 1))
+    HeldResponseFactory(survey=closed)
     OutboxMessageFactory(created_at=days_ago(91), status="sent")
     AuditLogFactory(at=days_ago(period("audit_log") + 1))
     Session.objects.create(session_key=uuid.uuid4().hex, session_data="", expire_date=days_ago(1))
@@ -298,7 +316,8 @@ def expired_of_every_kind():
 def snapshot_rows():
     models = [
         Resident, AccommodationRequest, Application, ApplicationNote, ResidentRequest,
-        HoursEntry, AnnouncementReply, Invitation, OutboxMessage, AuditLog, Session,
+        HoursEntry, AnnouncementReply, Invitation, HeldResponse, OutboxMessage, AuditLog,
+        Session,
     ]  # fmt: skip
     return {m.__name__: sorted(map(str, m.objects.values_list())) for m in models}
 

@@ -484,9 +484,7 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
         return Exists(PersonnelDay.objects.filter(_personnel_q(scope), period, user=OuterRef("pk")))
 
     personnel = User.objects.filter(pk__in=staff.values("pk")).aggregate(
-        now=Count("pk", filter=took_part(now)),
-        before=Count("pk", filter=took_part(before)),
-        outside_now=Count("pk", filter=took_part(now & outside)),
+        took_before=Count("pk", filter=took_part(before)),
         outside_before=Count("pk", filter=took_part(before & outside)),
     )
 
@@ -517,11 +515,20 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
         minutes = round((volunteer.get(f"minutes_{when}") or 0) / 60, 1)
         return ledgers[when].share(("kind", "volunteer_shift"), minutes)
 
-    def share(engaged: int) -> Figure:
+    units, _units = personnel_ledger(scope)
+
+    def engaged(when: str, which: str) -> Figure:
+        # This period's totals are those of the drill-down by unit, hidden alike.
+        if when == "now":
+            return units.figure((which, "all"))
+        return privacy.count(personnel[f"{which}_{when}"])
+
+    def share(when: str) -> Figure:
         # With the number of personnel shown beside it, the share gives the count back.
-        if privacy.count(engaged).suppressed:
-            return Figure(None, engaged)
-        return percent(engaged, staff_total)
+        took = engaged(when, "took")
+        if took.suppressed:
+            return Figure(None, took.base)
+        return percent(took.base, staff_total)
 
     groups = [
         (
@@ -628,16 +635,16 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
                 Metric(
                     "personnel",
                     _("Personnel who took part in an engagement"),
-                    share(personnel["now"]),
-                    share(personnel["before"]),
+                    share("now"),
+                    share("before"),
                     unit=PERCENT,
-                    note=_personnel_note(privacy.count(personnel["now"]), staff_total),
+                    note=_personnel_note(engaged("now", "took"), staff_total),
                 ),
                 Metric(
                     "personnel-outside",
                     _("Of them outside the outreach unit"),
-                    privacy.count(personnel["outside_now"]),
-                    privacy.count(personnel["outside_before"]),
+                    engaged("now", "outside"),
+                    engaged("before", "outside"),
                 ),
             ],
         ),
@@ -1265,44 +1272,98 @@ RECOMMENDATION_HEADERS = (
 )
 
 
+def personnel_ledger(scope: Scope) -> tuple[Ledger, list[dict]]:
+    """The period's personnel by unit and their totals as one ledger (two queries): the
+    units add up to every member of staff, to all who took part and to those outside the
+    outreach unit who did. The overview shows the totals and the drill-downs the units, so each
+    unit's figures are protected against the others and the totals."""
+    staff = agency_personnel()
+    units: dict[str, dict] = {}
+
+    def unit(name, outreach=False) -> dict:
+        return units.setdefault(
+            name or "",
+            {"unit": name, "outreach": bool(outreach), "staff": 0, "took": 0, "outside": 0},
+        )
+
+    for name, outreach, n in (
+        staff.values("unit__name", "unit__is_community_outreach")
+        .annotate(n=Count("pk", distinct=True))
+        .values_list("unit__name", "unit__is_community_outreach", "n")
+        .order_by()
+    ):
+        unit(name, outreach)["staff"] = n
+    engaged = PersonnelDay.objects.filter(
+        _personnel_q(scope), _in(scope), user__in=staff.values("pk")
+    )
+    for name, took, outside in (
+        engaged.values("user__unit__name")
+        .annotate(
+            took=Count("user", distinct=True),
+            outside=Count("user", distinct=True, filter=Q(outside_outreach=True)),
+        )
+        .values_list("user__unit__name", "took", "outside")
+        .order_by()
+    ):
+        row = unit(name)
+        row["took"], row["outside"] = took, outside
+    rows = sorted(units.values(), key=lambda u: (u["unit"] is None, u["unit"] or ""))
+
+    # Who did not take part (personnel less those who did) is published nowhere: it is
+    # no cell of the ledger, so "took part" and "personnel" are only bounded by each other.
+    ledger = Ledger()
+    for which in ("staff", "took", "outside"):
+        ledger.cell((which, "all"), 0)
+    for row in rows:
+        name = row["unit"] or ""
+        staff_key = ledger.cell(("staff", name), row["staff"])
+        took_key = ledger.cell(("took", name), row["took"])
+        # Outside the outreach unit, everyone who took part did so from outside it.
+        row["outside_key"] = (
+            took_key
+            if row["outside"] == row["took"]
+            else ledger.cell(("outside", name), row["outside"])
+        )
+        for which, key in (("staff", staff_key), ("took", took_key)):
+            ledger.values[(which, "all")] += ledger.values[key]
+        ledger.values[("outside", "all")] += row["outside"]
+    for which in ("staff", "took"):
+        ledger.total((which, "all"), [(which, row["unit"] or "") for row in rows])
+    ledger.total(("outside", "all"), [row["outside_key"] for row in rows if row["outside"]])
+    return ledger, rows
+
+
 def _personnel_by_unit(outside_only: bool):
     def items(scope: Scope, context: Context) -> list[dict]:
-        staff = agency_personnel()
-        units: dict[str, dict] = {}
-        for name, outreach, n in (
-            staff.values("unit__name", "unit__is_community_outreach")
-            .annotate(n=Count("pk", distinct=True))
-            .values_list("unit__name", "unit__is_community_outreach", "n")
-            .order_by()
-        ):
-            units[name or ""] = {"unit": name, "outreach": bool(outreach), "staff": n, "took": 0}
-        engaged = PersonnelDay.objects.filter(
-            _personnel_q(scope), _in(scope), user__in=staff.values("pk")
-        )
-        if outside_only:
-            engaged = engaged.filter(outside_outreach=True)
-        for name, n in (
-            engaged.values("user__unit__name")
-            .annotate(n=Count("user", distinct=True))
-            .values_list("user__unit__name", "n")
-            .order_by()
-        ):
-            units.setdefault(name or "", {"unit": name, "outreach": False, "staff": 0, "took": 0})[
-                "took"
-            ] = n
-        rows = [u for u in units.values() if not (outside_only and u["outreach"])]
-        return sorted(rows, key=lambda u: (u["unit"] is None, u["unit"] or ""))
+        if "personnel" not in context.ledgers:
+            context.ledgers["personnel"] = personnel_ledger(scope)
+        ledger, rows = context.ledgers["personnel"]
+        return [
+            {
+                **row,
+                "ledger": ledger,
+                "took_key": row["outside_key"] if outside_only else ("took", row["unit"] or ""),
+            }
+            for row in rows
+            if not (outside_only and row["outreach"])
+        ]
 
     return items
 
 
 def _unit_cells(unit: dict, context: Context) -> list:
+    ledger, took_key, staff_key = unit["ledger"], unit["took_key"], ("staff", unit["unit"] or "")
+    took, staff = ledger.figure(took_key), ledger.figure(staff_key)
+    # Took part and personnel beside it give each other back: hidden with either.
+    share = percent(took.base, staff.base)
+    if took.suppressed or staff.suppressed:
+        share = Figure(None, share.base)
     return [
         unit["unit"] or gettext("No unit"),
         gettext("yes") if unit["outreach"] else gettext("no"),
-        privacy.count(unit["took"]),
-        privacy.count(unit["staff"]),
-        percent(unit["took"], unit["staff"]),
+        took,
+        staff,
+        share,
     ]
 
 

@@ -32,11 +32,14 @@ from programs.models import EngagementType
 
 from ..factories import (
     EventFactory,
+    EventPersonnelFactory,
     NeighbourhoodFactory,
     ProgramFactory,
     RegistrationFactory,
     ResponseFactory,
+    StaffUserFactory,
     SurveyFactory,
+    UnitFactory,
     WalkInFactory,
 )
 
@@ -426,4 +429,53 @@ def test_the_dashboard_pages_of_one_period_together_give_no_hidden_count_back(ci
     read_report(reader, selectors_report.monthly_report(MARCH, today=TODAY), reach)
     # The overview's total is also every tier's and every neighbourhood's (with none).
     reader.total(("all", "M"), [("tier", n, "M") for n in range(1, 6)])
+    assert attacked(reader) == {}
+
+
+# --- Personnel by unit ---------------------------------------------------------------------
+
+
+def read_personnel(reader: Reader, scope: Scope):
+    """The overview's personnel figures and both drill-downs by unit, for one period."""
+    units, outside = [], []
+    for name, key in (("personnel", units), ("personnel-outside", outside)):
+        drill = selectors_overview.DRILL_DOWNS[name]
+        _headers, rows = selectors_overview.drill_down_table(drill, drill.sections[0], scope)
+        for row in rows:
+            took = row[2]
+            reader.see(("took", row[0]), took)
+            reader.see(("staff", row[0]), row[3])
+            if not row[3].suppressed:  # the share, with the unit's personnel shown
+                reader.see(("took", row[0]), Figure(row[4].value, took.base), derived=True)
+            key.append(row[0])
+    data = selectors_overview.overview(scope, today=TODAY)
+    took_all = sum(reader.truth[("took", unit)] for unit in units)
+    reader.see(("staff", "all"), Figure(agency_total(), agency_total()))  # "of 14 personnel"
+    share = data.metric("personnel").figure  # with the personnel beside it
+    reader.see(("took", "all"), Figure(share.value, took_all), derived=True)
+    reader.see(("outside", "all"), data.metric("personnel-outside").figure)
+    reader.total(("took", "all"), [("took", unit) for unit in units])
+    reader.total(("staff", "all"), [("staff", unit) for unit in units])
+    reader.total(("outside", "all"), [("took", unit) for unit in outside])
+
+
+def agency_total() -> int:
+    return selectors_overview.agency_personnel().distinct().count()
+
+
+def test_personnel_by_unit_give_no_hidden_count_back(alice, outreach_unit):
+    """The audit: the overview shows 12 of 14 took part, 10 outside the outreach unit;
+    Patrol's row showed 10 of 11, so the outreach unit's hidden 2 of 3 was 12 - 10 of
+    14 - 11, and a unit's hidden count came back from its share of its shown personnel."""
+    patrol, traffic = UnitFactory(name="Patrol"), UnitFactory(name="Traffic")
+    hood = NeighbourhoodFactory(population=1_000)
+    held = event(program("community-events", alice), MARCH.replace(day=5), hood, (12, hood))
+    staff = [alice, *(StaffUserFactory(unit=outreach_unit) for _ in range(2))]
+    staff += [StaffUserFactory(unit=patrol) for _ in range(11)]
+    staff += [StaffUserFactory(unit=traffic) for _ in range(15)]
+    for user in staff[1:3] + staff[3:13] + staff[14:18]:  # 2 of 3, 10 of 11, 4 of 15
+        EventPersonnelFactory(event=held, user=user)
+    rebuild()
+    reader = Reader()
+    read_personnel(reader, MARCH_SCOPE)
     assert attacked(reader) == {}

@@ -10,7 +10,7 @@ hiding the others. The demographic tables and the drill-down lists do narrow to 
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count, Q, Sum
@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from engagement_portal.accounts.models import Neighbourhood, NeighbourhoodBoundary
 
-from . import grains, uniques
+from . import grains, selectors_overview
 from .charts import PALETTE, BarChart, bar_chart
 from .demographics import CategoryComparison, compare, table_rows
 from .maps import Map, choropleth
@@ -247,24 +247,13 @@ def reach(scope: Scope) -> Reach:
     current_people = {hood: n["current"] for hood, n in both.items()}
     previous_people = {hood: n["previous"] for hood, n in both.items()}
 
-    # Exact distinct residents per neighbourhood, counted where each is first seen in the
-    # period (see uniques.py): no sort of every row in the period.
-    residents = uniques.residents_by(replace(scope, neighbourhood=None), "neighbourhood_id")
-    city_residents = uniques.located_residents(scope)
-
     total_population = sum(h.population for h in neighbourhoods)
     pks = [h.pk for h in neighbourhoods]
     now, before = area_ledger(current_people, pks), area_ledger(previous_people, pks)
     recorded, previous_recorded = now.values[CITY], before.values[CITY]
-    # Residents live in one neighbourhood each: the city's are the sum of theirs.
-    residents_ledger = Ledger()
-    for pk in pks:
-        residents_ledger.cell(("hood", pk), residents.get(pk, 0))
-    residents_ledger.cell(NOT_RECORDED, residents.get(None, 0))
-    residents_ledger.cell(CITY, city_residents)
-    if city_residents == sum(residents.get(pk, 0) for pk in pks):
-        residents_ledger.total(CITY, [("hood", pk) for pk in pks])
-
+    # Exact distinct residents per neighbourhood, counted where each is first seen in the
+    # period (see uniques.py), on the same ledger as the overview's total.
+    residents_ledger = selectors_overview.residents_ledger(scope, pks)
     participations_url = reverse("dashboard:drill-down", args=["reach-participations"])
     residents_url = reverse("dashboard:drill-down", args=["reach-residents"])
     rows = []
@@ -297,7 +286,7 @@ def reach(scope: Scope) -> Reach:
         population_share=100.0 if total_population else None,
         participations=now.figure(CITY),
         participation_share=None,
-        residents=residents_ledger.figure(CITY),
+        residents=residents_ledger.figure(selectors_overview.RESIDENTS_CITY),
         rate=suppressed_rate(recorded, total_population, hidden=now.hidden(CITY)),
         previous_rate=suppressed_rate(
             previous_recorded, total_population, hidden=before.hidden(CITY)
@@ -314,7 +303,7 @@ def reach(scope: Scope) -> Reach:
         population_share=None,
         participations=now.figure(NOT_RECORDED),
         participation_share=None,
-        residents=residents_ledger.figure(NOT_RECORDED),
+        residents=residents_ledger.figure(selectors_overview.RESIDENTS_NOT_RECORDED),
         rate=None,
         previous_rate=None,
         participations_href=reverse("dashboard:drill-down", args=["reach-not-recorded"])

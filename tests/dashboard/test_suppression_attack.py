@@ -479,3 +479,41 @@ def test_personnel_by_unit_give_no_hidden_count_back(alice, outreach_unit):
     reader = Reader()
     read_personnel(reader, MARCH_SCOPE)
     assert attacked(reader) == {}
+
+
+# --- Unique residents ------------------------------------------------------------------------
+
+
+def read_residents(reader: Reader, city, scope: Scope):
+    """Residents reached in the period: the overview's total, the reach page's city-wide,
+    not recorded and per neighbourhood, and the overview's drill-down by neighbourhood.
+    Each resident lives in one neighbourhood, or none recorded."""
+    data = selectors_overview.overview(scope, today=TODAY)
+    reader.see(("residents", "all"), data.metric("residents").figure)
+    reach = selectors_reach.reach(scope)
+    reader.see(("residents", "city"), reach.city.residents)
+    reader.see(("residents", "nr"), reach.not_recorded.residents)
+    for row in reach.neighbourhoods:
+        reader.see(("residents", row.neighbourhood.pk), row.residents)
+    names = {hood.name: hood.pk for hood in city}
+    drill = selectors_overview.DRILL_DOWNS["residents"]
+    by_hood = next(s for s in drill.sections if s.key == "neighbourhoods")
+    _headers, rows = selectors_overview.drill_down_table(drill, by_hood, scope)
+    for name, figure in rows:
+        reader.see(("residents", names.get(name, "nr")), figure)
+    hoods = [("residents", hood.pk) for hood in city]
+    for hood in hoods:
+        reader.truth.setdefault(hood, 0)
+    reader.total(("residents", "city"), hoods)
+    reader.total(("residents", "all"), [("residents", "city"), ("residents", "nr")])
+
+
+def test_residents_reached_give_no_hidden_count_back(city, alice):
+    """3 residents with no neighbourhood recorded: the overview's total less the reach
+    page's city-wide gave them back, as did the drill-down's neighbourhoods."""
+    event(program("community-events", alice), MARCH.replace(day=20), city[0], (3, None))
+    rebuild()
+    reader = Reader()
+    read_residents(reader, city, MARCH_SCOPE)
+    assert ("residents", "nr") in reader.hidden
+    assert attacked(reader) == {}

@@ -23,6 +23,7 @@ from engagement_portal.dashboard import (
     selectors_overview,
     selectors_reach,
     selectors_report,
+    selectors_trust,
 )
 from engagement_portal.dashboard.privacy import MIN_PEOPLE, Figure
 from engagement_portal.dashboard.scope import Scope
@@ -42,6 +43,10 @@ from ..factories import (
     UnitFactory,
     WalkInFactory,
 )
+from .test_trust import APRIL as TRUST_APRIL
+from .test_trust import MARCH as TRUST_MARCH
+from .test_trust import MAY as TRUST_MAY
+from .test_trust import answer, survey_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.as_of("2025-04-10T10:00")]
 
@@ -516,4 +521,50 @@ def test_residents_reached_give_no_hidden_count_back(city, alice):
     reader = Reader()
     read_residents(reader, city, MARCH_SCOPE)
     assert ("residents", "nr") in reader.hidden
+    assert attacked(reader) == {}
+
+
+# --- The trust dashboard -------------------------------------------------------------------
+
+
+def read_trust(reader: Reader, scope: Scope):
+    """Respondents per question: by month (the trend and its CSV), by neighbourhood and
+    "All respondents" (the table and its CSV); months and neighbourhoods both add up to
+    everyone who answered in the period."""
+    page = selectors_trust.trust(scope)
+    for trend in page.trends:
+        months = [("trust", trend.item.key, m.month) for m in trend.months]
+        for key, month in zip(months, trend.months, strict=True):
+            reader.see(key, month.estimate.respondents)
+        reader.unseen(("trust", trend.item.key), sum(m.n for m in trend.months))
+        reader.total(("trust", trend.item.key), months)
+    for item in page.neighbourhoods:
+        everyone = ("trust", item.item.key)
+        reader.see(everyone, item.overall.estimate.respondents)
+        areas = [("trust", item.item.key, row.label) for row in [*item.rows, *item.few]]
+        for key, row in zip(areas, [*item.rows, *item.few], strict=True):
+            reader.see(key, row.estimate.respondents)
+        reader.total(everyone, areas)
+    # The CSV files hold the same figures.
+    _headers, rows = selectors_trust.table_trends(scope)
+    assert [row[3] for row in rows] == [
+        m.estimate.respondents for t in page.trends for m in t.months
+    ]
+
+
+def test_the_trust_dashboard_gives_no_hidden_count_back(db):
+    """The audit: 10 answered in March, 23 in April, 5 in May, 38 in all, so May's
+    "fewer than 10" was 38 - 10 - 23; Oakwood's 3 were 38 less the other two."""
+    north, hill, oak = (
+        NeighbourhoodFactory(name=name, code=name[:2]) for name in ("North", "Hill", "Oakwood")
+    )
+    survey = survey_for("trust-neighbourhood")
+    answer(survey, TRUST_MARCH, date(2025, 3, 12), north)
+    answer(survey, TRUST_APRIL[:10], date(2025, 4, 2), north)
+    answer(survey, TRUST_APRIL[10:], date(2025, 4, 28), hill)
+    answer(survey, [4, 4, 5], date(2025, 4, 29), oak)
+    answer(survey, TRUST_MAY, date(2025, 5, 30), hill)
+    rebuild()
+    reader = Reader()
+    read_trust(reader, Scope(start=MARCH, end=date(2025, 6, 30)))
     assert attacked(reader) == {}

@@ -10,7 +10,7 @@ hiding the others. The demographic tables and the drill-down lists do narrow to 
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from django.db.models import Count, Q, Sum
@@ -448,23 +448,39 @@ def _demographics(scope: Scope, neighbourhoods: list[Neighbourhood]) -> dict:
 # --- Drill-down lists: aggregates by program, never people ------------------------------
 
 
-def _participations_by_program(q: Q) -> list[list]:
-    rows = (
+def _participations_by_program(q: Q, scope: Scope, area) -> list[list]:
+    """Rows by program and kind; their people add up to the reach page's count for
+    `area` (a neighbourhood's pk, CITY or NOT_RECORDED), taken as that page shows it."""
+    rows = list(
         ParticipationDay.objects.filter(q)
         .values("program__title", "tier", "kind")
         .annotate(participations=Sum("participations"), people=Sum("people"))
         .order_by("program__title", "kind")
     )
+    pks = list(Neighbourhood.objects.values_list("pk", flat=True))
+    area_key = ("hood", area) if isinstance(area, int) else area
+    reach_page = area_ledger(people_by_area_now(scope), pks)
+    ledger = Ledger()
+    ledger.cell(area_key, reach_page.values[area_key], hidden=reach_page.hidden(area_key))
+    parts = [ledger.cell(("row", i), row["people"]) for i, row in enumerate(rows)]
+    if ledger.values[area_key] == sum(ledger.values[p] for p in parts):
+        ledger.total(area_key, parts)
     return [
         [
             row["program__title"],
             row["tier"],
             str(KINDS.get(row["kind"], row["kind"])),
-            count(row["participations"]),
-            count(row["people"]),
+            ledger.share(("row", i), row["participations"] or 0),
+            ledger.figure(("row", i)),
         ]
-        for row in rows
+        for i, row in enumerate(rows)
     ]
+
+
+def people_by_area_now(scope: Scope) -> dict[int | None, int]:
+    """People by home neighbourhood in the scope's period, as the reach page counts them."""
+    both = people_by_area(replace(scope, neighbourhood=None), {"now": (scope.start, scope.end)})
+    return {hood: n["now"] for hood, n in both.items()}
 
 
 PARTICIPATION_HEADERS = [
@@ -484,7 +500,9 @@ def drill_participations(scope: Scope):
     return (
         _("Participations by program: %(where)s") % {"where": where},
         PARTICIPATION_HEADERS,
-        _participations_by_program(q),
+        _participations_by_program(
+            q, scope, scope.neighbourhood.pk if scope.neighbourhood else CITY
+        ),
     )
 
 
@@ -493,7 +511,7 @@ def drill_not_recorded(scope: Scope):
     return (
         _("Participations with no neighbourhood recorded, by program"),
         PARTICIPATION_HEADERS,
-        _participations_by_program(q),
+        _participations_by_program(q, scope, NOT_RECORDED),
     )
 
 

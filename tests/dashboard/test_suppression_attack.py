@@ -592,3 +592,23 @@ def test_the_reach_drill_downs_by_program_give_no_hidden_count_back(city):
         reader.see(key, row[4])
     reader.total(("nr", "M"), keys)
     assert attacked(reader) == {}
+
+
+def test_the_open_data_monthly_tier_totals_give_no_hidden_count_back(alice):
+    """Not a hole: the page's only sums are its (month, tier) totals, and each is the very
+    total its neighbourhood cells are protected against (privacy.withhold); one under 10
+    is withheld with all its cells. No other open-data figure adds up across tiers or
+    months. Here one tier has 4 and 3 (7), another 30 and 2 (32)."""
+    a, b = (NeighbourhoodFactory(population=1_000) for _ in range(2))
+    event(program("community-surveys", alice), MARCH.replace(day=3), a, (4, a), (3, b))
+    event(program("community-advisory-groups", alice), MARCH.replace(day=4), a, (30, a), (2, b))
+    rebuild()
+    reader = Reader()
+    read_open_data(reader)
+    assert attacked(reader) == {}
+    month = next(
+        row
+        for row in selectors_opendata.page_table(selectors_opendata.open_data(today=TODAY))
+        if row.month == MARCH
+    )
+    assert [f.base for f in month.people if f.suppressed] == [7]

@@ -21,6 +21,7 @@ from engagement_portal.accounts.models import Resident
 from engagement_portal.dashboard import (
     selectors_opendata,
     selectors_overview,
+    selectors_principles,
     selectors_reach,
     selectors_report,
     selectors_trust,
@@ -32,6 +33,7 @@ from events.models import Registration
 from programs.models import EngagementType
 
 from ..factories import (
+    AccommodationRequestFactory,
     EventFactory,
     EventPersonnelFactory,
     NeighbourhoodFactory,
@@ -612,3 +614,39 @@ def test_the_open_data_monthly_tier_totals_give_no_hidden_count_back(alice):
         if row.month == MARCH
     )
     assert [f.base for f in month.people if f.suppressed] == [7]
+
+
+# --- The principles page and its drill-downs -------------------------------------------------
+
+
+def test_the_accommodation_requests_give_no_hidden_count_back(alice):
+    """30 requests, 23 arranged, on the page; by kind 25 (20 arranged) and 5 (3): the
+    5 and the 3 were the page's figures less the other row, and a hidden number arranged
+    came back from its share of the shown requests."""
+    hood = NeighbourhoodFactory(population=1_000)
+    held = event(program("town-hall-meetings", alice), MARCH.replace(day=3), hood, (30, hood))
+    for i, registration in enumerate(held.registrations.order_by("pk")):
+        AccommodationRequestFactory(
+            registration=registration,
+            kind="accessibility" if i < 25 else "interpretation",
+            fulfilled=i < 20 or 25 <= i < 28,
+        )
+    rebuild()
+    page = {m.key: m for p in selectors_principles.principles(MARCH_SCOPE) for m in p.measures}
+    _title, _headers, rows = selectors_principles.drill_accommodations(MARCH_SCOPE)
+    reader = Reader()
+    for i, row in enumerate(rows):
+        reader.see(("requests", i), row[2])
+        reader.see(("arranged", i), row[3])
+    requests = sum(reader.truth[("requests", i)] for i in range(len(rows)))
+    arranged = sum(reader.truth[("arranged", i)] for i in range(len(rows)))
+    # "23 of 30 requests" and the share: what the page prints.
+    assert f"of {requests} requests" in page["accommodations"].detail
+    reader.see(("requests",), Figure(requests, requests))
+    shown_arranged = str(arranged) in page["accommodations"].detail.split(" of ")[0]
+    reader.see(("arranged",), Figure(arranged if shown_arranged else None, arranged))
+    share = page["accommodations"].value
+    reader.see(("arranged",), Figure(share.value, arranged), derived=True)
+    reader.total(("requests",), [("requests", i) for i in range(len(rows))])
+    reader.total(("arranged",), [("arranged", i) for i in range(len(rows))])
+    assert attacked(reader) == {}

@@ -1077,12 +1077,35 @@ def _program_cells(item: dict, context: Context) -> list:
     ]
 
 
-def _residents_by_program(scope: Scope, context: Context):
-    return (
+def _residents_by_program(scope: Scope, context: Context) -> list[dict]:
+    """A resident may take part in several programs, so the programs' residents add up
+    to the total or more: a reader gets a floor for a hidden one (the total less the
+    others). They are protected as if they added up exactly, which the reader could do
+    no better than."""
+    rows = list(
         ReachDay.objects.filter(scope.q())
         .values(*PROGRAM_FIELDS)
         .annotate(n=Count("resident", distinct=True))
-        .order_by(_visible_first("n"), "program__title", "program")
+        .order_by("program__title", "program")
+    )
+    if "residents" not in context.ledgers:
+        context.ledgers["residents"] = residents_ledger(scope)
+    everyone = context.ledgers["residents"]
+    whole = RESIDENTS_ALL if scope.neighbourhood is None else ("hood", scope.neighbourhood.pk)
+    ledger = Ledger()
+    ledger.cell(whole, everyone.values.get(whole, 0), hidden=everyone.hidden(whole))
+    ledger.total(whole, [ledger.cell(("program", row["program"]), row["n"]) for row in rows])
+    for row in rows:
+        row["figure"] = ledger.figure(("program", row["program"]))
+    # Shown counts largest first, then every hidden one by name.
+    return sorted(
+        rows,
+        key=lambda row: (
+            row["figure"].suppressed,
+            0 if row["figure"].suppressed else -row["n"],
+            row["program__title"] or "",
+            row["program"],
+        ),
     )
 
 
@@ -1455,7 +1478,7 @@ RESIDENTS_BY_PROGRAM = Section(
     title=_("Residents reached, by program"),
     headers=(*PROGRAM_HEADERS, _("Residents reached")),
     items=_residents_by_program,
-    row=lambda item, context: _program_cells(item, context) + [privacy.count(item["n"])],
+    row=lambda item, context: _program_cells(item, context) + [item["figure"]],
     numeric_from=3,
 )
 RESIDENTS_BY_NEIGHBOURHOOD = Section(

@@ -650,3 +650,23 @@ def test_the_accommodation_requests_give_no_hidden_count_back(alice):
     reader.total(("requests",), [("requests", i) for i in range(len(rows))])
     reader.total(("arranged",), [("arranged", i) for i in range(len(rows))])
     assert attacked(reader) == {}
+
+
+def test_residents_by_program_give_no_hidden_count_back(alice):
+    """21 residents at one program and 9 at another, 30 in all: the drill-down showed 21,
+    and with each resident in one program the 9 were 30 less 21 (in general the total
+    less the others is a floor, which reaches 9 all the same)."""
+    hood = NeighbourhoodFactory(population=1_000)
+    event(program("community-events", alice), MARCH.replace(day=3), hood, (21, hood))
+    event(program("town-hall-meetings", alice), MARCH.replace(day=4), hood, (9, hood))
+    rebuild()
+    reader = Reader()
+    data = selectors_overview.overview(MARCH_SCOPE, today=TODAY)
+    reader.see(("residents", "all"), data.metric("residents").figure)
+    drill = selectors_overview.DRILL_DOWNS["residents"]
+    by_program = next(s for s in drill.sections if s.key == "programs")
+    _headers, rows = selectors_overview.drill_down_table(drill, by_program, MARCH_SCOPE)
+    for row in rows:
+        reader.see(("residents", row[0]), row[3])
+    reader.total(("residents", "all"), [("residents", row[0]) for row in rows])
+    assert attacked(reader) == {}

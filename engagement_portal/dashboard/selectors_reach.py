@@ -25,9 +25,9 @@ from .charts import PALETTE, BarChart, bar_chart
 from .demographics import CategoryComparison, compare, table_rows
 from .maps import Map, choropleth
 from .models import ParticipationDay, ReachDay
-from .privacy import Figure, Ledger, count, is_small
+from .privacy import Figure, Ledger, is_small
 from .scope import Scope
-from .selectors_overview import people_by_area
+from .selectors_overview import RESIDENTS_CITY, people_by_area
 from .sources import KINDS
 
 TREND_MONTHS = 12
@@ -519,17 +519,28 @@ def drill_residents(scope: Scope):
     q = scope.q()
     if scope.neighbourhood is None:
         q &= Q(neighbourhood__isnull=False)
-    rows = (
+    rows = list(
         ReachDay.objects.filter(q)
         .values("program__title", "tier")
         .annotate(n=Count("resident", distinct=True))
         .order_by("program__title")
     )
+    # Protected against the reach page's residents of the area as it shows them, as if
+    # the programs added up to it (a resident in two programs only widens a reader's
+    # guess): see selectors_overview._residents_by_program.
+    area = ("hood", scope.neighbourhood.pk) if scope.neighbourhood else RESIDENTS_CITY
+    page = selectors_overview.residents_ledger(scope)
+    ledger = Ledger()
+    ledger.cell(area, page.values.get(area, 0), hidden=page.hidden(area))
+    ledger.total(area, [ledger.cell(("row", i), row["n"]) for i, row in enumerate(rows)])
     where = scope.neighbourhood.name if scope.neighbourhood else _("every neighbourhood")
     return (
         _("Unique residents reached by program: %(where)s") % {"where": where},
         [gettext_lazy("Program"), gettext_lazy("Tier"), gettext_lazy("Unique residents")],
-        [[row["program__title"], row["tier"], count(row["n"])] for row in rows],
+        [
+            [row["program__title"], row["tier"], ledger.figure(("row", i))]
+            for i, row in enumerate(rows)
+        ],
     )
 
 

@@ -670,3 +670,21 @@ def test_residents_by_program_give_no_hidden_count_back(alice):
         reader.see(("residents", row[0]), row[3])
     reader.total(("residents", "all"), [("residents", row[0]) for row in rows])
     assert attacked(reader) == {}
+
+
+def test_the_reach_residents_by_program_give_no_hidden_count_back(alice):
+    """The same on the reach page: a neighbourhood's 30 residents beside its programs'
+    21 and 9."""
+    hood = NeighbourhoodFactory(population=1_000)
+    event(program("community-events", alice), MARCH.replace(day=3), hood, (21, hood))
+    event(program("town-hall-meetings", alice), MARCH.replace(day=4), hood, (9, hood))
+    rebuild()
+    reader = Reader()
+    row = selectors_reach.reach(MARCH_SCOPE).neighbourhoods[0]
+    reader.see(("residents", "hood"), row.residents)
+    in_hood = Scope(start=MARCH_SCOPE.start, end=MARCH_SCOPE.end, neighbourhood=hood)
+    _title, _headers, rows = selectors_reach.drill_residents(in_hood)
+    for program_row in rows:
+        reader.see(("residents", program_row[0]), program_row[2])
+    reader.total(("residents", "hood"), [("residents", r[0]) for r in rows])
+    assert attacked(reader) == {}

@@ -135,16 +135,26 @@ def exposed(values: dict, sums: list[Sum], hidden: set, threshold: int = MIN_PEO
     return sorted((k for k in hidden if k in found and found[k][0] >= found[k][1]), key=_order)
 
 
-def protect(values: dict[Hashable, int], sums: Iterable[Sum], threshold: int = MIN_PEOPLE) -> set:
+def protect(
+    values: dict[Hashable, int],
+    sums: Iterable[Sum],
+    threshold: int = MIN_PEOPLE,
+    *,
+    fixed: dict[Hashable, bool] | None = None,
+) -> set:
     """The cells to hide: every count of 1 to threshold-1, and enough others that none of
-    them can be worked out from the shown cells and the sums (see the module's docstring)."""
+    them can be worked out from the shown cells and the sums (see the module's docstring).
+    `fixed`: {cell: hidden} for cells another output already publishes (or withholds),
+    which this one must take as they are."""
+    fixed = fixed or {}
     sums = [(total, tuple(parts)) for total, parts in sums if parts]
     hidden = {key for key, n in values.items() if 0 < n < threshold}
+    hidden |= {key for key, withheld in fixed.items() if withheld}
     if not hidden:
         return hidden
     # Independent groups of linked sums are protected one by one: same answer, less work.
     for cells, group in _components(values, sums):
-        _protect_group({k: values[k] for k in cells}, group, hidden, threshold)
+        _protect_group({k: values[k] for k in cells}, group, hidden, threshold, set(fixed))
     return hidden
 
 
@@ -168,10 +178,12 @@ def _components(values: dict, sums: list[Sum]) -> list[tuple[set, list[Sum]]]:
     return [groups[r] for r in sorted(groups, key=_order) if groups[r][1]]
 
 
-def _protect_group(values: dict, sums: list[Sum], hidden: set, threshold: int) -> None:
+def _protect_group(
+    values: dict, sums: list[Sum], hidden: set, threshold: int, fixed: set = frozenset()
+) -> None:
     def candidates(members) -> list:
         return sorted(
-            (k for k in members if k not in hidden and values[k] > 0),
+            (k for k in members if k not in hidden and k not in fixed and values[k] > 0),
             key=lambda k: (values[k], _order(k)),
         )
 
@@ -230,11 +242,16 @@ class Ledger:
         self.threshold = threshold
         self.values: dict[Hashable, int] = {}
         self.sums: list[Sum] = []
+        self.fixed: dict[Hashable, bool] = {}
         self._hidden: set | None = None
 
-    def cell(self, key: Hashable, n: int | None) -> Hashable:
+    def cell(self, key: Hashable, n: int | None, *, hidden: bool | None = None) -> Hashable:
+        """`hidden`: True or False for a cell another output publishes as it is (shown, or
+        withheld there): this ledger takes it as given and protects its other cells."""
         assert self._hidden is None, "a ledger is closed once read"
         self.values[key] = int(n or 0)
+        if hidden is not None:
+            self.fixed[key] = hidden
         return key
 
     def total(self, total: Hashable, parts: Iterable[Hashable]) -> None:
@@ -245,7 +262,7 @@ class Ledger:
     @property
     def withheld(self) -> set:
         if self._hidden is None:
-            self._hidden = protect(self.values, self.sums, self.threshold)
+            self._hidden = protect(self.values, self.sums, self.threshold, fixed=self.fixed)
         return self._hidden
 
     def hidden(self, key: Hashable) -> bool:

@@ -12,7 +12,7 @@ and agency personnel have no neighbourhood, so it leaves them unchanged (the pag
 
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from engagement_portal.accounts.models import User
+from engagement_portal.accounts.models import Neighbourhood, User
 from programs.models import EngagementType, Program, Recommendation, Tier
 
 from . import grains, privacy, uniques
@@ -394,6 +394,38 @@ ALL = ("all",)
 DETAIL = ("kind", "engagement_type", "tier")
 
 
+RESIDENTS_CITY, RESIDENTS_NOT_RECORDED, RESIDENTS_ALL = ("city",), ("not-recorded",), ("all",)
+
+
+def residents_ledger(scope: Scope, hoods: list[int] = (), everyone: int | None = None) -> Ledger:
+    """Unique residents reached in the period by home neighbourhood, as the overview, the
+    reach page and the overview's drill-down by neighbourhood publish them, as one ledger
+    (three queries; two with `everyone`, every resident reached leaving the
+    neighbourhood filter aside): each resident lives in one neighbourhood or none
+    recorded, so the neighbourhoods add up to the city-wide count, and with those not
+    recorded to the overview's total. Cells: ("hood", pk), RESIDENTS_CITY,
+    RESIDENTS_NOT_RECORDED, RESIDENTS_ALL."""
+    citywide = replace(scope, neighbourhood=None)
+    by_hood = uniques.residents_by(citywide, "neighbourhood_id")
+    located = uniques.located_residents(citywide)
+    if everyone is None:
+        everyone = uniques.residents(citywide)
+    ledger = Ledger()
+    parts = [
+        ledger.cell(("hood", pk), by_hood.get(pk, 0))
+        for pk in sorted({*hoods, *(pk for pk in by_hood if pk is not None)})
+    ]
+    ledger.cell(RESIDENTS_CITY, located)
+    ledger.cell(RESIDENTS_NOT_RECORDED, by_hood.get(None, 0))
+    ledger.cell(RESIDENTS_ALL, everyone)
+    # The sums hold unless a resident moved within the period (counted in both places).
+    if located == sum(ledger.values[p] for p in parts):
+        ledger.total(RESIDENTS_CITY, parts)
+    if everyone == located + ledger.values[RESIDENTS_NOT_RECORDED]:
+        ledger.total(RESIDENTS_ALL, [RESIDENTS_CITY, RESIDENTS_NOT_RECORDED])
+    return ledger
+
+
 def participation_ledger(when: str, detail: dict) -> Ledger:
     """The participations of one period as the overview, the spectrum and the monthly
     report publish them, with the sums between them: the total is the sum of the kinds and
@@ -425,7 +457,7 @@ def participation_ledger(when: str, detail: dict) -> Ledger:
 
 def overview(scope: Scope, *, today: date | None = None) -> Overview:
     """Every overview figure for the scope and the period of the same length before it.
-    Seven queries whatever the data size."""
+    Eight queries whatever the data size."""
     today = today or timezone.localdate()
     previous = scope.previous()
     now, before = _in(scope), _in(previous)
@@ -474,22 +506,6 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
 
     recommendations = _recommendation_facts(scope, previous, today)
 
-    staff = agency_personnel()
-    staff_total = staff.distinct().count()
-    outside = Q(outside_outreach=True)
-
-    def took_part(period: Q) -> Exists:
-        # One (user, day) index probe per member of staff: the agency's size, not the
-        # number of PersonnelDay rows in the period, sets the cost.
-        return Exists(PersonnelDay.objects.filter(_personnel_q(scope), period, user=OuterRef("pk")))
-
-    personnel = User.objects.filter(pk__in=staff.values("pk")).aggregate(
-        now=Count("pk", filter=took_part(now)),
-        before=Count("pk", filter=took_part(before)),
-        outside_now=Count("pk", filter=took_part(now & outside)),
-        outside_before=Count("pk", filter=took_part(before & outside)),
-    )
-
     def events_figure(key: str, when: str) -> Figure:
         # The people who walked in are the "walked in" kind of the by-kind table too:
         # hidden there as a secondary suppression, they are hidden here as well.
@@ -517,11 +533,28 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
         minutes = round((volunteer.get(f"minutes_{when}") or 0) / 60, 1)
         return ledgers[when].share(("kind", "volunteer_shift"), minutes)
 
-    def share(engaged: int) -> Figure:
+    units, _units, personnel_before = personnel_ledger(scope, previous)
+    staff_total = units.values[("staff", "all")]
+
+    def engaged(when: str, which: str) -> Figure:
+        # This period's totals are those of the drill-down by unit, hidden alike.
+        if when == "now":
+            return units.figure((which, "all"))
+        return privacy.count(personnel_before[which])
+
+    def share(when: str) -> Figure:
         # With the number of personnel shown beside it, the share gives the count back.
-        if privacy.count(engaged).suppressed:
-            return Figure(None, engaged)
-        return percent(engaged, staff_total)
+        took = engaged(when, "took")
+        if took.suppressed:
+            return Figure(None, took.base)
+        return percent(took.base, staff_total)
+
+    def residents_figure() -> Figure:
+        # This period's residents are the reach page's and the drill-down's, hidden alike.
+        if scope.neighbourhood is None:
+            return residents_ledger(scope, everyone=reach["now"]).figure(RESIDENTS_ALL)
+        figure = residents_ledger(scope).figure(("hood", scope.neighbourhood.pk))
+        return figure if figure.base == reach["now"] else privacy.count(reach["now"])
 
     groups = [
         (
@@ -530,7 +563,7 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
                 Metric(
                     "residents",
                     _("Unique residents reached"),
-                    privacy.count(reach["now"]),
+                    residents_figure(),
                     privacy.count(reach["before"]),
                 ),
                 Metric(
@@ -628,16 +661,16 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
                 Metric(
                     "personnel",
                     _("Personnel who took part in an engagement"),
-                    share(personnel["now"]),
-                    share(personnel["before"]),
+                    share("now"),
+                    share("before"),
                     unit=PERCENT,
-                    note=_personnel_note(privacy.count(personnel["now"]), staff_total),
+                    note=_personnel_note(engaged("now", "took"), staff_total),
                 ),
                 Metric(
                     "personnel-outside",
                     _("Of them outside the outreach unit"),
-                    privacy.count(personnel["outside_now"]),
-                    privacy.count(personnel["outside_before"]),
+                    engaged("now", "outside"),
+                    engaged("before", "outside"),
                 ),
             ],
         ),
@@ -1044,21 +1077,65 @@ def _program_cells(item: dict, context: Context) -> list:
     ]
 
 
-def _residents_by_program(scope: Scope, context: Context):
-    return (
+def _residents_by_program(scope: Scope, context: Context) -> list[dict]:
+    """A resident may take part in several programs, so the programs' residents add up
+    to the total or more: a reader gets a floor for a hidden one (the total less the
+    others). They are protected as if they added up exactly, which the reader could do
+    no better than."""
+    rows = list(
         ReachDay.objects.filter(scope.q())
         .values(*PROGRAM_FIELDS)
         .annotate(n=Count("resident", distinct=True))
-        .order_by(_visible_first("n"), "program__title", "program")
+        .order_by("program__title", "program")
+    )
+    if "residents" not in context.ledgers:
+        context.ledgers["residents"] = residents_ledger(scope)
+    everyone = context.ledgers["residents"]
+    whole = RESIDENTS_ALL if scope.neighbourhood is None else ("hood", scope.neighbourhood.pk)
+    ledger = Ledger()
+    ledger.cell(whole, everyone.values.get(whole, 0), hidden=everyone.hidden(whole))
+    ledger.total(whole, [ledger.cell(("program", row["program"]), row["n"]) for row in rows])
+    for row in rows:
+        row["figure"] = ledger.figure(("program", row["program"]))
+    # Shown counts largest first, then every hidden one by name.
+    return sorted(
+        rows,
+        key=lambda row: (
+            row["figure"].suppressed,
+            0 if row["figure"].suppressed else -row["n"],
+            row["program__title"] or "",
+            row["program"],
+        ),
     )
 
 
-def _residents_by_neighbourhood(scope: Scope, context: Context):
-    return (
-        ReachDay.objects.filter(scope.q())
-        .values("neighbourhood", "neighbourhood__name")
-        .annotate(n=Count("resident", distinct=True))
-        .order_by(_visible_first("n"), "neighbourhood__name", "neighbourhood")
+def _residents_by_neighbourhood(scope: Scope, context: Context) -> list[dict]:
+    if "residents" not in context.ledgers:
+        context.ledgers["residents"] = residents_ledger(scope)
+    ledger = context.ledgers["residents"]
+    names = dict(Neighbourhood.objects.values_list("pk", "name"))
+    keys = [key for key, n in ledger.values.items() if key[0] == "hood" and n]
+    if scope.neighbourhood is not None:
+        keys = [key for key in keys if key[1] == scope.neighbourhood.pk]
+    elif ledger.values[RESIDENTS_NOT_RECORDED]:
+        keys.append(RESIDENTS_NOT_RECORDED)
+    rows = [
+        {
+            "neighbourhood": key[1] if key[0] == "hood" else None,
+            "neighbourhood__name": names.get(key[1]) if key[0] == "hood" else None,
+            "figure": ledger.figure(key),
+        }
+        for key in keys
+    ]
+    # Shown counts largest first, then every hidden one by name.
+    return sorted(
+        rows,
+        key=lambda row: (
+            row["figure"].suppressed,
+            0 if row["figure"].suppressed else -row["figure"].base,
+            row["neighbourhood"] is None,
+            row["neighbourhood__name"] or "",
+        ),
     )
 
 
@@ -1265,44 +1342,105 @@ RECOMMENDATION_HEADERS = (
 )
 
 
+def personnel_ledger(
+    scope: Scope, previous: Scope | None = None
+) -> tuple[Ledger, list[dict], dict[str, int]]:
+    """The period's personnel by unit and their totals as one ledger (one query): the
+    units add up to every member of staff, to all who took part and to those outside the
+    outreach unit who did. The overview shows the totals and the drill-downs the units,
+    so each unit's figures are protected against the others and the totals. Also how
+    many took part in the `previous` period, and outside the outreach unit."""
+    now = _in(scope)
+
+    def took_part(period: Q) -> Exists:
+        # One (user, day) index probe per member of staff: the agency's size, not the
+        # number of PersonnelDay rows in the period, sets the cost.
+        return Exists(PersonnelDay.objects.filter(_personnel_q(scope), period, user=OuterRef("pk")))
+
+    outside = Q(outside_outreach=True)
+    before = {"took": 0, "outside": 0}
+    counts = {
+        "staff": Count("pk"),
+        "took": Count("pk", filter=took_part(now)),
+        "outside": Count("pk", filter=took_part(now & outside)),
+    }
+    if previous:
+        counts["took_before"] = Count("pk", filter=took_part(_in(previous)))
+        counts["outside_before"] = Count("pk", filter=took_part(_in(previous) & outside))
+    units: dict[str, dict] = {}
+    for row in (
+        User.objects.filter(pk__in=agency_personnel().values("pk"))
+        .values("unit__name", "unit__is_community_outreach")
+        .annotate(**counts)
+        .order_by()
+    ):
+        before["took"] += row.get("took_before", 0)
+        before["outside"] += row.get("outside_before", 0)
+        name = row["unit__name"]
+        units[name or ""] = {
+            "unit": name,
+            "outreach": bool(row["unit__is_community_outreach"]),
+            "staff": row["staff"],
+            "took": row["took"],
+            "outside": row["outside"],
+        }
+    rows = sorted(units.values(), key=lambda u: (u["unit"] is None, u["unit"] or ""))
+
+    # Who did not take part (personnel less those who did) is published nowhere: it is
+    # no cell of the ledger, so "took part" and "personnel" are only bounded by each other.
+    ledger = Ledger()
+    for which in ("staff", "took", "outside"):
+        ledger.cell((which, "all"), 0)
+    for row in rows:
+        name = row["unit"] or ""
+        staff_key = ledger.cell(("staff", name), row["staff"])
+        took_key = ledger.cell(("took", name), row["took"])
+        # Outside the outreach unit, everyone who took part did so from outside it.
+        row["outside_key"] = (
+            took_key
+            if row["outside"] == row["took"]
+            else ledger.cell(("outside", name), row["outside"])
+        )
+        for which, key in (("staff", staff_key), ("took", took_key)):
+            ledger.values[(which, "all")] += ledger.values[key]
+        ledger.values[("outside", "all")] += row["outside"]
+    for which in ("staff", "took"):
+        ledger.total((which, "all"), [(which, row["unit"] or "") for row in rows])
+    ledger.total(("outside", "all"), [row["outside_key"] for row in rows if row["outside"]])
+    return ledger, rows, before
+
+
 def _personnel_by_unit(outside_only: bool):
     def items(scope: Scope, context: Context) -> list[dict]:
-        staff = agency_personnel()
-        units: dict[str, dict] = {}
-        for name, outreach, n in (
-            staff.values("unit__name", "unit__is_community_outreach")
-            .annotate(n=Count("pk", distinct=True))
-            .values_list("unit__name", "unit__is_community_outreach", "n")
-            .order_by()
-        ):
-            units[name or ""] = {"unit": name, "outreach": bool(outreach), "staff": n, "took": 0}
-        engaged = PersonnelDay.objects.filter(
-            _personnel_q(scope), _in(scope), user__in=staff.values("pk")
-        )
-        if outside_only:
-            engaged = engaged.filter(outside_outreach=True)
-        for name, n in (
-            engaged.values("user__unit__name")
-            .annotate(n=Count("user", distinct=True))
-            .values_list("user__unit__name", "n")
-            .order_by()
-        ):
-            units.setdefault(name or "", {"unit": name, "outreach": False, "staff": 0, "took": 0})[
-                "took"
-            ] = n
-        rows = [u for u in units.values() if not (outside_only and u["outreach"])]
-        return sorted(rows, key=lambda u: (u["unit"] is None, u["unit"] or ""))
+        if "personnel" not in context.ledgers:
+            context.ledgers["personnel"] = personnel_ledger(scope)
+        ledger, rows, _before = context.ledgers["personnel"]
+        return [
+            {
+                **row,
+                "ledger": ledger,
+                "took_key": row["outside_key"] if outside_only else ("took", row["unit"] or ""),
+            }
+            for row in rows
+            if not (outside_only and row["outreach"])
+        ]
 
     return items
 
 
 def _unit_cells(unit: dict, context: Context) -> list:
+    ledger, took_key, staff_key = unit["ledger"], unit["took_key"], ("staff", unit["unit"] or "")
+    took, staff = ledger.figure(took_key), ledger.figure(staff_key)
+    # Took part and personnel beside it give each other back: hidden with either.
+    share = percent(took.base, staff.base)
+    if took.suppressed or staff.suppressed:
+        share = Figure(None, share.base)
     return [
         unit["unit"] or gettext("No unit"),
         gettext("yes") if unit["outreach"] else gettext("no"),
-        privacy.count(unit["took"]),
-        privacy.count(unit["staff"]),
-        percent(unit["took"], unit["staff"]),
+        took,
+        staff,
+        share,
     ]
 
 
@@ -1340,7 +1478,7 @@ RESIDENTS_BY_PROGRAM = Section(
     title=_("Residents reached, by program"),
     headers=(*PROGRAM_HEADERS, _("Residents reached")),
     items=_residents_by_program,
-    row=lambda item, context: _program_cells(item, context) + [privacy.count(item["n"])],
+    row=lambda item, context: _program_cells(item, context) + [item["figure"]],
     numeric_from=3,
 )
 RESIDENTS_BY_NEIGHBOURHOOD = Section(
@@ -1350,7 +1488,7 @@ RESIDENTS_BY_NEIGHBOURHOOD = Section(
     items=_residents_by_neighbourhood,
     row=lambda item, context: [
         _name(item["neighbourhood__name"], _("Not recorded")),
-        privacy.count(item["n"]),
+        item["figure"],
     ],
     numeric_from=1,
 )

@@ -25,7 +25,7 @@ from surveys.models import Survey, pick
 
 from . import uniques
 from .models import EventSummary, ParticipationDay
-from .privacy import Figure, count, rate
+from .privacy import Figure, Ledger, count, is_small, rate
 from .scope import Scope
 from .selectors_overview import participation_sums
 from .selectors_reach import Score, reach_score
@@ -210,6 +210,9 @@ def principles(scope: Scope, *, today: date | None = None) -> list[Principle]:
         fulfilled=Coalesce(Sum("accommodations_arranged"), 0),
     )
     fulfilled = rate(requests["fulfilled"], requests["total"], scale=100)
+    if is_small(requests["fulfilled"]):
+        # Beside the number of requests, the share gives the hidden number arranged back.
+        fulfilled = Figure(None, fulfilled.base)
     if not fulfilled.suppressed:
         fulfilled = Figure(round(fulfilled.value, 1), fulfilled.base)
     # Per language, whether one active program offers it: PostgreSQL stops at the first
@@ -441,7 +444,7 @@ def _score_detail(score: Score) -> str:
 
 
 def drill_accommodations(scope: Scope):
-    rows = (
+    rows = list(
         _accommodations(scope)
         .values("registration__event__program__title", "kind")
         .annotate(total=Count("pk"), fulfilled=Count("pk", filter=Q(fulfilled=True)))
@@ -455,12 +458,28 @@ def drill_accommodations(scope: Scope):
             [
                 row["registration__event__program__title"],
                 str(kinds.get(row["kind"], row["kind"])),
-                count(row["total"]),
-                count(row["fulfilled"]),
+                *figures,
             ]
-            for row in rows
+            for row, figures in zip(
+                rows, _against_totals(rows, ("total", "fulfilled")), strict=True
+            )
         ],
     )
+
+
+def _against_totals(rows, measures: tuple[str, ...]) -> list[list[Figure]]:
+    """Rows of a drill-down whose columns add up to the figures on the principles page
+    (shown there from 10 up): each column protected against its total, taken as the
+    page shows it."""
+    rows = list(rows)
+    ledger = Ledger()
+    for measure in measures:
+        whole = sum(row[measure] or 0 for row in rows)
+        ledger.cell((measure,), whole, hidden=is_small(whole))
+        ledger.total(
+            (measure,), [ledger.cell((measure, i), row[measure]) for i, row in enumerate(rows)]
+        )
+    return [[ledger.figure((measure, i)) for measure in measures] for i in range(len(rows))]
 
 
 def drill_languages(scope: Scope):
@@ -571,7 +590,7 @@ def drill_partner_programs(scope: Scope):
 
 
 def drill_co_facilitation(scope: Scope):
-    rows = (
+    rows = list(
         ParticipationDay.objects.filter(scope.q(with_neighbourhood=False), kind="co_facilitation")
         .values("program__title", "tier")
         .annotate(days=Count("pk"), people=Sum("people"))
@@ -580,7 +599,10 @@ def drill_co_facilitation(scope: Scope):
     return (
         _("Sessions co-facilitated by community members, by program"),
         [_("Program"), _("Tier"), _("Session days"), _("Co-facilitators taking part")],
-        [[row["program__title"], row["tier"], row["days"], count(row["people"])] for row in rows],
+        [
+            [row["program__title"], row["tier"], row["days"], *figures]
+            for row, figures in zip(rows, _against_totals(rows, ("people",)), strict=True)
+        ],
     )
 
 

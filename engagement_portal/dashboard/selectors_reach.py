@@ -20,14 +20,14 @@ from django.utils.translation import gettext_lazy
 
 from engagement_portal.accounts.models import Neighbourhood, NeighbourhoodBoundary
 
-from . import grains, uniques
+from . import grains, selectors_overview
 from .charts import PALETTE, BarChart, bar_chart
 from .demographics import CategoryComparison, compare, table_rows
 from .maps import Map, choropleth
 from .models import ParticipationDay, ReachDay
-from .privacy import Figure, Ledger, count, is_small
+from .privacy import Figure, Ledger, is_small
 from .scope import Scope
-from .selectors_overview import people_by_area
+from .selectors_overview import RESIDENTS_CITY, people_by_area
 from .sources import KINDS
 
 TREND_MONTHS = 12
@@ -247,24 +247,13 @@ def reach(scope: Scope) -> Reach:
     current_people = {hood: n["current"] for hood, n in both.items()}
     previous_people = {hood: n["previous"] for hood, n in both.items()}
 
-    # Exact distinct residents per neighbourhood, counted where each is first seen in the
-    # period (see uniques.py): no sort of every row in the period.
-    residents = uniques.residents_by(replace(scope, neighbourhood=None), "neighbourhood_id")
-    city_residents = uniques.located_residents(scope)
-
     total_population = sum(h.population for h in neighbourhoods)
     pks = [h.pk for h in neighbourhoods]
     now, before = area_ledger(current_people, pks), area_ledger(previous_people, pks)
     recorded, previous_recorded = now.values[CITY], before.values[CITY]
-    # Residents live in one neighbourhood each: the city's are the sum of theirs.
-    residents_ledger = Ledger()
-    for pk in pks:
-        residents_ledger.cell(("hood", pk), residents.get(pk, 0))
-    residents_ledger.cell(NOT_RECORDED, residents.get(None, 0))
-    residents_ledger.cell(CITY, city_residents)
-    if city_residents == sum(residents.get(pk, 0) for pk in pks):
-        residents_ledger.total(CITY, [("hood", pk) for pk in pks])
-
+    # Exact distinct residents per neighbourhood, counted where each is first seen in the
+    # period (see uniques.py), on the same ledger as the overview's total.
+    residents_ledger = selectors_overview.residents_ledger(scope, pks)
     participations_url = reverse("dashboard:drill-down", args=["reach-participations"])
     residents_url = reverse("dashboard:drill-down", args=["reach-residents"])
     rows = []
@@ -297,7 +286,7 @@ def reach(scope: Scope) -> Reach:
         population_share=100.0 if total_population else None,
         participations=now.figure(CITY),
         participation_share=None,
-        residents=residents_ledger.figure(CITY),
+        residents=residents_ledger.figure(selectors_overview.RESIDENTS_CITY),
         rate=suppressed_rate(recorded, total_population, hidden=now.hidden(CITY)),
         previous_rate=suppressed_rate(
             previous_recorded, total_population, hidden=before.hidden(CITY)
@@ -314,7 +303,7 @@ def reach(scope: Scope) -> Reach:
         population_share=None,
         participations=now.figure(NOT_RECORDED),
         participation_share=None,
-        residents=residents_ledger.figure(NOT_RECORDED),
+        residents=residents_ledger.figure(selectors_overview.RESIDENTS_NOT_RECORDED),
         rate=None,
         previous_rate=None,
         participations_href=reverse("dashboard:drill-down", args=["reach-not-recorded"])
@@ -459,23 +448,39 @@ def _demographics(scope: Scope, neighbourhoods: list[Neighbourhood]) -> dict:
 # --- Drill-down lists: aggregates by program, never people ------------------------------
 
 
-def _participations_by_program(q: Q) -> list[list]:
-    rows = (
+def _participations_by_program(q: Q, scope: Scope, area) -> list[list]:
+    """Rows by program and kind; their people add up to the reach page's count for
+    `area` (a neighbourhood's pk, CITY or NOT_RECORDED), taken as that page shows it."""
+    rows = list(
         ParticipationDay.objects.filter(q)
         .values("program__title", "tier", "kind")
         .annotate(participations=Sum("participations"), people=Sum("people"))
         .order_by("program__title", "kind")
     )
+    pks = list(Neighbourhood.objects.values_list("pk", flat=True))
+    area_key = ("hood", area) if isinstance(area, int) else area
+    reach_page = area_ledger(people_by_area_now(scope), pks)
+    ledger = Ledger()
+    ledger.cell(area_key, reach_page.values[area_key], hidden=reach_page.hidden(area_key))
+    parts = [ledger.cell(("row", i), row["people"]) for i, row in enumerate(rows)]
+    if ledger.values[area_key] == sum(ledger.values[p] for p in parts):
+        ledger.total(area_key, parts)
     return [
         [
             row["program__title"],
             row["tier"],
             str(KINDS.get(row["kind"], row["kind"])),
-            count(row["participations"]),
-            count(row["people"]),
+            ledger.share(("row", i), row["participations"] or 0),
+            ledger.figure(("row", i)),
         ]
-        for row in rows
+        for i, row in enumerate(rows)
     ]
+
+
+def people_by_area_now(scope: Scope) -> dict[int | None, int]:
+    """People by home neighbourhood in the scope's period, as the reach page counts them."""
+    both = people_by_area(replace(scope, neighbourhood=None), {"now": (scope.start, scope.end)})
+    return {hood: n["now"] for hood, n in both.items()}
 
 
 PARTICIPATION_HEADERS = [
@@ -495,7 +500,9 @@ def drill_participations(scope: Scope):
     return (
         _("Participations by program: %(where)s") % {"where": where},
         PARTICIPATION_HEADERS,
-        _participations_by_program(q),
+        _participations_by_program(
+            q, scope, scope.neighbourhood.pk if scope.neighbourhood else CITY
+        ),
     )
 
 
@@ -504,7 +511,7 @@ def drill_not_recorded(scope: Scope):
     return (
         _("Participations with no neighbourhood recorded, by program"),
         PARTICIPATION_HEADERS,
-        _participations_by_program(q),
+        _participations_by_program(q, scope, NOT_RECORDED),
     )
 
 
@@ -512,17 +519,28 @@ def drill_residents(scope: Scope):
     q = scope.q()
     if scope.neighbourhood is None:
         q &= Q(neighbourhood__isnull=False)
-    rows = (
+    rows = list(
         ReachDay.objects.filter(q)
         .values("program__title", "tier")
         .annotate(n=Count("resident", distinct=True))
         .order_by("program__title")
     )
+    # Protected against the reach page's residents of the area as it shows them, as if
+    # the programs added up to it (a resident in two programs only widens a reader's
+    # guess): see selectors_overview._residents_by_program.
+    area = ("hood", scope.neighbourhood.pk) if scope.neighbourhood else RESIDENTS_CITY
+    page = selectors_overview.residents_ledger(scope)
+    ledger = Ledger()
+    ledger.cell(area, page.values.get(area, 0), hidden=page.hidden(area))
+    ledger.total(area, [ledger.cell(("row", i), row["n"]) for i, row in enumerate(rows)])
     where = scope.neighbourhood.name if scope.neighbourhood else _("every neighbourhood")
     return (
         _("Unique residents reached by program: %(where)s") % {"where": where},
         [gettext_lazy("Program"), gettext_lazy("Tier"), gettext_lazy("Unique residents")],
-        [[row["program__title"], row["tier"], count(row["n"])] for row in rows],
+        [
+            [row["program__title"], row["tier"], ledger.figure(("row", i))]
+            for i, row in enumerate(rows)
+        ],
     )
 
 

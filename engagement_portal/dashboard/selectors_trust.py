@@ -34,13 +34,12 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from engagement_portal.accounts.models import Neighbourhood
 from surveys.models import Question, StandardItem, Survey, pick
 from surveys.results import SCALE_VALUES
 
 from .charts import PALETTE, TrendChart, TrendRow, trend_chart
 from .models import StandardAnswerArea, StandardAnswerMonth, StandardAnswerSurveyMonth
-from .privacy import Figure, count, rate
+from .privacy import Figure, Ledger, count, rate
 from .scope import Scope
 
 MONTHS_NOTE = gettext_lazy(
@@ -160,10 +159,15 @@ class Estimate:
     agree: Figure | None  # percent agreeing (4 or 5); None for questions without "agree"
 
     @classmethod
-    def of(cls, sums: Sums, scale: AnswerScale) -> "Estimate":
+    def of(cls, sums: Sums, scale: AnswerScale, *, hidden: bool = False) -> "Estimate":
+        """`hidden`: withheld although 10 or more answered (a secondary suppression: see
+        respondent_ledgers)."""
         n = sums.n
         mean = rate(sums.total, n)
         agree = rate(sums.agree, n, scale=100) if scale.agreement else None
+        if hidden:
+            nothing = Figure(None, n)
+            return cls(n, nothing, nothing, nothing, nothing, nothing if agree else None)
         if mean.suppressed:
             return cls(n, count(n), mean, Figure(None, n), Figure(None, n), agree)
         # (Σx² − (Σx)²/n) / (n − 1), with an integer numerator: no cancellation error.
@@ -398,10 +402,15 @@ def _month_text(estimate: Estimate) -> str:
     }
 
 
-def _trend(item: StandardItem, months: list[date], sums: dict[date, Sums]) -> ItemTrend:
+def _trend(
+    item: StandardItem, months: list[date], sums: dict[date, Sums], ledger: Ledger
+) -> ItemTrend:
     scale = AnswerScale.of(item)
     text = pick(item.text)
-    trend_months = [TrendMonth(m, Estimate.of(sums.get(m, Sums()), scale)) for m in months]
+    trend_months = [
+        TrendMonth(m, Estimate.of(sums.get(m, Sums()), scale, hidden=ledger.hidden(("month", m))))
+        for m in months
+    ]
     shown = [m for m in trend_months if not m.estimate.suppressed]
     change = None
     if len(shown) >= 2:
@@ -428,20 +437,89 @@ def _trend(item: StandardItem, months: list[date], sums: dict[date, Sums]) -> It
     return ItemTrend(item, text, scale, trend_months, change, chart)
 
 
-def trends(scope: Scope, items: list[StandardItem] | None = None) -> list[ItemTrend]:
-    """Each standard question asked in the scope, by calendar month (one query, plus one
-    for the questions when not given). Months run from the first to the last with any
-    answer, gaps included."""
-    items = _items() if items is None else items
+def _by_month(scope: Scope) -> dict[int, dict[date, Sums]]:
+    """{question: {month: sums}} (one query)."""
     rows = _answers(scope).values("item_id", "month").annotate(**SUMS).order_by()
     by_item: dict[int, dict[date, Sums]] = defaultdict(dict)
     for row in rows:
         by_item[row["item_id"]][row["month"]] = Sums.of(row)
+    return by_item
+
+
+def _by_hood(scope: Scope) -> tuple[dict[int, dict[int | None, Sums]], dict[int, str]]:
+    """{question: {respondent's neighbourhood: sums}} and the neighbourhoods' names (one
+    query)."""
+    rows = (
+        _answers(scope, neighbourhood=True)
+        .values("item_id", "neighbourhood_id", "neighbourhood__name")
+        .annotate(**SUMS)
+        .order_by()
+    )
+    by_item: dict[int, dict[int | None, Sums]] = defaultdict(dict)
+    names: dict[int, str] = {}
+    for row in rows:
+        by_item[row["item_id"]][row["neighbourhood_id"]] = Sums.of(row)
+        if row["neighbourhood_id"] is not None:
+            names[row["neighbourhood_id"]] = row["neighbourhood__name"]
+    return by_item, names
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The period's answers to each standard question by month and by neighbourhood, and
+    one ledger per question: the page shows the respondents of the whole period ("All
+    respondents"), of every month and of every neighbourhood, and both add up to the
+    whole, so a month or a neighbourhood withheld is protected against the others."""
+
+    by_month: dict[int, dict[date, Sums]]
+    by_hood: dict[int, dict[int | None, Sums]]
+    names: dict[int, str]
+    ledgers: dict[int, Ledger]
+
+    @classmethod
+    def of(cls, scope: Scope) -> "Answers":
+        """Two queries."""
+        by_month = _by_month(scope)
+        by_hood, names = _by_hood(scope)
+        return cls(by_month, by_hood, names, respondent_ledgers(by_month, by_hood))
+
+
+def respondent_ledgers(by_month: dict, by_hood: dict) -> dict[int, Ledger]:
+    """One ledger of respondents per question: months and neighbourhoods, each adding up
+    to everyone who answered it in the period (when they do)."""
+    ledgers = {}
+    for item_id in {*by_month, *by_hood}:
+        ledger = Ledger()
+        months = {m: sums.n for m, sums in by_month.get(item_id, {}).items()}
+        hoods = {h: sums.n for h, sums in by_hood.get(item_id, {}).items()}
+        everyone = sum(hoods.values()) if hoods else sum(months.values())
+        ledger.cell(("all",), everyone)
+        for key, parts in ((("month",), months), (("hood",), hoods)):
+            cells = [ledger.cell((*key, k), n) for k, n in parts.items()]
+            if cells and sum(parts.values()) == everyone:
+                ledger.total(("all",), cells)
+        ledgers[item_id] = ledger
+    return ledgers
+
+
+def trends(
+    scope: Scope, items: list[StandardItem] | None = None, answers: Answers | None = None
+) -> list[ItemTrend]:
+    """Each standard question asked in the scope, by calendar month (two queries, plus one
+    for the questions when not given; none with `answers`). Months run from the first to
+    the last with any answer, gaps included."""
+    items = _items() if items is None else items
+    answers = Answers.of(scope) if answers is None else answers
+    by_item = answers.by_month
     seen = [month for months in by_item.values() for month in months]
     if not seen:
         return []
     months = months_between(min(seen), max(seen))
-    return [_trend(item, months, by_item[item.pk]) for item in items if item.pk in by_item]
+    return [
+        _trend(item, months, by_item[item.pk], answers.ledgers[item.pk])
+        for item in items
+        if item.pk in by_item
+    ]
 
 
 # --- By neighbourhood ---------------------------------------------------------------------
@@ -515,22 +593,14 @@ def not_recorded_label() -> str:
 
 
 def by_neighbourhood(
-    scope: Scope, items: list[StandardItem] | None = None
+    scope: Scope, items: list[StandardItem] | None = None, answers: Answers | None = None
 ) -> list[ItemNeighbourhoods]:
     """Each standard question over the whole period, per respondent's neighbourhood, the
-    figures only where 10 or more answered (two queries, plus one for the questions)."""
+    figures only where 10 or more answered and no other figure gives them back (two
+    queries, plus one for the questions; none with `answers`)."""
     items = _items() if items is None else items
-    rows = (
-        _answers(scope, neighbourhood=True)
-        .values("item_id", "neighbourhood_id")
-        .annotate(**SUMS)
-        .order_by()
-    )
-    by_item: dict[int, dict[int | None, Sums]] = defaultdict(dict)
-    for row in rows:
-        by_item[row["item_id"]][row["neighbourhood_id"]] = Sums.of(row)
-    ids = {hood for hoods in by_item.values() for hood in hoods if hood is not None}
-    names = dict(Neighbourhood.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
+    answers = Answers.of(scope) if answers is None else answers
+    by_item, names = answers.by_hood, answers.names
 
     def order(hood_id):
         return (hood_id is None, names.get(hood_id, "").lower())
@@ -542,10 +612,11 @@ def by_neighbourhood(
             continue
         scale = AnswerScale.of(item)
         strip = Strip(scale, ROW_STRIP)
-        overall = Estimate.of(sum(hoods.values(), Sums()), scale)
+        ledger = answers.ledgers[item.pk]
+        overall = Estimate.of(sum(hoods.values(), Sums()), scale, hidden=ledger.hidden(("all",)))
         shown, few = [], []
         for hood_id in sorted(hoods, key=order):
-            estimate = Estimate.of(hoods[hood_id], scale)
+            estimate = Estimate.of(hoods[hood_id], scale, hidden=ledger.hidden(("hood", hood_id)))
             label = names.get(hood_id) or not_recorded_label()
             row = AreaRow(label, estimate, strip.of(estimate))
             (few if estimate.suppressed else shown).append(row)
@@ -772,12 +843,13 @@ def trust(
     items = _items()
     candidates = comparable_programs(scope) if candidates is None else candidates
     chosen = chosen_program(scope, candidates, program)
-    item_trends = trends(scope, items)
+    answers = Answers.of(scope)
+    item_trends = trends(scope, items, answers)
     asked = {trend.item.pk for trend in item_trends}
     return Trust(
         trends=item_trends,
         not_asked=[pick(item.text) for item in items if item.pk not in asked],
-        neighbourhoods=by_neighbourhood(scope, items),
+        neighbourhoods=by_neighbourhood(scope, items, answers),
         candidates=candidates,
         program=chosen,
         program_from_scope=scope.program is not None,

@@ -54,3 +54,19 @@ def test_the_protector_is_deterministic_whatever_the_order_of_the_cells():
 def test_withhold_is_the_ledger_of_one_sum():
     assert withhold({"a": 15, "b": 5, "c": 0}) == {"a", "b"}
     assert withhold({"a": 40, "b": 12, "c": 30}) == set()
+
+
+def test_a_cell_another_output_publishes_is_taken_as_it_is():
+    # The reach page shows Elm's 60 and withholds Dogwood's 12: a drill-down's rows are
+    # protected around them, never by changing them.
+    ledger = Ledger()
+    ledger.cell("elm", 60, hidden=False)
+    for key, n in {"a": 2, "b": 25, "c": 33}.items():
+        ledger.cell(key, n)
+    ledger.total("elm", ["a", "b", "c"])
+    assert ledger.withheld == {"a", "b"}
+    dogwood = Ledger()
+    dogwood.cell("dogwood", 12, hidden=True)
+    dogwood.cell("x", 12)
+    dogwood.total("dogwood", ["x"])
+    assert dogwood.hidden("x")  # shown, it would give the withheld 12 back

@@ -21,8 +21,10 @@ from engagement_portal.accounts.models import Resident
 from engagement_portal.dashboard import (
     selectors_opendata,
     selectors_overview,
+    selectors_principles,
     selectors_reach,
     selectors_report,
+    selectors_trust,
 )
 from engagement_portal.dashboard.privacy import MIN_PEOPLE, Figure
 from engagement_portal.dashboard.scope import Scope
@@ -31,14 +33,22 @@ from events.models import Registration
 from programs.models import EngagementType
 
 from ..factories import (
+    AccommodationRequestFactory,
     EventFactory,
+    EventPersonnelFactory,
     NeighbourhoodFactory,
     ProgramFactory,
     RegistrationFactory,
     ResponseFactory,
+    StaffUserFactory,
     SurveyFactory,
+    UnitFactory,
     WalkInFactory,
 )
+from .test_trust import APRIL as TRUST_APRIL
+from .test_trust import MARCH as TRUST_MARCH
+from .test_trust import MAY as TRUST_MAY
+from .test_trust import answer, survey_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.as_of("2025-04-10T10:00")]
 
@@ -426,4 +436,255 @@ def test_the_dashboard_pages_of_one_period_together_give_no_hidden_count_back(ci
     read_report(reader, selectors_report.monthly_report(MARCH, today=TODAY), reach)
     # The overview's total is also every tier's and every neighbourhood's (with none).
     reader.total(("all", "M"), [("tier", n, "M") for n in range(1, 6)])
+    assert attacked(reader) == {}
+
+
+# --- Personnel by unit ---------------------------------------------------------------------
+
+
+def read_personnel(reader: Reader, scope: Scope):
+    """The overview's personnel figures and both drill-downs by unit, for one period."""
+    units, outside = [], []
+    for name, key in (("personnel", units), ("personnel-outside", outside)):
+        drill = selectors_overview.DRILL_DOWNS[name]
+        _headers, rows = selectors_overview.drill_down_table(drill, drill.sections[0], scope)
+        for row in rows:
+            took = row[2]
+            reader.see(("took", row[0]), took)
+            reader.see(("staff", row[0]), row[3])
+            if not row[3].suppressed:  # the share, with the unit's personnel shown
+                reader.see(("took", row[0]), Figure(row[4].value, took.base), derived=True)
+            key.append(row[0])
+    data = selectors_overview.overview(scope, today=TODAY)
+    took_all = sum(reader.truth[("took", unit)] for unit in units)
+    reader.see(("staff", "all"), Figure(agency_total(), agency_total()))  # "of 14 personnel"
+    share = data.metric("personnel").figure  # with the personnel beside it
+    reader.see(("took", "all"), Figure(share.value, took_all), derived=True)
+    reader.see(("outside", "all"), data.metric("personnel-outside").figure)
+    reader.total(("took", "all"), [("took", unit) for unit in units])
+    reader.total(("staff", "all"), [("staff", unit) for unit in units])
+    reader.total(("outside", "all"), [("took", unit) for unit in outside])
+
+
+def agency_total() -> int:
+    return selectors_overview.agency_personnel().distinct().count()
+
+
+def test_personnel_by_unit_give_no_hidden_count_back(alice, outreach_unit):
+    """The audit: the overview shows 12 of 14 took part, 10 outside the outreach unit;
+    Patrol's row showed 10 of 11, so the outreach unit's hidden 2 of 3 was 12 - 10 of
+    14 - 11, and a unit's hidden count came back from its share of its shown personnel."""
+    patrol, traffic = UnitFactory(name="Patrol"), UnitFactory(name="Traffic")
+    hood = NeighbourhoodFactory(population=1_000)
+    held = event(program("community-events", alice), MARCH.replace(day=5), hood, (12, hood))
+    staff = [alice, *(StaffUserFactory(unit=outreach_unit) for _ in range(2))]
+    staff += [StaffUserFactory(unit=patrol) for _ in range(11)]
+    staff += [StaffUserFactory(unit=traffic) for _ in range(15)]
+    for user in staff[1:3] + staff[3:13] + staff[14:18]:  # 2 of 3, 10 of 11, 4 of 15
+        EventPersonnelFactory(event=held, user=user)
+    rebuild()
+    reader = Reader()
+    read_personnel(reader, MARCH_SCOPE)
+    assert attacked(reader) == {}
+
+
+# --- Unique residents ------------------------------------------------------------------------
+
+
+def read_residents(reader: Reader, city, scope: Scope):
+    """Residents reached in the period: the overview's total, the reach page's city-wide,
+    not recorded and per neighbourhood, and the overview's drill-down by neighbourhood.
+    Each resident lives in one neighbourhood, or none recorded."""
+    data = selectors_overview.overview(scope, today=TODAY)
+    reader.see(("residents", "all"), data.metric("residents").figure)
+    reach = selectors_reach.reach(scope)
+    reader.see(("residents", "city"), reach.city.residents)
+    reader.see(("residents", "nr"), reach.not_recorded.residents)
+    for row in reach.neighbourhoods:
+        reader.see(("residents", row.neighbourhood.pk), row.residents)
+    names = {hood.name: hood.pk for hood in city}
+    drill = selectors_overview.DRILL_DOWNS["residents"]
+    by_hood = next(s for s in drill.sections if s.key == "neighbourhoods")
+    _headers, rows = selectors_overview.drill_down_table(drill, by_hood, scope)
+    for name, figure in rows:
+        reader.see(("residents", names.get(name, "nr")), figure)
+    hoods = [("residents", hood.pk) for hood in city]
+    for hood in hoods:
+        reader.truth.setdefault(hood, 0)
+    reader.total(("residents", "city"), hoods)
+    reader.total(("residents", "all"), [("residents", "city"), ("residents", "nr")])
+
+
+def test_residents_reached_give_no_hidden_count_back(city, alice):
+    """3 residents with no neighbourhood recorded: the overview's total less the reach
+    page's city-wide gave them back, as did the drill-down's neighbourhoods."""
+    event(program("community-events", alice), MARCH.replace(day=20), city[0], (3, None))
+    rebuild()
+    reader = Reader()
+    read_residents(reader, city, MARCH_SCOPE)
+    assert ("residents", "nr") in reader.hidden
+    assert attacked(reader) == {}
+
+
+# --- The trust dashboard -------------------------------------------------------------------
+
+
+def read_trust(reader: Reader, scope: Scope):
+    """Respondents per question: by month (the trend and its CSV), by neighbourhood and
+    "All respondents" (the table and its CSV); months and neighbourhoods both add up to
+    everyone who answered in the period."""
+    page = selectors_trust.trust(scope)
+    for trend in page.trends:
+        months = [("trust", trend.item.key, m.month) for m in trend.months]
+        for key, month in zip(months, trend.months, strict=True):
+            reader.see(key, month.estimate.respondents)
+        reader.unseen(("trust", trend.item.key), sum(m.n for m in trend.months))
+        reader.total(("trust", trend.item.key), months)
+    for item in page.neighbourhoods:
+        everyone = ("trust", item.item.key)
+        reader.see(everyone, item.overall.estimate.respondents)
+        areas = [("trust", item.item.key, row.label) for row in [*item.rows, *item.few]]
+        for key, row in zip(areas, [*item.rows, *item.few], strict=True):
+            reader.see(key, row.estimate.respondents)
+        reader.total(everyone, areas)
+    # The CSV files hold the same figures.
+    _headers, rows = selectors_trust.table_trends(scope)
+    assert [row[3] for row in rows] == [
+        m.estimate.respondents for t in page.trends for m in t.months
+    ]
+
+
+def test_the_trust_dashboard_gives_no_hidden_count_back(db):
+    """The audit: 10 answered in March, 23 in April, 5 in May, 38 in all, so May's
+    "fewer than 10" was 38 - 10 - 23; Oakwood's 3 were 38 less the other two."""
+    north, hill, oak = (
+        NeighbourhoodFactory(name=name, code=name[:2]) for name in ("North", "Hill", "Oakwood")
+    )
+    survey = survey_for("trust-neighbourhood")
+    answer(survey, TRUST_MARCH, date(2025, 3, 12), north)
+    answer(survey, TRUST_APRIL[:10], date(2025, 4, 2), north)
+    answer(survey, TRUST_APRIL[10:], date(2025, 4, 28), hill)
+    answer(survey, [4, 4, 5], date(2025, 4, 29), oak)
+    answer(survey, TRUST_MAY, date(2025, 5, 30), hill)
+    rebuild()
+    reader = Reader()
+    read_trust(reader, Scope(start=MARCH, end=date(2025, 6, 30)))
+    assert attacked(reader) == {}
+
+
+# --- The reach page's drill-downs ----------------------------------------------------------
+
+
+def test_the_reach_drill_downs_by_program_give_no_hidden_count_back(city):
+    """Each neighbourhood's people by program and kind add up to its count on the reach
+    page: Elm's 60 less 25, 11 and 22 gave back the 2 at a community event."""
+    reach = selectors_reach.reach(MARCH_SCOPE)
+    read_reach(reader := Reader(), reach, "M", "B")
+    for hood in city:
+        _title, _headers, rows = selectors_reach.drill_participations(
+            Scope(start=MARCH_SCOPE.start, end=MARCH_SCOPE.end, neighbourhood=hood)
+        )
+        keys = [("row", hood.pk, i) for i in range(len(rows))]
+        for key, row in zip(keys, rows, strict=True):
+            reader.see(key, row[4])
+        reader.total(("hood", hood.pk, "M"), keys)
+    _title, _headers, rows = selectors_reach.drill_not_recorded(MARCH_SCOPE)
+    keys = [("row", "nr", i) for i in range(len(rows))]
+    for key, row in zip(keys, rows, strict=True):
+        reader.see(key, row[4])
+    reader.total(("nr", "M"), keys)
+    assert attacked(reader) == {}
+
+
+def test_the_open_data_monthly_tier_totals_give_no_hidden_count_back(alice):
+    """Not a hole: the page's only sums are its (month, tier) totals, and each is the very
+    total its neighbourhood cells are protected against (privacy.withhold); one under 10
+    is withheld with all its cells. No other open-data figure adds up across tiers or
+    months. Here one tier has 4 and 3 (7), another 30 and 2 (32)."""
+    a, b = (NeighbourhoodFactory(population=1_000) for _ in range(2))
+    event(program("community-surveys", alice), MARCH.replace(day=3), a, (4, a), (3, b))
+    event(program("community-advisory-groups", alice), MARCH.replace(day=4), a, (30, a), (2, b))
+    rebuild()
+    reader = Reader()
+    read_open_data(reader)
+    assert attacked(reader) == {}
+    month = next(
+        row
+        for row in selectors_opendata.page_table(selectors_opendata.open_data(today=TODAY))
+        if row.month == MARCH
+    )
+    assert [f.base for f in month.people if f.suppressed] == [7]
+
+
+# --- The principles page and its drill-downs -------------------------------------------------
+
+
+def test_the_accommodation_requests_give_no_hidden_count_back(alice):
+    """30 requests, 23 arranged, on the page; by kind 25 (20 arranged) and 5 (3): the
+    5 and the 3 were the page's figures less the other row, and a hidden number arranged
+    came back from its share of the shown requests."""
+    hood = NeighbourhoodFactory(population=1_000)
+    held = event(program("town-hall-meetings", alice), MARCH.replace(day=3), hood, (30, hood))
+    for i, registration in enumerate(held.registrations.order_by("pk")):
+        AccommodationRequestFactory(
+            registration=registration,
+            kind="accessibility" if i < 25 else "interpretation",
+            fulfilled=i < 20 or 25 <= i < 28,
+        )
+    rebuild()
+    page = {m.key: m for p in selectors_principles.principles(MARCH_SCOPE) for m in p.measures}
+    _title, _headers, rows = selectors_principles.drill_accommodations(MARCH_SCOPE)
+    reader = Reader()
+    for i, row in enumerate(rows):
+        reader.see(("requests", i), row[2])
+        reader.see(("arranged", i), row[3])
+    requests = sum(reader.truth[("requests", i)] for i in range(len(rows)))
+    arranged = sum(reader.truth[("arranged", i)] for i in range(len(rows)))
+    # "23 of 30 requests" and the share: what the page prints.
+    assert f"of {requests} requests" in page["accommodations"].detail
+    reader.see(("requests",), Figure(requests, requests))
+    shown_arranged = str(arranged) in page["accommodations"].detail.split(" of ")[0]
+    reader.see(("arranged",), Figure(arranged if shown_arranged else None, arranged))
+    share = page["accommodations"].value
+    reader.see(("arranged",), Figure(share.value, arranged), derived=True)
+    reader.total(("requests",), [("requests", i) for i in range(len(rows))])
+    reader.total(("arranged",), [("arranged", i) for i in range(len(rows))])
+    assert attacked(reader) == {}
+
+
+def test_residents_by_program_give_no_hidden_count_back(alice):
+    """21 residents at one program and 9 at another, 30 in all: the drill-down showed 21,
+    and with each resident in one program the 9 were 30 less 21 (in general the total
+    less the others is a floor, which reaches 9 all the same)."""
+    hood = NeighbourhoodFactory(population=1_000)
+    event(program("community-events", alice), MARCH.replace(day=3), hood, (21, hood))
+    event(program("town-hall-meetings", alice), MARCH.replace(day=4), hood, (9, hood))
+    rebuild()
+    reader = Reader()
+    data = selectors_overview.overview(MARCH_SCOPE, today=TODAY)
+    reader.see(("residents", "all"), data.metric("residents").figure)
+    drill = selectors_overview.DRILL_DOWNS["residents"]
+    by_program = next(s for s in drill.sections if s.key == "programs")
+    _headers, rows = selectors_overview.drill_down_table(drill, by_program, MARCH_SCOPE)
+    for row in rows:
+        reader.see(("residents", row[0]), row[3])
+    reader.total(("residents", "all"), [("residents", row[0]) for row in rows])
+    assert attacked(reader) == {}
+
+
+def test_the_reach_residents_by_program_give_no_hidden_count_back(alice):
+    """The same on the reach page: a neighbourhood's 30 residents beside its programs'
+    21 and 9."""
+    hood = NeighbourhoodFactory(population=1_000)
+    event(program("community-events", alice), MARCH.replace(day=3), hood, (21, hood))
+    event(program("town-hall-meetings", alice), MARCH.replace(day=4), hood, (9, hood))
+    rebuild()
+    reader = Reader()
+    row = selectors_reach.reach(MARCH_SCOPE).neighbourhoods[0]
+    reader.see(("residents", "hood"), row.residents)
+    in_hood = Scope(start=MARCH_SCOPE.start, end=MARCH_SCOPE.end, neighbourhood=hood)
+    _title, _headers, rows = selectors_reach.drill_residents(in_hood)
+    for program_row in rows:
+        reader.see(("residents", program_row[0]), program_row[2])
+    reader.total(("residents", "hood"), [("residents", r[0]) for r in rows])
     assert attacked(reader) == {}

@@ -100,13 +100,16 @@ def hoods():
 
 @pytest.fixture
 def spring(hoods):
-    """One identified survey answered in March (10), April (20) and May (5)."""
+    """One identified survey answered in March (10), April (20), May (5) and June (5).
+    Two small months: with "All respondents" shown, one alone would be the total less
+    the others, and March would have to be withheld with it."""
     north, hill = hoods
     survey = survey_for("trust-neighbourhood", "event-worthwhile")
     answer(survey, MARCH, date(2025, 3, 12), north)
     answer(survey, APRIL[:10], date(2025, 4, 2), north)
     answer(survey, APRIL[10:], date(2025, 4, 28), hill)
     answer(survey, MAY, date(2025, 5, 30), hill)
+    answer(survey, MAY, date(2025, 6, 20), hill)
     answer(survey, [3] * 12, date(2025, 4, 9), north, key="event-worthwhile")
     rebuild()
     return survey
@@ -165,7 +168,7 @@ def test_nine_answers_give_no_mean_and_no_interval():
 def test_trend_by_month_has_mean_interval_and_agree_checked_by_hand(spring):
     trend = next(t for t in trends(SPRING) if t.item.key == "trust-neighbourhood")
     months = {m.month: m.estimate for m in trend.months}
-    assert list(months) == [date(2025, 3, 1), date(2025, 4, 1), date(2025, 5, 1)]
+    assert list(months) == [date(2025, m, 1) for m in (3, 4, 5, 6)]
     for month, values in ((date(2025, 3, 1), MARCH), (date(2025, 4, 1), APRIL)):
         mean, low, high = by_hand(values)
         estimate = months[month]
@@ -261,7 +264,7 @@ def test_page_shows_the_figures_and_hides_small_months(client, carol, spring):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Trust is counted by calendar month" in html
-    assert "March 2025 to May 2025" in html
+    assert "March 2025 to June 2025" in html
     # March: 3.00 [1.93, 4.07]; April: 4.40 [4.17, 4.64] (4.165 → 4.17 is the float's rounding).
     for text in ("3.00", "1.93", "4.07", "4.40", "4.64", "40 %", "100 %"):
         assert text in html, text
@@ -288,9 +291,10 @@ def test_csv_table_of_the_monthly_figures_suppresses_small_months(spring):
         ["2025-03", "10", "3.0", "1.934", "4.066", "40.0"],
         ["2025-04", "20", "4.4", "4.165", "4.635", "100.0"],
         ["2025-05", "<10", "<10", "<10", "<10", "<10"],
+        ["2025-06", "<10", "<10", "<10", "<10", "<10"],
     ]
     rating = [row for row in rows if row[0] == "event-worthwhile"]
-    assert [row[2] for row in rating] == ["2025-03", "2025-04", "2025-05"]
+    assert [row[2] for row in rating] == ["2025-03", "2025-04", "2025-05", "2025-06"]
     assert rating[0][3].export() == "0" and rating[1][7] == ""  # no "% agree" for a rating
 
 
@@ -676,7 +680,7 @@ def test_the_download_links_give_the_suppressed_csv(client, carol, spring, acade
     assert files["trust-neighbourhoods"].splitlines()[0] == (
         "Question key,Question,Neighbourhood,Respondents,Mean,95 % CI low,95 % CI high,Agree (%)"
     )
-    # 35 in spring, 12 + 15 from the academy, 10 from Coffee with a Cop.
-    assert ",All respondents,72," in files["trust-neighbourhoods"]
+    # 40 in spring, 12 + 15 from the academy, 10 from Coffee with a Cop.
+    assert ",All respondents,77," in files["trust-neighbourhoods"]
     assert "Citizen Police Academy,trust-neighbourhood" in files["trust-before-after"]
     assert "a real change" in files["trust-before-after"]

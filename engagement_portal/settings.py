@@ -312,6 +312,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # Also queued after each transaction that records participation facts; this sweep
+    # catches up on anything recorded while the broker or the workers were away.
+    "refresh-dashboard-summaries": {
+        "task": "engagement_portal.dashboard.tasks.refresh_summaries",
+        "schedule": timedelta(minutes=1),
+    },
     # Sending is also started when a message is queued; this sweep catches retries that are
     # due and anything queued while no worker was running.
     "send-pending-messages": {

@@ -24,8 +24,8 @@ from engagement_portal.accounts.services_claims import (
     resident_for_public_form,
     same_contact_ids,
 )
+from engagement_portal.core import ledger
 from engagement_portal.core.tokens import hash_token, new_token
-from engagement_portal.dashboard import services as summaries
 
 from .models import AccommodationRequest, AgeGroup, Event, Registration, Reminder, WalkIn
 
@@ -233,7 +233,7 @@ def register(
             )
         if status == Status.CONFIRMED:
             schedule_reminders(registration)
-        summaries.event_changed(event, participation=False)
+        ledger.record(ledger.REGISTERED, event_id=event.pk, program_id=event.program_id)
         from . import notifications
 
         notifications.registration_received(registration, token, ics=ics, qr_png=qr_png)
@@ -332,7 +332,7 @@ def cancel_registration(*, registration: Registration, now=None) -> Registration
         )
         if event.status == Event.Status.SCHEDULED and event.ends_at > now:
             _promote_waitlist(event, now)
-        summaries.event_changed(event, participation=False)
+        ledger.record(ledger.REGISTERED, event_id=event.pk, program_id=event.program_id)
     return registration
 
 
@@ -365,7 +365,7 @@ def change_party_size(*, registration: Registration, party_size: int, now=None) 
         registration.save(update_fields=["party_size"])
         if not growing:
             _promote_waitlist(event, now)
-        summaries.event_changed(event, participation=False)
+        ledger.record(ledger.REGISTERED, event_id=event.pk, program_id=event.program_id)
     return registration
 
 
@@ -378,7 +378,7 @@ def set_capacity(*, event: Event, capacity: int | None, now=None) -> Event:
         event.capacity = capacity
         event.save(update_fields=["capacity", "updated_at"])
         _promote_waitlist(event, now)
-        summaries.event_changed(event, participation=False)
+        ledger.record(ledger.SEATS_CHANGED, event_id=event.pk, program_id=event.program_id)
     return event
 
 
@@ -401,7 +401,7 @@ def cancel_event(*, event: Event, reason: str, now=None) -> Event:
             status__in=(Status.CONFIRMED, Status.WAITLISTED)
         ).select_related("resident"):
             notifications.event_cancelled(registration)
-        summaries.event_changed(event)
+        ledger.record(ledger.EVENT_CHANGED, event_id=event.pk, program_id=event.program_id)
     return event
 
 
@@ -435,7 +435,8 @@ def delete_event(*, event: Event, by, allow_registrations: bool = False) -> None
             registrations=event.registrations.count(),
         )
         event.delete()
-        summaries.event_deleted(program_id, days)
+        for day in days:
+            ledger.record(ledger.EVENT_DELETED, program_id=program_id, day=day)
 
 
 def check_in(*, registration: Registration, now=None) -> Registration:
@@ -453,7 +454,11 @@ def check_in(*, registration: Registration, now=None) -> Registration:
         registration.status = Status.ATTENDED
         registration.checked_in_at = now
         registration.save(update_fields=["status", "checked_in_at"])
-        summaries.event_changed(registration.event)
+        ledger.record(
+            ledger.EVENT_CHANGED,
+            event_id=registration.event.pk,
+            program_id=registration.event.program_id,
+        )
     return registration
 
 
@@ -465,7 +470,11 @@ def undo_check_in(*, registration: Registration) -> Registration:
             registration.status = Status.CONFIRMED
             registration.checked_in_at = None
             registration.save(update_fields=["status", "checked_in_at"])
-            summaries.event_changed(registration.event)
+            ledger.record(
+                ledger.EVENT_CHANGED,
+                event_id=registration.event.pk,
+                program_id=registration.event.program_id,
+            )
     return registration
 
 
@@ -476,7 +485,7 @@ def mark_no_shows(*, event: Event, now=None) -> int:
         raise ValidationError(_("No-shows can be marked only after the event has ended."))
     with transaction.atomic():
         marked = event.registrations.filter(status=Status.CONFIRMED).update(status=Status.NO_SHOW)
-        summaries.event_changed(event, participation=False)
+        ledger.record(ledger.REGISTERED, event_id=event.pk, program_id=event.program_id)
     return marked
 
 
@@ -495,7 +504,7 @@ def record_walk_in(
             language=language,
             age_group=age_group,
         )
-        summaries.event_changed(event)
+        ledger.record(ledger.EVENT_CHANGED, event_id=event.pk, program_id=event.program_id)
     return walk_in
 
 
@@ -508,7 +517,11 @@ def set_accommodation_fulfilled(*, request: AccommodationRequest, fulfilled: boo
         request.fulfilled_at = now if fulfilled else None
         request.save(update_fields=["fulfilled", "fulfilled_by", "fulfilled_at"])
         # The principles page counts requests arranged from the event's summary.
-        summaries.event_changed(request.registration.event, participation=False)
+        ledger.record(
+            ledger.SEATS_CHANGED,
+            event_id=request.registration.event.pk,
+            program_id=request.registration.event.program_id,
+        )
     return request
 
 
@@ -565,7 +578,7 @@ def create_event(*, form, program, user) -> Event:
     event.program = program
     event.save()
     form.save_m2m()
-    summaries.event_changed(event, participation=False)
+    ledger.record(ledger.SEATS_CHANGED, event_id=event.pk, program_id=event.program_id)
     return event
 
 
@@ -580,7 +593,12 @@ def update_event(*, form, user, now=None) -> Event:
         if event.capacity != old_capacity:
             _promote_waitlist(event, now)
         _reschedule_reminders(event)
-        summaries.event_changed(event, previous_start=old_start)
+        ledger.record(
+            ledger.EVENT_CHANGED,
+            event_id=event.pk,
+            program_id=event.program_id,
+            previous_day=old_start,
+        )
     return event
 
 
@@ -655,7 +673,7 @@ def create_series(
             event.title = f"{template.title} ({number}/{len(starts)})"
         event.save()
         event.languages.set(languages)
-        summaries.event_changed(event, participation=False)
+        ledger.record(ledger.SEATS_CHANGED, event_id=event.pk, program_id=event.program_id)
         events.append(event)
     return events
 
@@ -666,7 +684,7 @@ def add_personnel(*, event: Event, user, role: str) -> None:
 
     with transaction.atomic():
         EventPersonnel.objects.update_or_create(event=event, user=user, defaults={"role": role})
-        summaries.personnel_changed(event)
+        ledger.record(ledger.STAFFED, event_id=event.pk, program_id=event.program_id)
 
 
 def remove_personnel(*, event: Event, user) -> None:
@@ -674,7 +692,7 @@ def remove_personnel(*, event: Event, user) -> None:
 
     with transaction.atomic():
         EventPersonnel.objects.filter(event=event, user=user).delete()
-        summaries.personnel_changed(event)
+        ledger.record(ledger.STAFFED, event_id=event.pk, program_id=event.program_id)
 
 
 def export_roster(*, event: Event, user) -> list[list[str]]:

@@ -6,6 +6,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from engagement_portal.core import ledger
+
 from .models import Program
 from .readiness import readiness_problems
 from .selectors import user_can_manage_program
@@ -52,9 +54,7 @@ def update_program(*, form, user) -> Program:
     program = form.save()
     if program.engagement_type_id != saved.engagement_type_id:
         # The dashboards' summaries carry the type and tier of each program's rows.
-        from engagement_portal.dashboard.services import program_retyped
-
-        program_retyped(program.pk)
+        ledger.record(ledger.PROGRAM_RETYPED, program_id=program.pk)
     return program
 
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Neighbourhood
 from engagement_portal.accounts.services import normalise_phone
+from engagement_portal.core import ledger
 from engagement_portal.core.services import audit
-from engagement_portal.dashboard import services as summaries
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import queue_message
 from surveys.models import pick
@@ -184,7 +184,7 @@ def submit_press_question(
             neighbourhood=neighbourhood,
             submitted_on=today,
         )
-        summaries.participation_changed(event.program_id, today)
+        ledger.record(ledger.PARTICIPATED, program_id=event.program_id, day=today)
     return press_question
 
 
@@ -331,7 +331,7 @@ def submit_reply(
         neighbourhood=neighbourhood,
         received_at=now,
     )
-    summaries.participation_changed(locked.program_id, now)
+    ledger.record(ledger.PARTICIPATED, program_id=locked.program_id, day=now)
     _notify_reply(reply)
     return reply
 

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Resident
 from engagement_portal.accounts.services import find_or_create_resident
+from engagement_portal.core import ledger
 from engagement_portal.core.services import audit
-from engagement_portal.dashboard import services as summaries
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import queue_message
 from events.models import Event, EventSeries
@@ -151,7 +151,7 @@ def add_sessions(
         )
     for session in sessions:
         session.save()
-        summaries.event_changed(session, participation=False)
+        ledger.record(ledger.SEATS_CHANGED, event_id=session.pk, program_id=session.program_id)
     return sessions
 
 
@@ -341,7 +341,7 @@ def record_attendance(
     Attendance.objects.bulk_create(to_create)
     Attendance.objects.bulk_update(to_update, ["present", "recorded_by", "recorded_at"])
     if to_create or to_update:
-        summaries.participation_changed(session.program_id, session.starts_at)
+        ledger.record(ledger.PARTICIPATED, program_id=session.program_id, day=session.starts_at)
     return len(to_create) + len(to_update)
 
 

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Neighbourhood, Resident
 from engagement_portal.accounts.services import find_or_create_resident
+from engagement_portal.core import ledger
 from engagement_portal.core.services import audit
 from engagement_portal.core.tokens import new_public_id
-from engagement_portal.dashboard import services as summaries
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import queue_message
 from events.models import Event
@@ -174,7 +174,7 @@ def add_member(
         term_ends=term_ends,
     )
     audit(actor=user, action="group_member.add", target=member, program=program.pk)
-    summaries.participation_changed(program.pk, term_starts)
+    ledger.record(ledger.PARTICIPATED, program_id=program.pk, day=term_starts)
     _welcome(member)
     return member
 
@@ -270,9 +270,9 @@ def update_member(
     for field, value in values.items():
         setattr(locked, field, value)
     locked.save(update_fields=list(values))
-    summaries.participation_changed(locked.program_id, term_starts)
+    ledger.record(ledger.PARTICIPATED, program_id=locked.program_id, day=term_starts)
     if old_start != term_starts:
-        summaries.participation_changed(locked.program_id, old_start)
+        ledger.record(ledger.PARTICIPATED, program_id=locked.program_id, day=old_start)
     audit(
         actor=user,
         action="group_member.change",
@@ -355,7 +355,7 @@ def record_meeting_attendance(
             row.save(update_fields=["present", "recorded_by", "recorded_at"])
             changed += 1
     if changed:
-        summaries.participation_changed(event.program_id, event.starts_at)
+        ledger.record(ledger.PARTICIPATED, program_id=event.program_id, day=event.starts_at)
     present_n = len(serving & present_ids)
     return {"serving": len(serving), "present": present_n, "changed": changed}
 
@@ -570,7 +570,7 @@ def submit_comment(
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
             submitted_at=now,
         )
-        summaries.participation_changed(item.program_id, now)
+        ledger.record(ledger.PARTICIPATED, program_id=item.program_id, day=now)
     return comment
 
 
@@ -603,5 +603,5 @@ def moderate_comment(
     locked.moderated_at = now or timezone.now()
     locked.save(update_fields=["status", "rejection_reason", "moderated_by", "moderated_at"])
     # A rejected comment does not count as participation (see dashboard/sources.py).
-    summaries.participation_changed(locked.item.program_id, locked.submitted_at)
+    ledger.record(ledger.PARTICIPATED, program_id=locked.item.program_id, day=locked.submitted_at)
     return locked

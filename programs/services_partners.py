@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagement_portal.dashboard import services as summaries
+from engagement_portal.core import ledger
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import build_message, queue_messages
 from events.models import Event, EventCoFacilitator
@@ -108,7 +108,7 @@ def add_co_facilitator(
     co_facilitator = EventCoFacilitator.objects.create(
         event=event, partner=partner, name=name, role=role
     )
-    summaries.participation_changed(event.program_id, event.starts_at)
+    ledger.record(ledger.PARTICIPATED, program_id=event.program_id, day=event.starts_at)
     return co_facilitator
 
 

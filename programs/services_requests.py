@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Neighbourhood
 from engagement_portal.accounts.services_claims import resident_for_public_form
+from engagement_portal.core import ledger
 from engagement_portal.core.tokens import hash_token, new_token
-from engagement_portal.dashboard import services as summaries
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import queue_message
 from events.models import Event
@@ -194,8 +194,8 @@ def accept_request(
     locked.handled_by = user
     locked.handled_at = now
     locked.save()
-    summaries.event_changed(event, participation=False)
-    summaries.participation_changed(program.pk, locked.created_at)
+    ledger.record(ledger.SEATS_CHANGED, event_id=event.pk, program_id=event.program_id)
+    ledger.record(ledger.PARTICIPATED, program_id=program.pk, day=locked.created_at)
     _notify(locked, "accepted")
     return event
 

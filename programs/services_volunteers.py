@@ -19,9 +19,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.services import find_or_create_resident
+from engagement_portal.core import ledger
 from engagement_portal.core.services import audit
 from engagement_portal.core.tokens import new_token
-from engagement_portal.dashboard import services as summaries
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import build_message, queue_message, queue_messages
 from events.models import Event
@@ -606,7 +606,7 @@ def log_hours(
     if staff:
         audit(actor=staff, action="volunteers.hours-logged", target=entry, approved=approve)
     if entry.status == HoursEntry.Status.APPROVED:
-        summaries.participation_changed(locked.program_id, started_at)
+        ledger.record(ledger.PARTICIPATED, program_id=locked.program_id, day=started_at)
     return entry
 
 
@@ -646,5 +646,5 @@ def review_hours(
             for started_at in HoursEntry.objects.filter(pk__in=ids).values_list(
                 "started_at", flat=True
             ):
-                summaries.participation_changed(program.pk, started_at)
+                ledger.record(ledger.PARTICIPATED, program_id=program.pk, day=started_at)
     return changed

@@ -42,7 +42,7 @@ from django.utils.translation import gettext_lazy
 
 from engagement_portal.accounts.models import Consent, Resident, normalise_email
 from engagement_portal.accounts.services import normalise_phone
-from engagement_portal.dashboard import services as summaries
+from engagement_portal.core import ledger
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import (
     build_message,
@@ -620,7 +620,7 @@ def send_distribution(
     finally:
         distribution = Distribution.objects.filter(pk=distribution_id).first()
         if distribution is not None:
-            summaries.invitations_changed(distribution.survey_id)
+            ledger.record(ledger.INVITED, survey_id=distribution.survey_id)
 
 
 def _send_distribution(distribution_id, batch_size, time_budget) -> str:

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Neighbourhood
+from engagement_portal.core import ledger
 from engagement_portal.core.tokens import hash_token, new_token
-from engagement_portal.dashboard import services as summaries
 
 from . import sealing
 from .models import (
@@ -333,7 +333,7 @@ def _lock_invitation(invitation_id: int, survey: Survey) -> Invitation:
     if invitation.used:
         raise InvitationUsed(_("This invitation has already been used to answer the survey."))
     Invitation.objects.filter(pk=invitation.pk).update(used=True)
-    summaries.invitation_used(invitation.pk, +1)
+    ledger.record(ledger.INVITATION_USED, survey_id=survey.pk)
     return invitation
 
 
@@ -397,9 +397,12 @@ def submit_response(
                 for a in cleaned.answers
             ]
         )
-        summaries.participation_changed(survey.program_id, response.submitted_on)
-        summaries.standard_answers_changed(
-            survey.pk, response.submitted_on, response.neighbourhood_id
+        ledger.record(
+            ledger.RESPONDED,
+            program_id=survey.program_id,
+            survey_id=survey.pk,
+            day=response.submitted_on,
+            neighbourhood_id=response.neighbourhood_id,
         )
     return response
 
@@ -443,8 +446,13 @@ def delete_response(*, response: "Response | HeldResponse", by, reason: str = ""
             reason=reason.strip(),
         )
         response.delete()
-        summaries.participation_changed(survey.program_id, day)
-        summaries.standard_answers_changed(survey.pk, day, hood)
+        ledger.record(
+            ledger.RESPONDED,
+            program_id=survey.program_id,
+            survey_id=survey.pk,
+            day=day,
+            neighbourhood_id=hood,
+        )
 
 
 def leave_follow_up_email(*, survey: Survey, email: str, language: str) -> None:
@@ -639,10 +647,14 @@ def _release_survey(survey_id: int, now) -> int:
         Response.objects.bulk_create(responses)
         Answer.objects.bulk_create(answers)
         HeldResponse.objects.filter(pk__in=released).delete()
-        for day in {r.submitted_on for r in responses}:
-            summaries.participation_changed(survey.program_id, day)
-        for day, hood in {(r.submitted_on, r.neighbourhood_id) for r in responses}:
-            summaries.standard_answers_changed(survey.pk, day, hood)
+        for day, hood in sorted({(r.submitted_on, r.neighbourhood_id) for r in responses}, key=str):
+            ledger.record(
+                ledger.RESPONDED,
+                program_id=survey.program_id,
+                survey_id=survey.pk,
+                day=day,
+                neighbourhood_id=hood,
+            )
     return len(released)
 
 

@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagement_portal.core import ledger
+
 from . import roles
 from .models import Consent, Neighbourhood, Resident, User, normalise_email, validate_demographics
 
@@ -107,9 +109,7 @@ def find_or_create_resident(
                 resident.save()
                 if resident.neighbourhood_id != had_neighbourhood:
                     # Their past participation is counted by home neighbourhood.
-                    from engagement_portal.dashboard.services import resident_moved
-
-                    resident_moved(resident.pk)
+                    ledger.record(ledger.RESIDENT_MOVED, resident_id=resident.pk)
                 return resident, False
         except IntegrityError:
             # Another request created the same person, or gave our phone to someone else,

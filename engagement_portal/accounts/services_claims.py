@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagement_portal.core import ledger
 from engagement_portal.core.tokens import hash_token, new_token
 
 from .models import Consent, ContactClaim, Neighbourhood, Resident, User, normalise_email
@@ -231,14 +232,7 @@ def confirm_claim(*, claim: ContactClaim, now: datetime | None = None) -> ClaimC
 
 
 def _merge(provisional: Resident, *, into: Resident, now: datetime) -> None:
-    from engagement_portal.dashboard.models import ReachDay
-    from engagement_portal.dashboard.services import participation_changed, resident_moved
-
     existing = into
-    buckets = set(
-        ReachDay.objects.filter(resident_id=provisional.pk).values_list("program_id", "day")
-    )
-    had_neighbourhood = existing.neighbourhood_id
     email_n = provisional.email_normalised
     if (
         email_n
@@ -271,10 +265,10 @@ def _merge(provisional: Resident, *, into: Resident, now: datetime) -> None:
                 # The resident already has their own row of this kind (registered for the
                 # same event, say): theirs stands and the duplicate stays provisional.
                 continue
-    for program_id, day in sorted(buckets):
-        participation_changed(program_id, day)
-    if existing.neighbourhood_id != had_neighbourhood:
-        resident_moved(existing.pk)
+    # What the provisional record took part in is now the resident's: the dashboards
+    # recount every day of theirs (and the provisional's, for rows that could not move).
+    ledger.record(ledger.RESIDENT_MOVED, resident_id=existing.pk)
+    ledger.record(ledger.RESIDENT_MOVED, resident_id=provisional.pk)
 
 
 def _history_relations() -> list[tuple[type[models.Model], str]]:

@@ -34,3 +34,36 @@ class AuditLog(models.Model):
         return (
             f"{timezone.localtime(self.at):%Y-%m-%d %H:%M} {self.actor} {self.action} {self.target}"
         )
+
+
+class LedgerEntry(models.Model):
+    """One fact of participation, written by the domain in the transaction that made it
+    true (see core/ledger.py). The dashboards read the ledger, never the other way round.
+
+    It names what happened and where it counts (program, day, event, survey), not who:
+    the only resident id it ever holds is that of a resident who moved home, and entries
+    are deleted once summarised and a week old."""
+
+    fact = models.CharField(max_length=40)
+    at = models.DateTimeField(default=timezone.now)
+    program_id = models.BigIntegerField(null=True)
+    day = models.DateField(null=True)
+    previous_day = models.DateField(null=True)
+    event_id = models.BigIntegerField(null=True)
+    survey_id = models.BigIntegerField(null=True)
+    resident_id = models.BigIntegerField(null=True)
+    neighbourhood_id = models.BigIntegerField(null=True)
+    summarised_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="ledger_pending",
+                condition=models.Q(summarised_at__isnull=True),
+            ),
+            models.Index(fields=["summarised_at"], name="ledger_summarised"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fact} #{self.pk}"

@@ -6,3 +6,10 @@ class DashboardConfig(AppConfig):
     name = "engagement_portal.dashboard"
     label = "dashboard"
     verbose_name = _("Dashboards")
+
+    def ready(self) -> None:
+        from engagement_portal.core.ledger import facts_recorded
+
+        from .tasks import wake_refresh
+
+        facts_recorded.connect(wake_refresh, dispatch_uid="dashboard.wake_refresh")

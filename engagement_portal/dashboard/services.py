@@ -24,6 +24,8 @@ from django.db.models import BigIntegerField, Count, DateField, F, Max, Min, Q, 
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from engagement_portal.core.models import LedgerEntry
+
 from . import counters, demographics, reach_gaps
 from .models import (
     EventSummary,
@@ -57,6 +59,8 @@ PARTICIPATION, STANDARD_ANSWERS, INVITATIONS, ROLLUP_DAY, AREA_ANSWERS, RESIDENT
 # A program's lock comes before any other of its locks (its days', its residents'): the
 # one order that lets two refreshes of the same program never wait on each other.
 PROGRAM = 7
+# Held by each batch of refresh.refresh_summaries and by rebuild(): one at a time.
+REFRESH = 9
 
 
 def _lock(namespace: int, key: int, day: int = 0) -> None:
@@ -432,6 +436,13 @@ def personnel_changed(event) -> None:
     _refresh_personnel(event.program_id, local_day(event.starts_at))
 
 
+@transaction.atomic
+def personnel_refresh(program_id: int, day: datetime | date) -> None:
+    """Recompute who of the agency took part in one program on one day."""
+    _lock(PROGRAM, program_id)
+    _refresh_personnel(program_id, local_day(day))
+
+
 def _refresh_event_summary(event) -> None:
     from events.models import AccommodationRequest, Registration
 
@@ -571,6 +582,9 @@ def rebuild() -> dict[str, int]:
     writes the same rows."""
     from programs.models import Program
 
+    _lock(REFRESH, 0)
+    # Every fact recorded before this point is in what the rebuild reads.
+    up_to = LedgerEntry.objects.aggregate(last=Max("pk"))["last"]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # A handful of statements that each sort or hash millions of rows.
@@ -594,6 +608,10 @@ def rebuild() -> dict[str, int]:
     written["rollups"] = _rebuild_participation_rollups()
     written["program days"] = _rebuild_program_days()
     written["reach gaps"] = reach_gaps.rebuild()
+    if up_to is not None:
+        LedgerEntry.objects.filter(pk__lte=up_to, summarised_at=None).update(
+            summarised_at=timezone.now()
+        )
     if connection.vendor == "postgresql":
         # Every row was replaced: fresh statistics, or the planner guesses a tiny table.
         with connection.cursor() as cursor:

@@ -101,3 +101,24 @@ def queue_monthly_report(*, today: date | None = None) -> int:
 def send_monthly_report() -> int:
     """Queue last month's report e-mail to command staff. Run twice: one message each."""
     return queue_monthly_report(today=timezone.localdate())
+
+
+@shared_task(ignore_result=True)
+def refresh_summaries() -> int:
+    """Derive the summaries from the facts recorded since the last run (idempotent)."""
+    from .refresh import refresh_summaries as refresh
+
+    return refresh()
+
+
+def wake_refresh(**_kwargs) -> None:
+    """After a transaction that recorded facts commits: ask a worker to summarise them.
+    Never raises into the request; the one-minute beat catches up if the broker is down."""
+    import logging
+
+    try:
+        refresh_summaries.delay()
+    except Exception:
+        logging.getLogger(__name__).warning(
+            "could not queue the summary refresh; the beat will", exc_info=True
+        )

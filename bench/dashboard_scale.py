@@ -158,8 +158,8 @@ BULK = {
     "events_registration",
     "events_walkin",
     "events_eventpersonnel",
-    "programs_attendance",
-    "programs_hoursentry",
+    "structured_attendance",
+    "structured_hoursentry",
     "surveys_response",
     "surveys_answer",
 }
@@ -620,7 +620,7 @@ class City:
         rng = self.rng
         n = self.count("events", minimum=20)
         first = self.next_id("events_event")
-        first_cohort = self.next_id("programs_cohort")
+        first_cohort = self.next_id("structured_cohort")
         self.events = {}  # id -> (program, starts_at, status, capacity or None, hood, max party)
         with self.preparing("events_event"):
             eligible = [
@@ -682,7 +682,7 @@ class City:
                         "cohort_id": N,
                     }
                 )
-        with self.preparing("programs_cohort"):
+        with self.preparing("structured_cohort"):
             sessions_of: dict[int, list[int]] = {}
             for pk, (program, *_rest) in self.events.items():
                 if self.programs[program][0] in COHORT_TYPES:
@@ -710,11 +710,11 @@ class City:
                     for session in group:
                         rows[session - first]["cohort_id"] = cohort
         self.cohort_sessions = {s for _c, group, *_ in rosters for s in group}
-        self.load("programs_cohort", cohorts)
+        self.load("structured_cohort", cohorts)
         self.load("events_event", rows)
         del rows
 
-        first = self.next_id("programs_cohortmember")
+        first = self.next_id("structured_cohortmember")
 
         def members():
             i = first
@@ -738,8 +738,8 @@ class City:
                     }
                     i += 1
 
-        self.load("programs_cohortmember", members())
-        first = self.next_id("programs_attendance")
+        self.load("structured_cohortmember", members())
+        first = self.next_id("structured_attendance")
 
         def attendance():
             i = first
@@ -760,7 +760,7 @@ class City:
                         }
                         i += 1
 
-        self.load("programs_attendance", attendance())
+        self.load("structured_attendance", attendance())
         first = self.next_id("events_eventpersonnel")
 
         def personnel():
@@ -1069,7 +1069,7 @@ class City:
 
     def recommendations(self):
         rng = self.rng
-        first = self.next_id("programs_recommendation")
+        first = self.next_id("coproduction_recommendation")
         programs = [
             pk
             for pk, (slug, status, *_r) in self.programs.items()
@@ -1108,7 +1108,7 @@ class City:
                     "survey_id": N,
                 }
 
-        self.load("programs_recommendation", rows())
+        self.load("coproduction_recommendation", rows())
 
     def volunteers(self):
         rng = self.rng
@@ -1117,10 +1117,10 @@ class City:
             for pk, (slug, status, *_r) in self.programs.items()
             if slug == "volunteer-opportunities" and status != "draft"
         ]
-        first_role = self.next_id("programs_volunteerrole")
+        first_role = self.next_id("structured_volunteerrole")
         roles = {program: first_role + i for i, program in enumerate(programs)}
         self.load(
-            "programs_volunteerrole",
+            "structured_volunteerrole",
             (
                 {
                     "id": role,
@@ -1132,7 +1132,7 @@ class City:
                 for program, role in roles.items()
             ),
         )
-        first = self.next_id("programs_volunteer")
+        first = self.next_id("structured_volunteer")
         volunteers = []  # (id, joined, last day)
 
         def roster():
@@ -1155,8 +1155,8 @@ class City:
                         "role_id": roles[program],
                     }
 
-        self.load("programs_volunteer", roster())
-        first = self.next_id("programs_hoursentry")
+        self.load("structured_volunteer", roster())
+        first = self.next_id("structured_hoursentry")
 
         def hours():
             for i in range(self.count("volunteer_hours", minimum=10) if volunteers else 0):
@@ -1180,7 +1180,7 @@ class City:
                     "volunteer_id": volunteer,
                 }
 
-        self.load("programs_hoursentry", hours())
+        self.load("structured_hoursentry", hours())
 
     def finish(self):
         """Move each identity sequence past the explicit ids."""
@@ -1265,10 +1265,10 @@ SOURCES = [  # the source tables rebuild_dashboard reads
     "events_registration",
     "events_walkin",
     "events_eventpersonnel",
-    "programs_attendance",
+    "structured_attendance",
     "surveys_response",
     "surveys_answer",
-    "programs_hoursentry",
+    "structured_hoursentry",
 ]
 
 

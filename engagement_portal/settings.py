@@ -38,10 +38,16 @@ INSTALLED_APPS = [
     "engagement_portal.accounts",
     "engagement_portal.core",
     "engagement_portal.messaging",
-    "engagement_portal.dashboard",
     "programs",
     "events",
     "surveys",
+    "programs.information",
+    "programs.in_person",
+    "programs.structured",
+    "programs.personnel",
+    "programs.coproduction",
+    "programs.dashboard",
+    "engagement_portal.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -298,7 +304,7 @@ CELERY_TASK_ROUTES = {
     "surveys.tasks.release_held_responses": {"queue": "default"},
     "engagement_portal.messaging.*": {"queue": "mail"},
     "surveys.tasks.*": {"queue": "mail"},
-    "engagement_portal.dashboard.tasks.send_monthly_report": {"queue": "mail"},
+    "programs.dashboard.tasks.send_monthly_report": {"queue": "mail"},
 }
 # acks_late: a task is acknowledged when it finishes, so a worker that dies mid-task hands
 # it back. Redis redelivers unacknowledged tasks after the visibility timeout, which must
@@ -315,7 +321,7 @@ CELERY_BEAT_SCHEDULE = {
     # Also queued after each transaction that records participation facts; this sweep
     # catches up on anything recorded while the broker or the workers were away.
     "refresh-dashboard-summaries": {
-        "task": "engagement_portal.dashboard.tasks.refresh_summaries",
+        "task": "programs.dashboard.tasks.refresh_summaries",
         "schedule": timedelta(minutes=1),
     },
     # Sending is also started when a message is queued; this sweep catches retries that are
@@ -335,15 +341,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=15),
     },
     "flag-overdue-recommendations": {
-        "task": "programs.tasks.flag_overdue_recommendations",
+        "task": "programs.coproduction.tasks.flag_overdue_recommendations",
         "schedule": timedelta(hours=24),
     },
     "remind-agreement-renewals": {
-        "task": "programs.tasks.remind_agreement_renewals",
+        "task": "programs.in_person.tasks.remind_agreement_renewals",
         "schedule": timedelta(hours=24),
     },
     "remind-expiring-certifications": {
-        "task": "programs.tasks.remind_expiring_certifications",
+        "task": "programs.structured.tasks.remind_expiring_certifications",
         "schedule": timedelta(hours=24),
     },
     "remind-survey-non-responders": {
@@ -361,7 +367,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # The 1st of each month at 07:00 agency time (CELERY_TIMEZONE): last month's report.
     "send-monthly-dashboard-report": {
-        "task": "engagement_portal.dashboard.tasks.send_monthly_report",
+        "task": "programs.dashboard.tasks.send_monthly_report",
         "schedule": crontab(minute=0, hour=7, day_of_month=1),
     },
 }

@@ -58,7 +58,7 @@ class Event(models.Model):
         EventSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
     cohort = models.ForeignKey(
-        "programs.Cohort",
+        "structured.Cohort",
         verbose_name=_("cohort"),
         null=True,
         blank=True,
@@ -195,32 +195,6 @@ class EventPersonnel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.event} ({self.get_role_display()})"
-
-
-class EventCoFacilitator(models.Model):
-    """A community co-facilitator of a training session, usually from a partner organisation."""
-
-    event = models.ForeignKey(
-        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="co_facilitators"
-    )
-    partner = models.ForeignKey(
-        "programs.PartnerOrganisation",
-        verbose_name=_("partner organisation"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="co_facilitations",
-    )
-    name = models.CharField(_("name"), max_length=150)
-    role = models.CharField(_("role"), max_length=150, blank=True)
-
-    class Meta:
-        ordering = ["name", "pk"]
-        verbose_name = _("community co-facilitator")
-        verbose_name_plural = _("community co-facilitators")
-
-    def __str__(self) -> str:
-        return f"{self.name} · {self.event}"
 
 
 class AgeGroup(models.TextChoices):

@@ -22,12 +22,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from engagement_portal.core.services import audit_view
-from programs.forms_partners import CoFacilitatorForm
 from programs.models import Program
 from programs.selectors import user_can_manage_program
-from programs.services_partners import is_training_session
 
-from . import selectors, services
+from . import panels, selectors, services
 from .forms_staff import (
     AccommodationForm,
     AddRegistrantForm,
@@ -225,9 +223,7 @@ def event_detail(request, pk):
             "personnel": selectors.event_personnel(event),
             "personnel_form": PersonnelForm(),
             "has_ended": event.ends_at <= timezone.now(),
-            "co_facilitators": event.co_facilitators.select_related("partner"),
-            "co_facilitator_form": CoFacilitatorForm(),
-            "is_training": is_training_session(event),
+            "panels": panels.panels_for(request, event),
         },
     )
 

@@ -4,8 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.models import Language, Neighbourhood
-
-from .models import EngagementType, Program, Tier
+from programs.models import EngagementType, Program, Tier
 
 
 def staff_users():

@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .filters import staff_users
-from .models import EngagementType, Program
+from programs.filters import staff_users
+from programs.in_person.models import PartnerOrganisation
+from programs.models import EngagementType, Program
 
 
 class EngagementTypeChoiceField(forms.ModelChoiceField):
@@ -24,6 +25,13 @@ class EngagementTypeChoiceField(forms.ModelChoiceField):
 
 class ProgramForm(forms.ModelForm):
     engagement_type = EngagementTypeChoiceField(label=_("Engagement type"))
+    # The partner organisations hold the link (in_person tier); the form edits it from here.
+    partners = forms.ModelMultipleChoiceField(
+        label=_("Partner organisations"),
+        queryset=PartnerOrganisation.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     class Meta:
         model = Program
@@ -45,12 +53,13 @@ class ProgramForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 5}),
             "languages": forms.CheckboxSelectMultiple,
             "neighbourhoods": forms.CheckboxSelectMultiple,
-            "partners": forms.CheckboxSelectMultiple,
             "team": forms.SelectMultiple(attrs={"size": 6}),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk and "partners" not in self.initial:
+            self.initial["partners"] = list(self.instance.partners.values_list("pk", flat=True))
         self.fields["engagement_type"]._set_grouped_choices()
         self.fields["owner"].queryset = staff_users()
         self.fields["owner"].required = False
@@ -59,6 +68,10 @@ class ProgramForm(forms.ModelForm):
         self.fields["team"].help_text = _(
             "Staff who run the program with the owner. Hold Ctrl or ⌘ to choose several."
         )
+
+    def _save_m2m(self):
+        super()._save_m2m()
+        self.instance.partners.set(self.cleaned_data["partners"])
 
     def clean_intention(self):
         intention = self.cleaned_data["intention"].strip()

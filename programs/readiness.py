@@ -21,9 +21,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.core.services import audit
-
-from .models import EngagementType, Program, ReadinessCheck
-from .selectors import user_can_manage_program
+from programs.models import EngagementType, Program, ReadinessCheck
+from programs.selectors import user_can_manage_program
 
 POLICY_APPROVED = "policy_approved"
 

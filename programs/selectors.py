@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from .models import EngagementType, Program, Tier
+from programs.models import EngagementType, Program, Tier
 
 
 def user_can_manage_program(user, program: Program) -> bool:

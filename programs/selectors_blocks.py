@@ -1,6 +1,8 @@
 """What the program's staff page shows about its building blocks: a few counts and links."""
 
-from .models import Application, HoursEntry, Program
+from programs.models import Program
+from programs.structured.models_applications import Application
+from programs.structured.models_volunteers import HoursEntry
 
 
 def building_block_summary(program: Program) -> dict:

@@ -7,10 +7,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from engagement_portal.core import ledger
-
-from .models import Program
-from .readiness import readiness_problems
-from .selectors import user_can_manage_program
+from programs.models import Program
+from programs.readiness import readiness_problems
+from programs.selectors import user_can_manage_program
 
 Status = Program.Status
 

@@ -7,10 +7,9 @@ from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from engagement_portal.core.mixins import StaffRequiredMixin
-
-from . import selectors, services
-from .filters import CatalogueFilterForm, StaffProgramFilter
-from .forms import ProgramForm, ProgramStatusForm
+from programs import selectors, services
+from programs.filters import CatalogueFilterForm, StaffProgramFilter
+from programs.forms import ProgramForm, ProgramStatusForm
 
 # --- Public ---------------------------------------------------------------------------
 
@@ -94,9 +93,8 @@ class ProgramDetailView(StaffRequiredMixin, TemplateView):
         allowed = services.allowed_transitions(program)
         status_form = ProgramStatusForm(program=program, allowed=allowed) if allowed else None
         from events.selectors import program_events_for_staff_page
-
-        from .selectors_blocks import building_block_summary
-        from .selectors_recommendations import program_recommendations
+        from programs.coproduction.selectors_recommendations import program_recommendations
+        from programs.selectors_blocks import building_block_summary
 
         return super().get_context_data(
             blocks=building_block_summary(program),

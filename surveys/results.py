@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement_portal.accounts.models import Neighbourhood
-from engagement_portal.dashboard.privacy import withhold
+from programs.dashboard.privacy import withhold
 
 from .models import (
     Answer,

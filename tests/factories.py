@@ -21,7 +21,8 @@ from engagement_portal.accounts.models import (
     normalise_email,
 )
 from engagement_portal.accounts.services import normalise_phone
-from programs.models import EngagementType, PartnerOrganisation, Program, Tier
+from programs.in_person.models import PartnerOrganisation
+from programs.models import EngagementType, Program, Tier
 from surveys import sealing
 from surveys.services import HELD
 
@@ -395,7 +396,7 @@ class InvitationFactory(factory.django.DjangoModelFactory):
 
 class RecommendationFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.Recommendation"
+        model = "coproduction.Recommendation"
 
     program = factory.SubFactory(ProgramFactory)
     title = factory.Sequence(lambda n: f"Recommendation {n}")
@@ -408,7 +409,7 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
 
 class RecommendationUpdateFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.RecommendationUpdate"
+        model = "coproduction.RecommendationUpdate"
 
     recommendation = factory.SubFactory(RecommendationFactory)
     on = factory.LazyFunction(timezone.localdate)
@@ -419,7 +420,7 @@ class RecommendationUpdateFactory(factory.django.DjangoModelFactory):
 
 class RecommendationFollowerFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.RecommendationFollower"
+        model = "coproduction.RecommendationFollower"
 
     recommendation = factory.SubFactory(RecommendationFactory)
     resident = factory.SubFactory(ResidentFactory)
@@ -428,7 +429,7 @@ class RecommendationFollowerFactory(factory.django.DjangoModelFactory):
 
 class AnnouncementFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.Announcement"
+        model = "information.Announcement"
 
     title = factory.Sequence(lambda n: {"en": f"News {n}", "es": f"Noticia {n}"})
     body = {"en": "Main St is closed on Sunday.", "es": "La calle Main cierra el domingo."}
@@ -438,7 +439,7 @@ class AnnouncementFactory(factory.django.DjangoModelFactory):
 
 class PressQuestionFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.PressQuestion"
+        model = "information.PressQuestion"
 
     event = factory.SubFactory(EventFactory)
     question = "When will the report be public?"
@@ -446,7 +447,7 @@ class PressQuestionFactory(factory.django.DjangoModelFactory):
 
 class PartnerContactFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.PartnerContact"
+        model = "in_person.PartnerContact"
 
     partner = factory.SubFactory(PartnerOrganisationFactory)
     name = factory.Sequence(lambda n: f"Contact {n}")
@@ -456,7 +457,7 @@ class PartnerContactFactory(factory.django.DjangoModelFactory):
 
 class PartnerAgreementFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.PartnerAgreement"
+        model = "in_person.PartnerAgreement"
 
     partner = factory.SubFactory(PartnerOrganisationFactory)
     title = factory.Sequence(lambda n: f"Memorandum {n}")
@@ -468,7 +469,7 @@ class PartnerAgreementFactory(factory.django.DjangoModelFactory):
 
 class EventCoFacilitatorFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "events.EventCoFacilitator"
+        model = "personnel.EventCoFacilitator"
 
     event = factory.SubFactory(EventFactory)
     partner = factory.SubFactory(PartnerOrganisationFactory)
@@ -478,7 +479,7 @@ class EventCoFacilitatorFactory(factory.django.DjangoModelFactory):
 
 class ResidentRequestFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.ResidentRequest"
+        model = "in_person.ResidentRequest"
 
     kind = "briefing"
     resident = factory.SubFactory(ResidentFactory)
@@ -506,7 +507,7 @@ class ReadinessCheckFactory(factory.django.DjangoModelFactory):
 
 class AnnouncementReplyFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.AnnouncementReply"
+        model = "information.AnnouncementReply"
 
     announcement = factory.SubFactory("tests.factories.AnnouncementFactory")
     message = "I saw the blue car on Elm Street around 9 pm."
@@ -514,7 +515,7 @@ class AnnouncementReplyFactory(factory.django.DjangoModelFactory):
 
 class ApplicationFormFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.ApplicationForm"
+        model = "structured.ApplicationForm"
 
     program = factory.SubFactory(ProgramFactory)
     opens_at = factory.LazyFunction(lambda: _soon(days=-1))
@@ -524,7 +525,7 @@ class ApplicationFormFactory(factory.django.DjangoModelFactory):
 
 class ApplicationQuestionFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.ApplicationQuestion"
+        model = "structured.ApplicationQuestion"
 
     form = factory.SubFactory(ApplicationFormFactory)
     text = factory.LazyFunction(
@@ -534,7 +535,7 @@ class ApplicationQuestionFactory(factory.django.DjangoModelFactory):
 
 class ApplicationFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.Application"
+        model = "structured.Application"
 
     program = factory.SubFactory(ProgramFactory)
     resident = factory.SubFactory(ResidentFactory)
@@ -546,7 +547,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 
 class ApplicationNoteFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.ApplicationNote"
+        model = "structured.ApplicationNote"
 
     application = factory.SubFactory(ApplicationFactory)
     author = factory.SubFactory(StaffUserFactory)
@@ -555,7 +556,7 @@ class ApplicationNoteFactory(factory.django.DjangoModelFactory):
 
 class CohortFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.Cohort"
+        model = "structured.Cohort"
 
     program = factory.SubFactory(ProgramFactory)
     name = factory.Sequence(lambda n: f"Cohort {n}")
@@ -563,7 +564,7 @@ class CohortFactory(factory.django.DjangoModelFactory):
 
 class CohortMemberFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.CohortMember"
+        model = "structured.CohortMember"
 
     cohort = factory.SubFactory(CohortFactory)
     resident = factory.SubFactory(ResidentFactory)
@@ -571,7 +572,7 @@ class CohortMemberFactory(factory.django.DjangoModelFactory):
 
 class AttendanceFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.Attendance"
+        model = "structured.Attendance"
 
     event = factory.SubFactory(EventFactory)
     resident = factory.SubFactory(ResidentFactory)
@@ -580,7 +581,7 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
 
 class AlumniInvitationFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.AlumniInvitation"
+        model = "structured.AlumniInvitation"
 
     member = factory.SubFactory(CohortMemberFactory)
     program = factory.SubFactory(ProgramFactory)
@@ -588,7 +589,7 @@ class AlumniInvitationFactory(factory.django.DjangoModelFactory):
 
 class TrainingFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.Training"
+        model = "structured.Training"
         django_get_or_create = ["name"]
 
     name = factory.Sequence(lambda n: f"First aid {n}")
@@ -597,7 +598,7 @@ class TrainingFactory(factory.django.DjangoModelFactory):
 
 class VolunteerRoleFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.VolunteerRole"
+        model = "structured.VolunteerRole"
 
     program = factory.SubFactory(ProgramFactory)
     name = factory.Sequence(lambda n: f"Citizens on Patrol {n}")
@@ -605,7 +606,7 @@ class VolunteerRoleFactory(factory.django.DjangoModelFactory):
 
 class VolunteerFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.Volunteer"
+        model = "structured.Volunteer"
 
     program = factory.SelfAttribute("role.program")
     role = factory.SubFactory(VolunteerRoleFactory)
@@ -615,7 +616,7 @@ class VolunteerFactory(factory.django.DjangoModelFactory):
 
 class CertificationFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.Certification"
+        model = "structured.Certification"
 
     volunteer = factory.SubFactory(VolunteerFactory)
     training = factory.SubFactory(TrainingFactory)
@@ -625,7 +626,7 @@ class CertificationFactory(factory.django.DjangoModelFactory):
 
 class ShiftFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.Shift"
+        model = "structured.Shift"
 
     program = factory.SubFactory(ProgramFactory)
     title = "Patrol, north beat"
@@ -636,7 +637,7 @@ class ShiftFactory(factory.django.DjangoModelFactory):
 
 class ShiftSignupFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.ShiftSignup"
+        model = "structured.ShiftSignup"
 
     shift = factory.SubFactory(ShiftFactory)
     volunteer = factory.SubFactory(VolunteerFactory)
@@ -644,7 +645,7 @@ class ShiftSignupFactory(factory.django.DjangoModelFactory):
 
 class HoursEntryFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.HoursEntry"
+        model = "structured.HoursEntry"
 
     volunteer = factory.SubFactory(VolunteerFactory)
     started_at = factory.LazyFunction(lambda: _soon(days=-2))
@@ -654,7 +655,7 @@ class HoursEntryFactory(factory.django.DjangoModelFactory):
 
 class GroupMemberFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.GroupMember"
+        model = "coproduction.GroupMember"
 
     program = factory.SubFactory(ProgramFactory)
     resident = factory.SubFactory(ResidentFactory)
@@ -664,7 +665,7 @@ class GroupMemberFactory(factory.django.DjangoModelFactory):
 
 class MeetingRecordFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.MeetingRecord"
+        model = "coproduction.MeetingRecord"
 
     event = factory.SubFactory(EventFactory)
     agenda = "1. Welcome\n2. Body-worn camera policy draft"
@@ -672,7 +673,7 @@ class MeetingRecordFactory(factory.django.DjangoModelFactory):
 
 class ReviewItemFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.ReviewItem"
+        model = "coproduction.ReviewItem"
 
     program = factory.SubFactory(ProgramFactory)
     kind = "policy"
@@ -684,7 +685,7 @@ class ReviewItemFactory(factory.django.DjangoModelFactory):
 
 class ReviewDocumentFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.ReviewDocument"
+        model = "coproduction.ReviewDocument"
 
     item = factory.SubFactory(ReviewItemFactory)
     title = "Draft policy"
@@ -693,7 +694,7 @@ class ReviewDocumentFactory(factory.django.DjangoModelFactory):
 
 class PublicCommentFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = "programs.PublicComment"
+        model = "coproduction.PublicComment"
 
     item = factory.SubFactory(ReviewItemFactory)
     text = "Footage should be released within 30 days."

@@ -31,15 +31,16 @@ from django.utils import timezone
 from engagement_portal.accounts.models import Consent, ContactClaim, Resident, User
 from engagement_portal.core.models import AuditLog
 from engagement_portal.core.services import audit
-from engagement_portal.dashboard.demographics import APPLICANT_SOURCES, age_group_on
-from engagement_portal.dashboard.sources import SOURCES
 from engagement_portal.messaging.models import OutboxMessage
 from events.models import AccommodationRequest, Registration, Reminder
-from programs.models import AnnouncementReply, PressQuestion, ResidentRequest
-from programs.models_cohorts import Attendance, CohortMember
-from programs.models_groups import GroupMember, PublicComment
-from programs.models_selection import Application, ApplicationForm, ApplicationNote
-from programs.models_volunteers import HoursEntry, Volunteer
+from programs.coproduction.models_groups import GroupMember, PublicComment
+from programs.dashboard.demographics import APPLICANT_SOURCES, age_group_on
+from programs.dashboard.sources import SOURCES
+from programs.in_person.models import ResidentRequest
+from programs.information.models import AnnouncementReply, PressQuestion
+from programs.structured.models_applications import Application, ApplicationForm, ApplicationNote
+from programs.structured.models_cohorts import Attendance, CohortMember
+from programs.structured.models_volunteers import HoursEntry, Volunteer
 from surveys.models import Answer, FollowUpContact, HeldResponse, Invitation, Response
 
 # An anonymised resident keeps a unique, contact-free marker ("erased:<pk>") where the

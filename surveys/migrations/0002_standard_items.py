@@ -1,3 +1,5 @@
+"""Seed the standard question bank (trust, satisfaction and demographic items)."""
+
 from django.db import migrations
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from engagement_portal.core.models import AuditLog
-from programs.models import Announcement, AnnouncementReply
+from programs.information.models import Announcement, AnnouncementReply
 
 from ..factories import AnnouncementFactory, AnnouncementReplyFactory, ProgramFactory
 from .test_event_flows import assert_fits_phone

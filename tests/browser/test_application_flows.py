@@ -17,7 +17,11 @@ from playwright.sync_api import expect
 
 from engagement_portal.messaging.models import OutboxMessage
 from programs.models import EngagementType
-from programs.models_selection import Application, ApplicationForm, ApplicationQuestion
+from programs.structured.models_applications import (
+    Application,
+    ApplicationForm,
+    ApplicationQuestion,
+)
 from tests.mailbox import delivered
 
 from ..factories import NeighbourhoodFactory, ProgramFactory

@@ -15,14 +15,9 @@ from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from events.models import Event
-from programs.models import (
-    Application,
-    Cohort,
-    CohortMember,
-    EngagementType,
-    Program,
-    ReadinessCheck,
-)
+from programs.models import EngagementType, Program, ReadinessCheck
+from programs.structured.models_applications import Application
+from programs.structured.models_cohorts import Cohort, CohortMember
 
 from ..factories import ApplicationFactory, ProgramFactory, ResidentFactory
 from .test_event_flows import assert_fits_phone

@@ -16,8 +16,9 @@ from playwright.sync_api import expect
 
 from engagement_portal.accounts import roles
 from engagement_portal.core.models import AuditLog
-from programs import services_groups as services
-from programs.models import EngagementType, PublicComment
+from programs.coproduction import services_groups as services
+from programs.coproduction.models_groups import PublicComment
+from programs.models import EngagementType
 
 from ..factories import (
     GroupMemberFactory,

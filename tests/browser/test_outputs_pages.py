@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from engagement_portal.dashboard.selectors_report import last_full_month, previous_month
+from programs.dashboard.selectors_report import last_full_month, previous_month
 
 from ..dashboard.test_outputs import harbour
 from .test_event_flows import assert_fits_phone

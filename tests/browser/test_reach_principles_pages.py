@@ -16,9 +16,9 @@ from playwright.sync_api import expect
 
 from engagement_portal.accounts.boundaries import load_boundaries
 from engagement_portal.accounts.models import Language, Neighbourhood, Resident
-from engagement_portal.core.management.commands.seed_demo import NEIGHBOURHOODS
-from engagement_portal.core.management.demo.boundaries import demo_outlines
-from engagement_portal.dashboard.services import rebuild
+from engagement_portal.demo.loader.boundaries import demo_outlines
+from engagement_portal.demo.management.commands.seed_demo import NEIGHBOURHOODS
+from programs.dashboard.services import rebuild
 from programs.models import EngagementType
 from surveys import builder
 from surveys.models import Answer, Response, StandardItem

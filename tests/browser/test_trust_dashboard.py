@@ -14,8 +14,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from engagement_portal.accounts.models import Neighbourhood
-from engagement_portal.core.management.commands.seed_demo import NEIGHBOURHOODS
-from engagement_portal.dashboard.services import rebuild
+from engagement_portal.demo.management.commands.seed_demo import NEIGHBOURHOODS
+from programs.dashboard.services import rebuild
 from programs.models import EngagementType
 from surveys.models import Answer, Question, Response, StandardItem
 

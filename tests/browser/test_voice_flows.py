@@ -13,12 +13,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from programs.models import (
-    EngagementType,
-    PressQuestion,
-    Recommendation,
-    RecommendationFollower,
-)
+from programs.coproduction.models_recommendations import Recommendation, RecommendationFollower
+from programs.information.models import PressQuestion
+from programs.models import EngagementType
 
 from ..factories import (
     AnnouncementFactory,

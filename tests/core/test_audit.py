@@ -53,7 +53,7 @@ def test_audit_view_records_an_object_by_its_label_and_id_not_its_text(alice):
     )
 
     assert str(resident_request).endswith("Rosa Diaz")  # what str() would have leaked
-    assert entry.target == f"programs.residentrequest {resident_request.pk}"
+    assert entry.target == f"in_person.residentrequest {resident_request.pk}"
 
 
 def _resident_record(url_name):
@@ -63,7 +63,7 @@ def _resident_record(url_name):
         return resident, resident
     record = {
         "admin:events_registration_change": RegistrationFactory,
-        "admin:programs_residentrequest_change": ResidentRequestFactory,
+        "admin:in_person_residentrequest_change": ResidentRequestFactory,
     }[url_name]()
     return record, record.resident
 
@@ -73,7 +73,7 @@ def _resident_record(url_name):
     [
         "admin:accounts_resident_change",
         "admin:events_registration_change",
-        "admin:programs_residentrequest_change",
+        "admin:in_person_residentrequest_change",
     ],
 )
 def test_admin_change_pages_of_personal_data_are_audit_logged(client, root, url_name):
@@ -119,7 +119,7 @@ def test_admin_audit_rows_hold_no_copy_of_what_was_shown(client, root):
     ResidentRequestFactory(resident=resident, address="12 Elm Street", topic="Car break-ins")
     client.force_login(root)
     client.get(reverse("admin:accounts_resident_change", args=[resident.pk]))
-    client.get(reverse("admin:programs_residentrequest_changelist"))
+    client.get(reverse("admin:in_person_residentrequest_changelist"))
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM core_auditlog")
@@ -206,4 +206,4 @@ def test_write_audits_record_objects_by_id_not_by_the_name_they_print(alice):
         actor=alice, action="volunteers.added", target=volunteer, residents=[volunteer.resident]
     )
 
-    assert entry.target == f"programs.volunteer {volunteer.pk}"
+    assert entry.target == f"structured.volunteer {volunteer.pk}"

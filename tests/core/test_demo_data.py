@@ -21,26 +21,18 @@ from django.utils import timezone
 
 from engagement_portal.accounts import roles
 from engagement_portal.accounts.models import Neighbourhood, Resident, User
-from engagement_portal.dashboard.models import ParticipationDay
 from engagement_portal.messaging.models import OutboxMessage
 from events.models import Event, EventPersonnel, Registration, WalkIn
 from programs import readiness
-from programs.models import (
-    Announcement,
-    AnnouncementReply,
-    Application,
-    CohortMember,
-    GroupMember,
-    HoursEntry,
-    PartnerAgreement,
-    PressQuestion,
-    Program,
-    PublicComment,
-    Recommendation,
-    ResidentRequest,
-    ReviewItem,
-    Tier,
-)
+from programs.coproduction.models_groups import GroupMember, PublicComment, ReviewItem
+from programs.coproduction.models_recommendations import Recommendation
+from programs.dashboard.models import ParticipationDay
+from programs.in_person.models import PartnerAgreement, ResidentRequest
+from programs.information.models import Announcement, AnnouncementReply, PressQuestion
+from programs.models import Program, Tier
+from programs.structured.models_applications import Application
+from programs.structured.models_cohorts import CohortMember
+from programs.structured.models_volunteers import HoursEntry
 from surveys.models import Response, Survey
 
 PASSWORD = "engage-demo-2026"

@@ -18,7 +18,7 @@ from engagement_portal.core import retention
 from engagement_portal.core.models import AuditLog
 from engagement_portal.messaging.models import OutboxMessage
 from events import services as event_services
-from programs.models_selection import Application
+from programs.structured.models_applications import Application
 
 from ..factories import (
     AnnouncementReplyFactory,

@@ -134,7 +134,7 @@ ACCESS = {
     "partners:staff-edit": CREATE,
     "partners:agreement-add": CREATE,
     "partners:agreement-edit": CREATE,
-    "partners:staff-co-facilitators": PROGRAM,  # the session's program staff
+    "personnel:staff-co-facilitators": PROGRAM,  # the session's program staff
     "requests:form": PUBLIC,
     "requests:status": PUBLIC,  # the private token is the key; a bad one is a clear 404 page
     # Residents' contact details: the staff a request is routed to (selectors_requests).
@@ -275,7 +275,7 @@ def url_for(name, objects):
             kwargs["pk"] = recommendation.pk
         elif name.startswith("requests:"):
             kwargs["pk"] = resident_request.pk
-        elif name == "announcements:staff-questions" or name == "partners:staff-co-facilitators":
+        elif name == "announcements:staff-questions" or name == "personnel:staff-co-facilitators":
             kwargs["pk"] = event.pk
         elif name.startswith("announcements:"):
             kwargs["pk"] = announcement.pk
@@ -372,7 +372,8 @@ def objects(alice):
     )
     Question.objects.create(survey=survey, kind="rating", text={"en": "Rate the event"})
     Distribution.objects.create(survey=survey, audience="csv", created_by=alice)
-    from programs.models import Announcement, PressQuestion, Recommendation
+    from programs.coproduction.models_recommendations import Recommendation
+    from programs.information.models import Announcement, PressQuestion
 
     recommendation = Recommendation.objects.create(
         program=program,
@@ -484,7 +485,7 @@ def test_administrator_opens_the_admin_pages_with_personal_data(client, root):
         reverse("admin:index"),
         reverse("admin:accounts_resident_changelist"),
         reverse("admin:accounts_neighbourhood_import"),
-        reverse("admin:programs_residentrequest_changelist"),
+        reverse("admin:in_person_residentrequest_changelist"),
         reverse("admin:events_registration_changelist"),
         reverse("admin:surveys_survey_changelist"),
         reverse("admin:messaging_outboxmessage_changelist"),
@@ -596,7 +597,7 @@ NO_PERSONAL_DATA = {
     "partners:staff-edit": "the organisation",
     "partners:agreement-add": "an agreement and the staff member responsible",
     "partners:agreement-edit": "an agreement and the staff member responsible",
-    "partners:staff-co-facilitators": "co-facilitators on a training session, by role",
+    "personnel:staff-co-facilitators": "co-facilitators on a training session, by role",
     "applications:staff-settings": "the application form",
     "applications:staff-question-edit": "the application form",
     "cohorts:staff-create": "a new cohort",
@@ -639,7 +640,8 @@ def test_every_staff_url_says_whether_it_holds_personal_data():
 @pytest.fixture
 def bob_runs_another_program(bob):
     """bob is program staff with a program of his own, of every kind a request can become."""
-    from programs.models import EngagementType, ResidentRequest
+    from programs.in_person.models import ResidentRequest
+    from programs.models import EngagementType
 
     for slug in ResidentRequest.TYPE_SLUGS.values():
         ProgramFactory(owner=bob, engagement_type=EngagementType.objects.get(slug=slug))
@@ -701,7 +703,8 @@ def _pages_of_their_own_kind(alice, seen) -> dict[str, str]:
 
     from django.utils import timezone
 
-    from programs.models import EngagementType, PressQuestion
+    from programs.information.models import PressQuestion
+    from programs.models import EngagementType
     from tests import factories as f
 
     def program_of(slug):

@@ -18,9 +18,11 @@ from engagement_portal.core import retention, tasks
 from engagement_portal.core.models import AuditLog
 from engagement_portal.messaging.models import OutboxMessage
 from events.models import AccommodationRequest
-from programs.models import AnnouncementReply, EngagementType, PressQuestion, ResidentRequest
-from programs.models_selection import Application, ApplicationNote
-from programs.models_volunteers import HoursEntry
+from programs.in_person.models import ResidentRequest
+from programs.information.models import AnnouncementReply, PressQuestion
+from programs.models import EngagementType
+from programs.structured.models_applications import Application, ApplicationNote
+from programs.structured.models_volunteers import HoursEntry
 from surveys.models import FollowUpContact, HeldResponse, Invitation
 from tests.concurrency import run_at_once
 
@@ -392,7 +394,7 @@ def test_two_erasures_of_one_resident_at_once_erase_once(postgres_only):
 def test_program_staff_set_their_programs_own_period_for_applications(client, alice):
     from django.urls import reverse
 
-    from programs.models_selection import ApplicationForm
+    from programs.structured.models_applications import ApplicationForm
     from tests.programs.test_applications_views import settings_data
 
     from ..factories import ProgramFactory

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from engagement_portal.accounts.models import Resident
 from engagement_portal.core import retention, tasks
-from engagement_portal.dashboard.scope import Scope
-from engagement_portal.dashboard.services import rebuild
-from engagement_portal.dashboard.tables import csv_text, tables
+from programs.dashboard.scope import Scope
+from programs.dashboard.services import rebuild
+from programs.dashboard.tables import csv_text, tables
 from programs.models import EngagementType
-from programs.models_selection import Application
+from programs.structured.models_applications import Application
 
 from ..dashboard.summary_tables import snapshot as summary_rows
 from ..factories import (

@@ -3,7 +3,7 @@ compare the tables as the services keep them with a full rebuild."""
 
 from collections import Counter
 
-from engagement_portal.dashboard.models import (
+from programs.dashboard.models import (
     DemographicArea,
     DemographicDay,
     EventSummary,

@@ -10,16 +10,16 @@ import pytest
 import time_machine
 
 from engagement_portal.core.models import AuditLog
-from engagement_portal.dashboard import selectors_opendata, selectors_report, services
-from engagement_portal.dashboard.demographics import age_group_on
-from engagement_portal.dashboard.models import (
+from programs.dashboard import selectors_opendata, selectors_report, services
+from programs.dashboard.demographics import age_group_on
+from programs.dashboard.models import (
     EventSummary,
     ParticipationDay,
     ParticipationMonthArea,
     ParticipationMonthType,
     ReachDay,
 )
-from engagement_portal.dashboard.scope import Scope
+from programs.dashboard.scope import Scope
 
 from ..factories import AuditLogFactory, EventFactory, RegistrationFactory, ResidentFactory
 

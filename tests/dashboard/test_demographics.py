@@ -9,13 +9,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement_portal.dashboard import demographics, services
-from engagement_portal.dashboard.demographics import age_group_on, compare, table_rows
-from engagement_portal.dashboard.models import DemographicDay, ParticipationDay
-from engagement_portal.dashboard.privacy import Figure
-from engagement_portal.dashboard.scope import Scope
-from engagement_portal.dashboard.selectors_trust import _items
 from events.models import Registration
+from programs.dashboard import demographics, services
+from programs.dashboard.demographics import age_group_on, compare, table_rows
+from programs.dashboard.models import DemographicDay, ParticipationDay
+from programs.dashboard.privacy import Figure
+from programs.dashboard.scope import Scope
+from programs.dashboard.selectors_trust import _items
 from programs.models import EngagementType
 from surveys import builder
 from surveys.models import Answer, Response, StandardItem

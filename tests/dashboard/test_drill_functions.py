@@ -4,7 +4,7 @@ drill-down page for command staff and stays closed to everyone else."""
 import pytest
 from django.urls import reverse
 
-from engagement_portal.dashboard.views_overview import FunctionDrill
+from programs.dashboard.views_overview import FunctionDrill
 
 
 def names():

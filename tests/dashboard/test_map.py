@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from engagement_portal.accounts.boundaries import load_boundaries, simplify
 from engagement_portal.accounts.models import NeighbourhoodBoundary, validate_boundary
-from engagement_portal.dashboard.maps import HIDDEN, NO_POPULATION, STEPS, ZERO, choropleth
-from engagement_portal.dashboard.privacy import Figure
-from engagement_portal.dashboard.scope import Scope
-from engagement_portal.dashboard.selectors_reach import Row, reach
+from programs.dashboard.maps import HIDDEN, NO_POPULATION, STEPS, ZERO, choropleth
+from programs.dashboard.privacy import Figure
+from programs.dashboard.scope import Scope
+from programs.dashboard.selectors_reach import Row, reach
 
 from ..factories import NeighbourhoodBoundaryFactory, NeighbourhoodFactory, square
 

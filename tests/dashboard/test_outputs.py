@@ -30,12 +30,12 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement_portal.dashboard import privacy, selectors_opendata, selectors_report
-from engagement_portal.dashboard.privacy import Figure
-from engagement_portal.dashboard.scope import Scope
-from engagement_portal.dashboard.services import rebuild
-from engagement_portal.dashboard.tables import cell, csv_text, defuse, get_table, tables
 from events.models import Event, Registration
+from programs.dashboard import privacy, selectors_opendata, selectors_report
+from programs.dashboard.privacy import Figure
+from programs.dashboard.scope import Scope
+from programs.dashboard.services import rebuild
+from programs.dashboard.tables import cell, csv_text, defuse, get_table, tables
 from programs.models import EngagementType, Program
 
 from ..factories import (
@@ -203,7 +203,7 @@ def test_the_registry_collects_every_dashboard_table():
 
 
 def test_the_registry_tolerates_a_module_that_does_not_exist(monkeypatch):
-    from engagement_portal.dashboard import tables as registry
+    from programs.dashboard import tables as registry
 
     monkeypatch.setattr(registry, "MODULES", ("selectors_not_written_yet", "selectors_overview"))
     assert "overview" in registry.tables()

@@ -10,8 +10,8 @@ from django.core import mail
 from django.utils import timezone
 
 from engagement_portal.accounts import roles
-from engagement_portal.dashboard import selectors_report, tasks
 from engagement_portal.messaging.models import OutboxMessage
+from programs.dashboard import selectors_report, tasks
 
 from ..factories import StaffUserFactory, UserFactory
 from .test_outputs import TODAY, at, harbour

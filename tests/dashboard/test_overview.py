@@ -12,13 +12,14 @@ import pytest
 from django.utils import timezone
 
 from engagement_portal.accounts import roles
-from engagement_portal.dashboard import selectors_overview as selectors
-from engagement_portal.dashboard.privacy import Figure
-from engagement_portal.dashboard.scope import Scope
-from engagement_portal.dashboard.services import rebuild
-from engagement_portal.dashboard.sources import KINDS
 from events.models import Event
-from programs.models import EngagementType, Program, Recommendation, Tier
+from programs.coproduction.models_recommendations import Recommendation
+from programs.dashboard import selectors_overview as selectors
+from programs.dashboard.privacy import Figure
+from programs.dashboard.scope import Scope
+from programs.dashboard.services import rebuild
+from programs.dashboard.sources import KINDS
+from programs.models import EngagementType, Program, Tier
 
 from ..factories import (
     EngagementTypeFactory,
@@ -618,7 +619,7 @@ def test_drill_down_recommendations(outreach_unit, alice, monkeypatch):
 
 @pytest.mark.django_db
 def test_a_response_rate_beside_the_invitations_sent_hides_with_the_number_used():
-    from engagement_portal.dashboard.models import SurveySummary
+    from programs.dashboard.models import SurveySummary
 
     summary = SurveySummary(survey=SurveyFactory(), invitations_sent=50, invitations_used=3)
     cells = selectors._survey_cells(summary, selectors.Context.load())

@@ -10,8 +10,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement_portal.dashboard import selectors_overview as selectors
-from engagement_portal.dashboard.services import rebuild
+from programs.dashboard import selectors_overview as selectors
+from programs.dashboard.services import rebuild
 
 from ..factories import (
     EventPersonnelFactory,

@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagement_portal.accounts.models import Language
-from engagement_portal.dashboard.privacy import Figure
-from engagement_portal.dashboard.scope import Scope
-from engagement_portal.dashboard.selectors_principles import DRILL_DOWNS, TABLES, principles
-from engagement_portal.dashboard.services import rebuild
+from programs.dashboard.privacy import Figure
+from programs.dashboard.scope import Scope
+from programs.dashboard.selectors_principles import DRILL_DOWNS, TABLES, principles
+from programs.dashboard.services import rebuild
 from programs.models import EngagementType
 
 from ..factories import (

@@ -9,17 +9,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagement_portal.accounts.models import Resident
-from engagement_portal.dashboard import selectors_reach
-from engagement_portal.dashboard.privacy import Figure
-from engagement_portal.dashboard.scope import Scope
-from engagement_portal.dashboard.selectors_reach import (
+from programs.dashboard import selectors_reach
+from programs.dashboard.privacy import Figure
+from programs.dashboard.scope import Scope
+from programs.dashboard.selectors_reach import (
     DRILL_DOWNS,
     TABLES,
     month_starts,
     reach,
     representation_score,
 )
-from engagement_portal.dashboard.services import rebuild
+from programs.dashboard.services import rebuild
 from programs.models import EngagementType
 from surveys.models import Response
 

@@ -14,8 +14,9 @@ from datetime import date, timedelta
 import pytest
 from django.db.models import Count, Sum, Value
 
-from engagement_portal.dashboard import selectors_overview, services, uniques
-from engagement_portal.dashboard.models import (
+from events.models import Event, Registration
+from programs.dashboard import selectors_overview, services, uniques
+from programs.dashboard.models import (
     DemographicArea,
     DemographicDay,
     EventSummary,
@@ -32,12 +33,9 @@ from engagement_portal.dashboard.models import (
     StandardAnswerMonth,
     StandardAnswerSurveyMonth,
 )
-from engagement_portal.dashboard.scope import Scope
-from engagement_portal.dashboard.selectors_overview import (
-    participation_sums,
-)
-from engagement_portal.dashboard.sources import SOURCES
-from events.models import Event, Registration
+from programs.dashboard.scope import Scope
+from programs.dashboard.selectors_overview import participation_sums
+from programs.dashboard.sources import SOURCES
 from programs.models import EngagementType, Program
 from surveys.models import Answer, Question, Response, StandardItem, Survey
 
@@ -362,7 +360,7 @@ def test_people_by_group_read_from_months_and_days_equal_the_daily_rows(town):
     """compare() sums DemographicArea's whole months and edge days when no tier, type or
     program is chosen: the same people as DemographicDay over the period, for periods
     inside one month, across months, on month edges, and for one neighbourhood."""
-    from engagement_portal.dashboard.demographics import _people_rows
+    from programs.dashboard.demographics import _people_rows
 
     assert DemographicDay.objects.exists()
     assert DemographicArea.objects.filter(fine=False).exists()
@@ -389,7 +387,7 @@ def test_people_by_group_read_from_months_and_days_equal_the_daily_rows(town):
 
 
 def test_people_by_neighbourhood_from_months_and_days_equal_the_daily_rows(town):
-    from engagement_portal.dashboard.selectors_overview import people_by_area
+    from programs.dashboard.selectors_overview import people_by_area
 
     assert ParticipationMonthArea.objects.exists()
     checked = 0
@@ -442,7 +440,7 @@ def test_programs_active_per_type_along_their_chains_equal_the_periods_rows(town
     """The spectrum's and the principles' programs active in a period, counted from
     the gap tables (chain 5), equal the programs with participation or an event not
     cancelled in the period, for every period and filter of _scopes."""
-    from engagement_portal.dashboard.selectors_principles import active_programs
+    from programs.dashboard.selectors_principles import active_programs
 
     checked = 0
     for scope in _scopes(town):

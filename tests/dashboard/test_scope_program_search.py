@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from engagement_portal.dashboard.scope import ProgramFinder, Scope, ScopeForm
+from programs.dashboard.scope import ProgramFinder, Scope, ScopeForm
 from programs.models import EngagementType, Program
 
 from ..factories import ProgramFactory

@@ -31,14 +31,12 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engagement_portal.dashboard import services as summaries
-from engagement_portal.dashboard.models import (
-    ParticipationDay,
-)
-from engagement_portal.dashboard.services import rebuild
 from events import services as events
 from events.models import Event, Registration
-from programs import services_announcements as press
+from programs.dashboard import services as summaries
+from programs.dashboard.models import ParticipationDay
+from programs.dashboard.services import rebuild
+from programs.information import services as press
 from programs.models import EngagementType
 from surveys import builder
 from surveys import services as surveys

@@ -18,7 +18,8 @@ import pytest
 from django.utils import timezone
 
 from engagement_portal.accounts.models import Resident
-from engagement_portal.dashboard import (
+from events.models import Registration
+from programs.dashboard import (
     selectors_opendata,
     selectors_overview,
     selectors_principles,
@@ -26,10 +27,9 @@ from engagement_portal.dashboard import (
     selectors_report,
     selectors_trust,
 )
-from engagement_portal.dashboard.privacy import MIN_PEOPLE, Figure
-from engagement_portal.dashboard.scope import Scope
-from engagement_portal.dashboard.services import rebuild
-from events.models import Registration
+from programs.dashboard.privacy import MIN_PEOPLE, Figure
+from programs.dashboard.scope import Scope
+from programs.dashboard.services import rebuild
 from programs.models import EngagementType
 
 from ..factories import (

@@ -11,10 +11,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from engagement_portal.dashboard.charts import TrendRow, trend_chart
-from engagement_portal.dashboard.models import StandardAnswerMonth
-from engagement_portal.dashboard.scope import Scope
-from engagement_portal.dashboard.selectors_trust import (
+from programs.dashboard.charts import TrendRow, trend_chart
+from programs.dashboard.models import StandardAnswerMonth
+from programs.dashboard.scope import Scope
+from programs.dashboard.selectors_trust import (
     TABLES,
     AnswerScale,
     Estimate,
@@ -25,7 +25,7 @@ from engagement_portal.dashboard.selectors_trust import (
     trends,
     trust,
 )
-from engagement_portal.dashboard.services import rebuild, rebuild_standard_rollups
+from programs.dashboard.services import rebuild, rebuild_standard_rollups
 from programs.models import EngagementType
 from surveys import services as survey_services
 from surveys.models import Answer, Question, Response, StandardItem

@@ -685,7 +685,7 @@ def test_refused_export_writes_no_audit_row(client, bob, event):
 
 
 def test_an_event_nobody_registered_for_can_be_deleted(client, alice, event):
-    from engagement_portal.dashboard.models import EventSummary, ParticipationDay
+    from programs.dashboard.models import EventSummary, ParticipationDay
 
     services.record_walk_in(event=event, recorded_by=alice, party_size=3)
     assert ParticipationDay.objects.filter(program=event.program).exists()

@@ -26,11 +26,12 @@ from engagement_portal.messaging import private_links, services
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.sms import LocmemSMSBackend
 from events import services as events
-from programs import services_applications as applications
-from programs import services_requests as requests
-from programs import services_volunteers as volunteers
-from programs.models import EngagementType, ResidentRequest
-from programs.models_selection import Acknowledgement, Application, ApplicationForm
+from programs.in_person import services_requests as requests
+from programs.in_person.models import ResidentRequest
+from programs.models import EngagementType
+from programs.structured import services_applications as applications
+from programs.structured import services_volunteers as volunteers
+from programs.structured.models_applications import Acknowledgement, Application, ApplicationForm
 from surveys import distribution
 from surveys.models import Distribution, Question, Survey
 from tests.factories import (

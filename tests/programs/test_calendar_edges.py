@@ -12,13 +12,14 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from programs import services_cohorts
-from programs import services_volunteers as services
-from programs.forms_volunteers import HoursForm
-from programs.models import EngagementType, HoursEntry
+from programs.models import EngagementType
+from programs.structured import services_cohorts
+from programs.structured import services_volunteers as services
+from programs.structured.forms_volunteers import HoursForm
+from programs.structured.models_volunteers import HoursEntry
 from tests.factories import CohortFactory, ProgramFactory
 
-from .test_volunteers import build_world
+from tests.programs.structured.test_volunteers import build_world
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,9 @@ from engagement_portal.accounts.services_claims import confirm_contact_claim
 from engagement_portal.messaging.models import OutboxMessage
 from events import services as event_services
 from events.selectors import registrations_for_user
-from programs import services_recommendations, services_requests
-from programs.models import ResidentRequest
+from programs.coproduction import services_recommendations
+from programs.in_person import services_requests
+from programs.in_person.models import ResidentRequest
 from tests.concurrency import run_at_once
 from tests.factories import (
     RecommendationFactory,
@@ -30,7 +31,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.mailbox import delivered
-from tests.programs.test_applications import academy, apply, frozen  # noqa: F401
+from tests.programs.structured.test_applications import academy, apply, frozen  # noqa: F401
 
 MALLORY = {"name": "Mallory Mischief", "phone": "(415) 555-0134"}
 

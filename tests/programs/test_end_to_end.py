@@ -3,7 +3,7 @@
 For each seeded type: staff create the program in the staff pages and activate it, a
 resident takes part the way that type works (without an account unless the type needs
 one), staff record what happened, staff complete the program with its outcome, and what
-the resident did counts as participation (programs.selectors_participation).
+the resident did counts as participation (programs.dashboard.selectors_participation).
 
 The journeys go through the HTTP views, as people do. A type added to the spectrum seed
 without a journey here fails `test_every_seeded_type_has_a_journey`.
@@ -20,26 +20,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagement_portal.core.models import AuditLog
-from engagement_portal.dashboard.models import DemographicDay, ParticipationDay
-from engagement_portal.dashboard.services import rebuild
 from engagement_portal.messaging.models import OutboxMessage
 from events.models import Event, Registration
-from programs.models import (
-    Application,
-    ApplicationForm,
-    Cohort,
-    CohortMember,
-    EngagementType,
-    GroupMember,
-    HoursEntry,
-    Program,
-    PublicComment,
-    ReviewItem,
-    Shift,
-    Volunteer,
-)
-from programs.selectors_participation import program_participation
+from programs.coproduction.models_groups import GroupMember, PublicComment, ReviewItem
+from programs.dashboard.models import DemographicDay, ParticipationDay
+from programs.dashboard.selectors_participation import program_participation
+from programs.dashboard.services import rebuild
+from programs.models import EngagementType, Program
 from programs.spectrum import ENGAGEMENT_TYPES
+from programs.structured.models_applications import Application, ApplicationForm
+from programs.structured.models_cohorts import Cohort, CohortMember
+from programs.structured.models_volunteers import HoursEntry, Shift, Volunteer
 from surveys.services import release_held_responses
 from tests.factories import NeighbourhoodFactory
 from tests.mailbox import delivered
@@ -509,7 +500,7 @@ def press_conference(walk):
 
 @journey("social-media-releases")
 def social_media_release(walk):
-    from programs.models import Announcement
+    from programs.information.models import Announcement
 
     program = walk.create_program("social-media-releases")
     response = walk.staff.post(
@@ -596,7 +587,7 @@ def request_and_accept(walk, kind: str, type_slug: str):
         },
     )
     assert response.status_code == 302
-    from programs.models import ResidentRequest
+    from programs.in_person.models import ResidentRequest
 
     resident_request = ResidentRequest.objects.get(resident__name="Grace Lee")
     start = on_day(5, 18)
@@ -668,7 +659,7 @@ def co_facilitated_training(walk):
     program = walk.create_program("co-facilitated-training")
     event = walk.schedule(program, visibility="unlisted", title="Domestic violence response")
     response = walk.staff.post(
-        reverse("partners:staff-co-facilitators", args=[event.pk]),
+        reverse("personnel:staff-co-facilitators", args=[event.pk]),
         {"name": "Maya Brooks", "role": "Victim advocate", "partner": ""},
     )
     assert response.status_code == 302, getattr(response, "context", None)

@@ -161,7 +161,9 @@ def public_meetings(request, slug):
         raise Http404
     page = Paginator(selectors.published_meetings(program), 10).get_page(request.GET.get("page"))
     return render(
-        request, "coproduction/groups/public_meetings.html", {"program": program, "page": page, "query": ""}
+        request,
+        "coproduction/groups/public_meetings.html",
+        {"program": program, "page": page, "query": ""},
     )
 
 
@@ -512,7 +514,9 @@ def staff_item_create(request, pk):
         else:
             messages.success(request, _("“%(title)s” is saved.") % {"title": item.title})
             return redirect("groups:staff-item", pk=item.pk)
-    return render(request, "coproduction/groups/staff_item_form.html", {"program": program, "form": form})
+    return render(
+        request, "coproduction/groups/staff_item_form.html", {"program": program, "form": form}
+    )
 
 
 @never_cache

@@ -156,7 +156,9 @@ def staff_create(request, program_pk):
             request, _("Recommendation “%(title)s” recorded.") % {"title": recommendation.title}
         )
         return redirect("recommendations:staff-detail", pk=recommendation.pk)
-    return render(request, "coproduction/recommendations/staff_form.html", {"form": form, "program": program})
+    return render(
+        request, "coproduction/recommendations/staff_form.html", {"form": form, "program": program}
+    )
 
 
 def _staff_recommendation(pk) -> Recommendation:

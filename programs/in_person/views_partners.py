@@ -67,7 +67,9 @@ def _back_to(request, partner):
 
 def _form_page(request, form, *, title, partner=None):
     return render(
-        request, "in_person/partners/staff_form.html", {"form": form, "title": title, "partner": partner}
+        request,
+        "in_person/partners/staff_form.html",
+        {"form": form, "title": title, "partner": partner},
     )
 
 

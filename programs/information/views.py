@@ -103,7 +103,9 @@ def public_detail(request, public_id):
         public_id=public_id,
     )
     return render(
-        request, "information/announcements/public_detail.html", {"announcement": _localize(announcement)}
+        request,
+        "information/announcements/public_detail.html",
+        {"announcement": _localize(announcement)},
     )
 
 
@@ -268,7 +270,9 @@ def staff_create(request):
         if announcement is not None:
             messages.success(request, _("Announcement saved as a draft."))
             return redirect("announcements:staff-edit", pk=announcement.pk)
-    return render(request, "information/announcements/staff_form.html", {"form": form, "creating": True})
+    return render(
+        request, "information/announcements/staff_form.html", {"form": form, "creating": True}
+    )
 
 
 def _editable_announcement(request, pk) -> Announcement:

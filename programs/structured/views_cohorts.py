@@ -147,7 +147,9 @@ def staff_create(request, pk):
                 % {"name": cohort.name},
             )
             return _detail(cohort)
-    return render(request, "structured/cohorts/staff_create.html", {"program": program, "form": form})
+    return render(
+        request, "structured/cohorts/staff_create.html", {"program": program, "form": form}
+    )
 
 
 @program_staff

@@ -18,7 +18,6 @@ from programs.structured import services_volunteers as services
 from programs.structured.forms_volunteers import HoursForm
 from programs.structured.models_volunteers import HoursEntry
 from tests.factories import CohortFactory, ProgramFactory
-
 from tests.programs.structured.test_volunteers import build_world
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ admin.site.site_header = _("Engagement Portal administration")
 admin.site.site_title = _("Engagement Portal")
 
 urlpatterns = [
-    path("", include("engagement_portal.core.urls")),
+    path("", include("engagement_portal.urls_core")),
     path("", include("programs.urls")),
     path("", include("events.urls")),
     path("", include("surveys.urls")),

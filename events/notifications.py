@@ -6,6 +6,7 @@ from django.urls import reverse
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import queue_message
 
+from . import hooks
 from .calendar import check_in_qr_png, event_ics
 from .models import Event, Registration, Reminder
 
@@ -59,7 +60,7 @@ def registration_received(
 
     The caller may pass the calendar file and QR image made in advance, outside its lock.
     """
-    from .services import waitlist_position
+    from .selectors import waitlist_position
 
     context = _context(registration, token)
     context["position"] = waitlist_position(registration)
@@ -102,19 +103,8 @@ def event_cancelled(registration: Registration) -> None:
 
 
 def follow_up_survey_url(event: Event) -> str:
-    """The open survey about this event, else about its program: asked in the thank-you."""
-    from surveys.models import Survey
-
-    open_surveys = Survey.objects.filter(status=Survey.Status.OPEN, replaced_by__isnull=True)
-    survey = (
-        open_surveys.filter(event=event).order_by("-created_at").first()
-        or open_surveys.filter(program=event.program, event__isnull=True)
-        .order_by("-created_at")
-        .first()
-    )
-    if survey is None:
-        return ""
-    return settings.PORTAL_BASE_URL.rstrip("/") + survey.get_absolute_url()
+    """The survey to ask about in the thank-you, from the apps that offer one (surveys)."""
+    return hooks.follow_up_url(event)
 
 
 def reminder_due(reminder: Reminder, *, now) -> bool:

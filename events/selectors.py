@@ -192,3 +192,13 @@ def program_events_for_staff_page(program: Program, *, limit: int = 10, now=None
             "starts_at", "pk"
         )[:limit]
     )
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    ahead = registration.event.registrations.filter(status=Registration.Status.WAITLISTED).filter(
+        Q(queued_at__lt=registration.queued_at)
+        | Q(queued_at=registration.queued_at, pk__lt=registration.pk)
+    )
+    return ahead.count() + 1

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +28,7 @@ from engagement_portal.core import ledger
 from engagement_portal.core.tokens import hash_token, new_token
 
 from .models import AccommodationRequest, AgeGroup, Event, Registration, Reminder, WalkIn
+from .selectors import waitlist_position  # noqa: F401 (the views ask the service module)
 
 Status = Registration.Status
 
@@ -91,16 +92,6 @@ def registration_problem(event: Event, now=None, *, by_staff: bool = False) -> s
     if now >= event.closes_at:
         return _("Registration for this event has closed.")
     return None
-
-
-def waitlist_position(registration: Registration) -> int | None:
-    if registration.status != Status.WAITLISTED:
-        return None
-    ahead = registration.event.registrations.filter(status=Status.WAITLISTED).filter(
-        Q(queued_at__lt=registration.queued_at)
-        | Q(queued_at=registration.queued_at, pk__lt=registration.pk)
-    )
-    return ahead.count() + 1
 
 
 @dataclass

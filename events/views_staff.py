@@ -25,7 +25,7 @@ from engagement_portal.core.services import audit_view
 from programs.models import Program
 from programs.selectors import user_can_manage_program
 
-from . import panels, selectors, services
+from . import hooks, selectors, services
 from .forms_staff import (
     AccommodationForm,
     AddRegistrantForm,
@@ -223,7 +223,7 @@ def event_detail(request, pk):
             "personnel": selectors.event_personnel(event),
             "personnel_form": PersonnelForm(),
             "has_ended": event.ends_at <= timezone.now(),
-            "panels": panels.panels_for(request, event),
+            "panels": hooks.panels_for(request, event),
         },
     )
 

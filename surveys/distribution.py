@@ -42,7 +42,7 @@ from django.utils.translation import gettext_lazy
 
 from engagement_portal.accounts.models import Consent, Resident, normalise_email
 from engagement_portal.accounts.services import normalise_phone
-from engagement_portal.core import ledger
+from engagement_portal.core import jobs, ledger
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import (
     build_message,
@@ -455,8 +455,6 @@ def start_distribution(distribution: Distribution, *, now=None) -> bool:
         raise ValidationError(
             _("Open the survey before sending invitations. %(problem)s") % {"problem": problem}
         )
-    from .tasks import run_distribution
-
     with transaction.atomic():
         changed = Distribution.objects.filter(
             pk=distribution.pk,
@@ -467,7 +465,8 @@ def start_distribution(distribution: Distribution, *, now=None) -> bool:
             ],
         ).update(status=Distribution.Status.RUNNING)
         if changed:
-            run_distribution.delay_on_commit(distribution.pk)
+            pk = distribution.pk
+            transaction.on_commit(lambda: jobs.enqueue("surveys.tasks.run_distribution", pk))
     distribution.refresh_from_db()
     return bool(changed)
 

@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement_portal.accounts.models import Neighbourhood
-from programs.dashboard.privacy import withhold
+from engagement_portal.core.privacy import withhold
 
 from .models import (
     Answer,

@@ -73,3 +73,22 @@ def number_questions(questions: list[Question]) -> dict[int, int]:
     """Question pk → its number as staff see it ("Question 3"), the same numbering as the
     translation gaps use."""
     return {question.pk: number for number, question in enumerate(questions, start=1)}
+
+
+def follow_up_survey_url(event) -> str:
+    """The open survey about this event, else about its program: asked in the thank-you
+    (registered with events.hooks)."""
+    from django.conf import settings
+
+    from .models import Survey
+
+    open_surveys = Survey.objects.filter(status=Survey.Status.OPEN, replaced_by__isnull=True)
+    survey = (
+        open_surveys.filter(event=event).order_by("-created_at").first()
+        or open_surveys.filter(program=event.program, event__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+    if survey is None:
+        return ""
+    return settings.PORTAL_BASE_URL.rstrip("/") + survey.get_absolute_url()

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Neighbourhood
-from engagement_portal.core import ledger
+from engagement_portal.core import jobs, ledger
 from engagement_portal.core.tokens import hash_token, new_token
 
 from . import sealing
@@ -503,12 +503,10 @@ def _dispatch_release() -> None:
     raises into the request; the periodic sweep catches up if this fails."""
     import logging
 
-    from .tasks import release_held_responses as task
-
     try:
         # Every survey that is due, not only this one: in the embedded default no beat runs,
         # and a survey that closed by its closing time publishes its pooled leftovers here.
-        task.delay()
+        jobs.enqueue("surveys.tasks.release_held_responses")
     except Exception:  # a broker that is down must not fail a stored submission
         logging.getLogger(__name__).warning("release of held responses not queued", exc_info=True)
 

@@ -2,6 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
 class ResidentSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Email address, mobile number or name"),

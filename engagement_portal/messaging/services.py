@@ -14,6 +14,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from engagement_portal.core import jobs
+
 from . import private_links
 from .models import OutboxMessage
 from .sms import get_sms_backend
@@ -138,9 +140,9 @@ def queue_messages(messages: list[OutboxMessage]) -> int:
 
 def start_sending() -> None:
     """Ask a worker to send what is due, once the current transaction commits."""
-    from .tasks import send_pending_messages
-
-    transaction.on_commit(send_pending_messages.delay)
+    transaction.on_commit(
+        lambda: jobs.enqueue("engagement_portal.messaging.tasks.send_pending_messages")
+    )
 
 
 def claim_batch(*, size: int, now=None) -> tuple[uuid.UUID, list[OutboxMessage]]:

@@ -9,9 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.forms import ResidentContactMixin
 from engagement_portal.accounts.models import Neighbourhood
+from engagement_portal.core.forms import DateInput
 from events.forms_public import current_language
 from events.forms_staff import LocalDateTimeField
-from programs.coproduction.forms_recommendations import DateInput
 from programs.coproduction.models_groups import GroupMember, ReviewItem
 from programs.coproduction.selectors_groups import staff_who_can_be_named
 

@@ -5,17 +5,11 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from engagement_portal.core.forms import DateInput
 from events.forms_public import current_language
 from programs.coproduction.models_recommendations import Recommendation
 from programs.filters import staff_users
 from programs.models import Program, Tier
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class RecommendationForm(forms.ModelForm):

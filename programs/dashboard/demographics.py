@@ -32,9 +32,9 @@ from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from engagement_portal.core.privacy import Figure, count, withhold
 from programs.dashboard import counters, grains
 from programs.dashboard.models import DemographicArea, DemographicDay, ParticipationDay
-from programs.dashboard.privacy import Figure, count, withhold
 from programs.dashboard.sources import SOURCES, Source
 
 if TYPE_CHECKING:
@@ -305,7 +305,7 @@ def rebuild_area() -> int:
     from django.db.models import BigIntegerField, BooleanField, DateField, Value
     from django.db.models.functions import Coalesce, TruncMonth
 
-    from programs.dashboard.services import _clear, _compiled, _insert
+    from programs.dashboard.sql import _clear, _compiled, _insert
 
     _clear(DemographicArea)
     written = 0

@@ -14,7 +14,7 @@ from math import cos, radians
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from programs.dashboard.privacy import Figure
+from engagement_portal.core.privacy import Figure
 
 WIDTH = 640  # SVG units; the drawing keeps the city's proportions
 MAX_HEIGHT = 640

@@ -164,7 +164,7 @@ def refresh(before: tuple[Counter, Counter], after: tuple[Counter, Counter]) -> 
 def rebuild() -> int:
     """Both tables from ReachDay (whose chains must be current), one INSERT … SELECT per
     chain and grain. Returns the rows written."""
-    from programs.dashboard.services import _clear, _compiled, _insert
+    from programs.dashboard.sql import _clear, _compiled, _insert
 
     _clear(ReachLastSeen, ReachGap)
     written = 0

@@ -29,9 +29,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.models import Neighbourhood
-from programs.dashboard import privacy
+from engagement_portal.core import privacy
+from engagement_portal.core.privacy import Figure
 from programs.dashboard.models import ParticipationDay, ReachDay
-from programs.dashboard.privacy import Figure
 from programs.dashboard.scope import Scope
 from programs.models import Program, Tier
 

@@ -37,8 +37,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.models import Neighbourhood, User
+from engagement_portal.core import privacy
+from engagement_portal.core.privacy import Figure, Ledger
 from programs.coproduction.models_recommendations import Recommendation
-from programs.dashboard import grains, privacy, uniques
+from programs.dashboard import grains, uniques
 from programs.dashboard.charts import BAR_AREA, TIER_COLOURS, BarChart, bar_chart
 from programs.dashboard.models import (
     EventSummary,
@@ -51,7 +53,6 @@ from programs.dashboard.models import (
     ReachDay,
     SurveySummary,
 )
-from programs.dashboard.privacy import Figure, Ledger
 from programs.dashboard.scope import Scope
 from programs.dashboard.sources import KINDS
 from programs.models import EngagementType, Program, Tier

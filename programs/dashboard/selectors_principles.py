@@ -19,11 +19,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Language
+from engagement_portal.core.privacy import Figure, Ledger, count, is_small, rate
 from events.models import AccommodationRequest, Registration
 from programs.coproduction.models_recommendations import Recommendation
 from programs.dashboard import uniques
 from programs.dashboard.models import EventSummary, ParticipationDay
-from programs.dashboard.privacy import Figure, Ledger, count, is_small, rate
 from programs.dashboard.scope import Scope
 from programs.dashboard.selectors_overview import participation_sums
 from programs.dashboard.selectors_reach import Score, reach_score

@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement_portal.accounts.models import Neighbourhood, NeighbourhoodBoundary
+from engagement_portal.core.privacy import Figure, Ledger, is_small
 from programs.dashboard import grains, selectors_overview
 from programs.dashboard.charts import PALETTE, BarChart, bar_chart
 from programs.dashboard.demographics import CategoryComparison, compare, table_rows
 from programs.dashboard.maps import Map, choropleth
 from programs.dashboard.models import ParticipationDay, ReachDay
-from programs.dashboard.privacy import Figure, Ledger, is_small
 from programs.dashboard.scope import Scope
 from programs.dashboard.selectors_overview import RESIDENTS_CITY, people_by_area
 from programs.dashboard.sources import KINDS

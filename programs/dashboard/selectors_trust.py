@@ -34,13 +34,13 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from engagement_portal.core.privacy import Figure, Ledger, count, rate
 from programs.dashboard.charts import PALETTE, TrendChart, TrendRow, trend_chart
 from programs.dashboard.models import (
     StandardAnswerArea,
     StandardAnswerMonth,
     StandardAnswerSurveyMonth,
 )
-from programs.dashboard.privacy import Figure, Ledger, count, rate
 from programs.dashboard.scope import Scope
 from surveys.models import Question, StandardItem, Survey, pick
 from surveys.results import SCALE_VALUES

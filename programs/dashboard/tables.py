@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from importlib import import_module
 
-from programs.dashboard.privacy import Figure
+from engagement_portal.core.privacy import Figure
 from programs.dashboard.scope import Scope
 
 Table = Callable[[Scope], tuple[list[str], list[list]]]

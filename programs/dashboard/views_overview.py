@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from engagement_portal.core.mixins import CommandRequiredMixin
+from engagement_portal.core.privacy import Figure
 from programs.dashboard import selectors_overview as selectors
-from programs.dashboard.privacy import Figure
 from programs.dashboard.scope import scope_from_request
 
 

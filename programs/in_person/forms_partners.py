@@ -4,7 +4,7 @@ from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from programs.coproduction.forms_recommendations import DateInput
+from engagement_portal.core.forms import DateInput
 from programs.filters import staff_users
 from programs.in_person.models import PartnerAgreement, PartnerContact, PartnerOrganisation
 

@@ -8,8 +8,8 @@ class PersonnelConfig(AppConfig):
     verbose_name = _("Tier 4: personnel development")
 
     def ready(self) -> None:
-        from events import panels
+        from events import hooks
 
         from .views import event_panel
 
-        panels.register(event_panel)
+        hooks.register(event_panel)

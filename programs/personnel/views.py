@@ -5,8 +5,8 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from events.hooks import Panel
 from events.models import Event
-from events.panels import Panel
 from programs.personnel import selectors, services
 from programs.personnel.forms import CoFacilitatorForm
 from programs.selectors import user_can_manage_program

@@ -10,10 +10,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.forms import ResidentContactMixin
+from engagement_portal.core.forms import DateInput
 from events.forms_public import current_language
 from events.forms_staff import LocalDateTimeField, aware_wall_time
 from events.models import Event
-from programs.coproduction.forms_recommendations import DateInput
 from programs.structured.models_applications import Application
 from programs.structured.models_volunteers import (
     Certification,

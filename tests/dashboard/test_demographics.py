@@ -9,11 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from engagement_portal.core.privacy import Figure
 from events.models import Registration
 from programs.dashboard import demographics, services
 from programs.dashboard.demographics import age_group_on, compare, table_rows
 from programs.dashboard.models import DemographicDay, ParticipationDay
-from programs.dashboard.privacy import Figure
 from programs.dashboard.scope import Scope
 from programs.dashboard.selectors_trust import _items
 from programs.models import EngagementType

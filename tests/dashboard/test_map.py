@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from engagement_portal.accounts.boundaries import load_boundaries, simplify
 from engagement_portal.accounts.models import NeighbourhoodBoundary, validate_boundary
+from engagement_portal.core.privacy import Figure
 from programs.dashboard.maps import HIDDEN, NO_POPULATION, STEPS, ZERO, choropleth
-from programs.dashboard.privacy import Figure
 from programs.dashboard.scope import Scope
 from programs.dashboard.selectors_reach import Row, reach
 

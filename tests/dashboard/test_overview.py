@@ -12,10 +12,10 @@ import pytest
 from django.utils import timezone
 
 from engagement_portal.accounts import roles
+from engagement_portal.core.privacy import Figure
 from events.models import Event
 from programs.coproduction.models_recommendations import Recommendation
 from programs.dashboard import selectors_overview as selectors
-from programs.dashboard.privacy import Figure
 from programs.dashboard.scope import Scope
 from programs.dashboard.services import rebuild
 from programs.dashboard.sources import KINDS

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagement_portal.accounts.models import Language
-from programs.dashboard.privacy import Figure
+from engagement_portal.core.privacy import Figure
 from programs.dashboard.scope import Scope
 from programs.dashboard.selectors_principles import DRILL_DOWNS, TABLES, principles
 from programs.dashboard.services import rebuild

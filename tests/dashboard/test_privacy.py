@@ -1,6 +1,6 @@
 """The protector on its own: the audit's sums, hidden pairs, linked tables, determinism."""
 
-from programs.dashboard.privacy import Ledger, bounds, exposed, protect, withhold
+from engagement_portal.core.privacy import Ledger, bounds, exposed, protect, withhold
 
 
 def pinned(values, sums, hidden):

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagement_portal.accounts.models import Resident
+from engagement_portal.core.privacy import Figure
 from programs.dashboard import selectors_reach
-from programs.dashboard.privacy import Figure
 from programs.dashboard.scope import Scope
 from programs.dashboard.selectors_reach import (
     DRILL_DOWNS,

@@ -18,6 +18,7 @@ import pytest
 from django.utils import timezone
 
 from engagement_portal.accounts.models import Resident
+from engagement_portal.core.privacy import MIN_PEOPLE, Figure
 from events.models import Registration
 from programs.dashboard import (
     selectors_opendata,
@@ -27,7 +28,6 @@ from programs.dashboard import (
     selectors_report,
     selectors_trust,
 )
-from programs.dashboard.privacy import MIN_PEOPLE, Figure
 from programs.dashboard.scope import Scope
 from programs.dashboard.services import rebuild
 from programs.models import EngagementType

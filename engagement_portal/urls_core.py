@@ -1,16 +1,19 @@
+"""The "core" namespace: the front pages, administration and health check."""
+
 from django.urls import path
 
-from . import views, views_privacy
+from engagement_portal.core import views, views_privacy
+from programs import views_home
 
 app_name = "core"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("home/", views.role_home, name="role-home"),
-    path("me/", views.resident_home, name="resident-home"),
-    path("staff/", views.StaffHomeView.as_view(), name="staff-home"),
-    path("command/", views.CommandHomeView.as_view(), name="command-home"),
-    path("administration/", views.AdminHomeView.as_view(), name="admin-home"),
+    path("", views_home.home, name="home"),
+    path("home/", views_home.role_home, name="role-home"),
+    path("me/", views_home.resident_home, name="resident-home"),
+    path("staff/", views_home.StaffHomeView.as_view(), name="staff-home"),
+    path("command/", views_home.CommandHomeView.as_view(), name="command-home"),
+    path("administration/", views_home.AdminHomeView.as_view(), name="admin-home"),
     path("administration/privacy/", views_privacy.PrivacySearchView.as_view(), name="privacy"),
     path(
         "administration/privacy/residents/<int:pk>/",

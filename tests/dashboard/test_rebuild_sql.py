@@ -38,6 +38,7 @@ from programs.dashboard.selectors_overview import participation_sums
 from programs.dashboard.sources import SOURCES
 from programs.models import EngagementType, Program
 from surveys.models import Answer, Question, Response, StandardItem, Survey
+from tests.ledger import summarise
 
 from ..factories import AccommodationRequestFactory, ResidentFactory, SurveyFactory
 from .summary_tables import COLUMNS, snapshot
@@ -424,6 +425,7 @@ def test_a_program_moved_to_another_type_moves_its_summaries(town, alice):
             return Program.objects.get(pk=town.coffee.pk)
 
     program_services.update_program(form=Form(), user=alice)
+    summarise()
     for model in (ParticipationDay, ReachDay, EventSummary, DemographicDay):
         types = set(
             model.objects.filter(program=town.coffee).values_list("engagement_type", flat=True)
@@ -469,6 +471,7 @@ def test_an_event_alone_makes_its_program_active_and_cancelling_it_undoes_that(t
     scope = replace(town.scope, engagement_type=quiet.engagement_type)
     assert uniques.programs_by_type(scope) == {quiet.engagement_type_id: 1}
     event_services.cancel_event(event=event, reason="Storm")
+    summarise()
     assert uniques.programs_by_type(scope) == {}
     kept = snapshot()
     services.rebuild()

@@ -33,6 +33,7 @@ from programs.structured.models_cohorts import Cohort, CohortMember
 from programs.structured.models_volunteers import HoursEntry, Shift, Volunteer
 from surveys.services import release_held_responses
 from tests.factories import NeighbourhoodFactory
+from tests.ledger import summarise
 from tests.mailbox import delivered
 
 JOURNEYS = {}
@@ -1009,6 +1010,7 @@ def test_engagement_type_runs_end_to_end(slug, walk):
     # The dashboard's summaries say the same, once held anonymous answers are published
     # (after each submission, and by the sweep beat runs every 15 minutes) ...
     release_held_responses()
+    summarise()
     assert summarised(program) == expected
     # Everyone who took part is counted once by age group (or as "did not say").
     kept = by_group(program)

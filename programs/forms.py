@@ -59,7 +59,7 @@ class ProgramForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and "partners" not in self.initial:
-            self.initial["partners"] = list(self.instance.partners.values_list("pk", flat=True))
+            self.initial["partners"] = [p.pk for p in self.instance.partners.all()]
         self.fields["engagement_type"]._set_grouped_choices()
         self.fields["owner"].queryset = staff_users()
         self.fields["owner"].required = False

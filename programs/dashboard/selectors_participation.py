@@ -1,7 +1,7 @@
 """What counts as participation in a program, recomputed from the source tables.
 
 The definitions (which rows count, on which day, for which neighbourhood) live in
-engagement_portal/dashboard/sources.py and are shared with the dashboard summaries; this
+programs/dashboard/sources.py and are shared with the dashboard summaries; this
 module answers "how many people took part in this program, and how" straight from the
 sources. Dashboards read the summaries instead, and tests prove both agree.
 """

@@ -172,7 +172,7 @@ ACCESS = {
     "groups:public-meetings": PUBLIC,  # published agendas and minutes only
     "groups:document": PUBLIC,  # a public item's document; confidential ones: see test_groups
     # The members' area: current members with an account, the program's staff, admins.
-    # dave is not a member here; tests/programs/test_groups*.py prove members get in.
+    # dave is not a member here; tests/programs/coproduction/test_groups*.py prove members get in.
     "groups:member-home": PROGRAM,
     "groups:member-item": PROGRAM,
     "groups:staff-group": PROGRAM,  # the group's meetings and items, with links to each

@@ -395,7 +395,7 @@ def test_program_staff_set_their_programs_own_period_for_applications(client, al
     from django.urls import reverse
 
     from programs.structured.models_applications import ApplicationForm
-    from tests.programs.test_applications_views import settings_data
+    from tests.programs.structured.test_applications_views import settings_data
 
     from ..factories import ProgramFactory
 

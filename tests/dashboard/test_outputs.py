@@ -30,9 +30,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from engagement_portal.core import privacy, selectors_opendata, selectors_report
+from engagement_portal.core import privacy
 from engagement_portal.core.privacy import Figure
 from events.models import Event, Registration
+from programs.dashboard import selectors_opendata, selectors_report
 from programs.dashboard.scope import Scope
 from programs.dashboard.services import rebuild
 from programs.dashboard.tables import cell, csv_text, defuse, get_table, tables

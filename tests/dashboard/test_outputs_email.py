@@ -123,7 +123,7 @@ def test_nobody_to_send_to_sends_nothing(everyone_else):
 
 def test_the_beat_schedule_sends_it_on_the_first_at_seven():
     entry = settings.CELERY_BEAT_SCHEDULE["send-monthly-dashboard-report"]
-    assert entry["task"] == "engagement_portal.dashboard.tasks.send_monthly_report"
+    assert entry["task"] == "programs.dashboard.tasks.send_monthly_report"
     schedule = entry["schedule"]
     assert schedule.day_of_month == {1}
     assert schedule.hour == {7} and schedule.minute == {0}

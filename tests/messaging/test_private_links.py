@@ -8,7 +8,6 @@ import io
 import logging
 import re
 from datetime import date, timedelta
-from importlib import import_module
 from types import SimpleNamespace
 
 import pytest
@@ -36,7 +35,6 @@ from surveys import distribution
 from surveys.models import Distribution, Question, Survey
 from tests.factories import (
     EventFactory,
-    OutboxMessageFactory,
     ProgramFactory,
     RegistrationFactory,
     ResidentFactory,
@@ -431,33 +429,3 @@ def test_log_lines_name_no_private_token(client, settings):
 
 
 # --- Messages stored before this change -----------------------------------------------------
-
-
-def test_the_migration_removes_links_from_stored_messages_and_seals_those_not_yet_sent(client):
-    link, token = registration_link()
-    sent_link, sent_token = registration_link()
-    body = "Manage: {}\nAgain: {}"
-    waiting = OutboxMessageFactory(key="old:1", body_text=body.format(link, link))
-    sent = OutboxMessageFactory(
-        key="old:2",
-        body_text=body.format(sent_link, sent_link),
-        body_html=f'<a href="{sent_link}">x</a>',
-        status=OutboxMessage.Status.SENT,
-        last_error=f"once failed with {sent_link}",
-    )
-    migration = import_module(
-        "engagement_portal.messaging.migrations.0003_redact_private_links_in_stored_messages"
-    )
-
-    for _run in range(2):  # run twice: the same rows
-        migration.redact_stored_messages(apps, None)
-
-    sent.refresh_from_db()
-    assert sent_token not in sent.body_text + sent.body_html + sent.last_error
-    assert sent.link_secrets == "" and "[private link removed #1]" in sent.body_html
-    # The link already in the resident's inbox still works.
-    assert client.get(sent_link).status_code == 200
-    waiting.refresh_from_db()
-    assert token not in waiting.body_text + waiting.link_secrets
-    assert services.send_pending()["sent"] == 1
-    assert mail.outbox[0].body == body.format(link, link)

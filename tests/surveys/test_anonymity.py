@@ -3,7 +3,6 @@
 import random
 import uuid
 from datetime import date, timedelta
-from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -433,43 +432,6 @@ def test_sealed_answers_open_only_with_the_key_and_for_their_purpose(settings):
     assert sealing.unseal(tampered, purpose="a") is None
     settings.SECRET_KEY = "another-secret-key-another-secret-key-another-secret"
     assert sealing.unseal(sealed, purpose="a") is None
-
-
-def test_the_migration_scrubs_sessions_and_retires_the_mixing_sweep(survey):
-    import importlib
-
-    from django.apps import apps
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
-
-    migration = importlib.import_module(
-        "surveys.migrations.0005_scrub_answering_state_and_regroup_published_rows"
-    )
-    invitation, _token = invite(survey, 1)
-    only_state, mixed = SessionStore(), SessionStore()
-    only_state[f"survey-web-{survey.pk}"] = {"invitation": invitation.pk, "answers": {"q1": ["7"]}}
-    only_state.create()
-    mixed["_language"] = "es"
-    mixed[f"survey-kiosk-{survey.pk}"] = {"answers": {"q1": ["7"]}}
-    mixed.create()
-    answer(survey, 1)
-    Response.objects.create(survey=survey, language="en", source="web", submitted_on=day(0))
-
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
-    every = IntervalSchedule.objects.create(every=15, period="minutes")
-    PeriodicTask.objects.create(
-        name="mix-anonymous-survey-rows", task="surveys.tasks.mix_anonymous_rows", interval=every
-    )
-
-    migration.scrub_sessions(apps, SimpleNamespace(connection=connection))
-    migration.regroup_published_rows(apps, SimpleNamespace(connection=connection))
-    migration.retire_mixing_sweep(apps, SimpleNamespace(connection=connection))
-    assert not PeriodicTask.objects.filter(task="surveys.tasks.mix_anonymous_rows").exists()
-
-    assert not Session.objects.filter(session_key=only_state.session_key).exists()
-    assert SessionStore(mixed.session_key).load() == {"_language": "es"}
-    assert survey.responses.count() == 1  # published rows stay, rewritten in place
 
 
 def test_without_a_worker_a_survey_closed_by_its_date_publishes_on_the_next_commit(

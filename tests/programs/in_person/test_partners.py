@@ -4,7 +4,6 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from engagement_portal.messaging.models import OutboxMessage
@@ -12,8 +11,6 @@ from programs.in_person import services_partners as services
 from programs.in_person import tasks
 from programs.in_person.models import PartnerAgreement, PartnerContact
 from programs.models import EngagementType
-from programs.personnel import services as personnel
-from programs.personnel.models import EventCoFacilitator
 from tests.factories import (
     EventFactory,
     PartnerAgreementFactory,
@@ -87,22 +84,6 @@ def test_add_agreement_twice_keeps_one_agreement(alice, partner):
 
     agreement = PartnerAgreement.objects.get()
     assert agreement.renews_on == date(2027, 6, 1)
-
-
-def test_add_co_facilitator_twice_records_one_person(training, partner):
-    personnel.add_co_facilitator(event=training, partner=None, name="Dana Reyes", role="Advocate")
-    personnel.add_co_facilitator(event=training, partner=partner, name="Dana Reyes", role="Lead")
-
-    person = EventCoFacilitator.objects.get()
-    assert (person.partner, person.role) == (partner, "Lead")
-
-
-def test_add_co_facilitator_refuses_an_event_that_is_not_training(partner):
-    event = EventFactory()
-
-    with pytest.raises(ValidationError):
-        personnel.add_co_facilitator(event=event, partner=partner, name="Dana Reyes")
-    assert not EventCoFacilitator.objects.exists()
 
 
 # --- Renewal reminders --------------------------------------------------------------------
@@ -254,57 +235,6 @@ def test_bad_contact_keeps_what_was_typed(client, alice, partner):
 
 
 # --- Co-facilitators on the roster -----------------------------------------------------
-
-
-def test_program_staff_add_a_co_facilitator_shown_on_the_roster(client, alice, training, partner):
-    client.force_login(alice)
-
-    response = client.post(
-        reverse("personnel:staff-co-facilitators", args=[training.pk]),
-        {"name": "Dana Reyes", "role": "DV advocate", "partner": partner.pk},
-    )
-
-    assert response.status_code == 302
-    roster = client.get(training.get_staff_url()).content.decode()
-    assert "Dana Reyes" in roster
-    assert "Safe Harbor Advocates" in roster
-
-
-def test_staff_not_on_the_program_may_not_add_a_co_facilitator(client, bob, training):
-    client.force_login(bob)
-
-    response = client.post(
-        reverse("personnel:staff-co-facilitators", args=[training.pk]), {"name": "Dana Reyes"}
-    )
-
-    assert response.status_code == 403
-    assert not EventCoFacilitator.objects.exists()
-
-
-def test_co_facilitator_without_a_name_keeps_the_role(client, alice, training):
-    client.force_login(alice)
-
-    response = client.post(
-        reverse("personnel:staff-co-facilitators", args=[training.pk]),
-        {"name": "", "role": "DV advocate"},
-    )
-
-    assert response.status_code == 200
-    assert "DV advocate" in response.content.decode()
-    assert not EventCoFacilitator.objects.exists()
-
-
-def test_co_facilitator_on_a_non_training_event_is_refused_with_a_reason(client, alice):
-    event = EventFactory(program=ProgramFactory(owner=alice))
-    client.force_login(alice)
-
-    response = client.post(
-        reverse("personnel:staff-co-facilitators", args=[event.pk]), {"name": "Dana Reyes"}
-    )
-
-    assert response.status_code == 200
-    assert "training sessions only" in response.content.decode()
-    assert not EventCoFacilitator.objects.exists()
 
 
 # --- Need to know: a partner's contacts are for the staff who run its programs -----------

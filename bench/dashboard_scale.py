@@ -679,7 +679,6 @@ class City:
                         "program_id": program,
                         "series_id": N,
                         "is_sensitive": F,
-                        "cohort_id": N,
                     }
                 )
         with self.preparing("structured_cohort"):
@@ -707,12 +706,18 @@ class City:
                     )
                     roster = self.sample_residents(self.events[group[0]][4], rng.randint(12, 30))
                     rosters.append((cohort, group, roster, opening, closed))
-                    for session in group:
-                        rows[session - first]["cohort_id"] = cohort
         self.cohort_sessions = {s for _c, group, *_ in rosters for s in group}
         self.load("structured_cohort", cohorts)
         self.load("events_event", rows)
         del rows
+        first_link = self.next_id("structured_cohortsession")
+        links = [
+            {"id": first_link + n, "cohort_id": cohort, "event_id": session}
+            for n, (cohort, session) in enumerate(
+                (cohort, session) for cohort, group, *_ in rosters for session in group
+            )
+        ]
+        self.load("structured_cohortsession", links)
 
         first = self.next_id("structured_cohortmember")
 

@@ -57,15 +57,6 @@ class Event(models.Model):
     series = models.ForeignKey(
         EventSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
-    cohort = models.ForeignKey(
-        "structured.Cohort",
-        verbose_name=_("cohort"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="sessions",
-        help_text=_("Sessions of a cohort take attendance from its members, not registrations."),
-    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     starts_at = models.DateTimeField(_("starts"))

@@ -562,6 +562,16 @@ class CohortFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Cohort {n}")
 
 
+class CohortSessionFactory(factory.django.DjangoModelFactory):
+    """An event that is one of a cohort's sessions (of the cohort's program)."""
+
+    class Meta:
+        model = "structured.CohortSession"
+
+    cohort = factory.SubFactory(CohortFactory)
+    event = factory.SubFactory(EventFactory, program=factory.SelfAttribute("..cohort.program"))
+
+
 class CohortMemberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "structured.CohortMember"

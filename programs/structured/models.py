@@ -14,6 +14,7 @@ from programs.structured.models_cohorts import (  # noqa: F401
     Attendance,
     Cohort,
     CohortMember,
+    CohortSession,
 )
 from programs.structured.models_volunteers import (  # noqa: F401
     Certification,

@@ -1,7 +1,7 @@
 """Cohorts: structured programs run as a group of people through a run of sessions.
 
 An academy class, an Explorer post's year, a set of role-players for an in-service week.
-Its sessions are events (`events.Event.cohort`), unlisted so residents cannot register for
+Its sessions are events (linked by `CohortSession`), unlisted so residents cannot register for
 them one by one. Staff record attendance per session; a member completes when they attended
 at least `completion_percent` of the sessions held, and can print a certificate in their
 language. Alumni can be invited into volunteer programs.
@@ -52,6 +52,23 @@ class Cohort(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program} · {self.name}"
+
+
+class CohortSession(models.Model):
+    """One of a cohort's sessions. The event is the building block's; that it belongs to a
+    cohort (and takes attendance from its members, not registrations) is the tier's."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="session_links")
+    event = models.OneToOneField(
+        "events.Event", on_delete=models.CASCADE, related_name="cohort_session"
+    )
+
+    class Meta:
+        verbose_name = _("cohort session")
+        verbose_name_plural = _("cohort sessions")
+
+    def __str__(self) -> str:
+        return f"{self.cohort} · {self.event}"
 
 
 class CohortMember(models.Model):

@@ -18,7 +18,7 @@ def cohorts_for_staff() -> QuerySet[Cohort]:
 
 def cohort_sessions(cohort: Cohort) -> QuerySet[Event]:
     """All the cohort's sessions, oldest first, each with `present_count`."""
-    return Event.objects.filter(cohort=cohort).annotate(
+    return Event.objects.filter(cohort_session__cohort=cohort).annotate(
         present_count=Count("attendance", filter=Q(attendance__present=True)),
         recorded_count=Count("attendance"),
     )
@@ -27,7 +27,7 @@ def cohort_sessions(cohort: Cohort) -> QuerySet[Event]:
 def held_sessions(cohort: Cohort, now: datetime | None = None) -> QuerySet[Event]:
     """Sessions that count towards completion: started by `now` and not cancelled."""
     now = now or timezone.now()
-    return Event.objects.filter(cohort=cohort, starts_at__lte=now).exclude(
+    return Event.objects.filter(cohort_session__cohort=cohort, starts_at__lte=now).exclude(
         status=Event.Status.CANCELLED
     )
 

@@ -30,7 +30,13 @@ from events.services import series_dates
 from programs.models import Program
 from programs.selectors import user_can_manage_program
 from programs.structured.models_applications import Application
-from programs.structured.models_cohorts import AlumniInvitation, Attendance, Cohort, CohortMember
+from programs.structured.models_cohorts import (
+    AlumniInvitation,
+    Attendance,
+    Cohort,
+    CohortMember,
+    CohortSession,
+)
 from programs.structured.selectors_cohorts import held_sessions
 
 MemberStatus = CohortMember.Status
@@ -125,7 +131,7 @@ def add_sessions(
             occurrences=count,
             rule=rule.replace("\n", " ")[:200],
         )
-    already = Event.objects.filter(cohort=locked).count()
+    already = Event.objects.filter(cohort_session__cohort=locked).count()
     base_title = title.strip() or locked.name
     duration = timedelta(minutes=duration_minutes)
     sessions = []
@@ -134,7 +140,6 @@ def add_sessions(
         sessions.append(
             Event(
                 program=program,
-                cohort=locked,
                 series=series,
                 title=session_title[:200],
                 starts_at=start,
@@ -152,6 +157,7 @@ def add_sessions(
         )
     for session in sessions:
         session.save()
+        CohortSession.objects.create(cohort=locked, event=session)
         ledger.record(ledger.SEATS_CHANGED, event_id=session.pk, program_id=session.program_id)
     return sessions
 
@@ -273,7 +279,9 @@ def remove_member(*, member: CohortMember, user) -> None:
     """Remove someone added by mistake. Refused once attendance is recorded for them
     (mark them as left instead, so the record stays true)."""
     cohort, locked = _member_locked(member, user)
-    if Attendance.objects.filter(event__cohort=cohort, resident_id=locked.resident_id).exists():
+    if Attendance.objects.filter(
+        event__cohort_session__cohort=cohort, resident_id=locked.resident_id
+    ).exists():
         raise ValidationError(
             _("Attendance is recorded for this member: mark them as left instead.")
         )
@@ -304,7 +312,7 @@ def record_attendance(
     now = now or timezone.now()
     locked = _lock(cohort)
     _require_manager(user, locked.program)
-    if session.cohort_id != locked.pk:
+    if not CohortSession.objects.filter(cohort=locked, event=session).exists():
         raise ValidationError(_("This session is not one of this cohort's sessions."))
     _refuse_if_closed(locked)
     # Re-read the session under the cohort lock: it may have been cancelled or moved.

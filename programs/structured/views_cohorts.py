@@ -348,7 +348,7 @@ def staff_members(request, pk):
 @program_staff
 def staff_attendance(request, pk, event_pk):
     cohort = _cohort_for(request, pk)
-    session = get_object_or_404(Event, pk=event_pk, cohort=cohort)
+    session = get_object_or_404(Event, pk=event_pk, cohort_session__cohort=cohort)
     if refused := _refuse_method(request):
         return refused
     sheet = selectors.attendance_sheet(cohort, session)

@@ -124,7 +124,7 @@ def test_staff_prepare_run_and_close_a_youth_cohort(
     run.get_by_label("Place").fill("Station 3 community room")
     run.get_by_role("button", name="Add these sessions").click()
     expect(page.get_by_role("status").first).to_contain_text("4 sessions added.")
-    sessions = list(Event.objects.filter(cohort=cohort).order_by("starts_at"))
+    sessions = list(Event.objects.filter(cohort_session__cohort=cohort).order_by("starts_at"))
     assert len(sessions) == 4
     assert {s.visibility for s in sessions} == {Event.Visibility.UNLISTED}
     expect(page.get_by_role("cell", name="Not held yet")).to_have_count(4)

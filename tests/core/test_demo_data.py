@@ -175,7 +175,7 @@ def test_each_building_block_has_data(demo, db, client):
 def test_the_demo_tells_a_year_of_activity(demo, db):
     now = timezone.now()
     held = (
-        Event.objects.filter(ends_at__lt=now, cohort__isnull=True)
+        Event.objects.filter(ends_at__lt=now, cohort_session__isnull=True)
         .annotate(n=Count("registrations"))
         .filter(n__gt=0)
     )

@@ -418,7 +418,7 @@ def building_blocks(program, event):
 
     form = f.ApplicationFormFactory(program=program)
     cohort = f.CohortFactory(program=program)
-    session = f.EventFactory(program=program, cohort=cohort)
+    session = f.CohortSessionFactory(cohort=cohort, event__program=program).event
     item = f.ReviewItemFactory(program=program, created_by=program.owner)
     role = f.VolunteerRoleFactory(program=program)
     return {

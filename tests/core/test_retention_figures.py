@@ -28,6 +28,7 @@ from ..factories import (
     ApplicationFactory,
     AttendanceFactory,
     CohortFactory,
+    CohortSessionFactory,
     EventFactory,
     GroupMemberFactory,
     HoursEntryFactory,
@@ -103,7 +104,7 @@ def city(seed: int = 14):
 
     cohort = CohortFactory(program=academy)
     sessions = [
-        EventFactory(program=academy, cohort=cohort, starts_at=at(d), ends_at=at(d, 20))
+        CohortSessionFactory(cohort=cohort, event__starts_at=at(d), event__ends_at=at(d, 20)).event
         for d in (date(2023, 4, 4), date(2023, 4, 11), date(2023, 10, 3))
     ]
     for resident in residents[:36]:

@@ -19,6 +19,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from engagement_portal.core import ledger
 from engagement_portal.core.models import AuditLog
 from engagement_portal.messaging.models import OutboxMessage
 from events.models import Event, Registration
@@ -180,6 +181,14 @@ class Journey:
         Event.objects.filter(pk=event.pk).update(
             starts_at=event.starts_at + shift, ends_at=event.ends_at + shift
         )
+        # The move is the test's, not a service's: tell the ledger, as a reschedule would,
+        # so the dashboards recount the day the event left and the day it came to.
+        ledger.record(
+            ledger.EVENT_CHANGED,
+            event_id=event.pk,
+            program_id=event.program_id,
+            previous_day=event.starts_at,
+        )
         event.refresh_from_db()
 
     def check_in(self, event: Event, registration: Registration) -> None:
@@ -273,7 +282,7 @@ class Journey:
         )
         assert response.status_code == 302, response.context["applicants"].errors
         assert cohort.members.count() == len(applications)
-        sessions = list(Event.objects.filter(cohort=cohort).order_by("starts_at"))
+        sessions = list(Event.objects.filter(cohort_session__cohort=cohort).order_by("starts_at"))
         assert len(sessions) == 2
         for session, ago in zip(
             sessions, (timedelta(days=7, hours=3), timedelta(hours=3)), strict=True

@@ -16,7 +16,13 @@ from programs.models import EngagementType, Program
 from programs.structured import selectors_cohorts as selectors
 from programs.structured import services_cohorts as services
 from programs.structured.models_applications import Application
-from programs.structured.models_cohorts import AlumniInvitation, Attendance, Cohort, CohortMember
+from programs.structured.models_cohorts import (
+    AlumniInvitation,
+    Attendance,
+    Cohort,
+    CohortMember,
+    CohortSession,
+)
 from tests.concurrency import run_at_once
 from tests.factories import (
     ApplicationFactory,
@@ -63,15 +69,16 @@ def volunteers(bob):
 def session(cohort, *, days: float, status=Event.Status.SCHEDULED, **kwargs) -> Event:
     """A session of `cohort` starting `days` from now (negative: in the past)."""
     start = timezone.now() + timedelta(days=days)
-    return EventFactory(
+    event = EventFactory(
         program=cohort.program,
-        cohort=cohort,
         starts_at=start,
         ends_at=start + timedelta(hours=3),
         visibility=Event.Visibility.UNLISTED,
         status=status,
         **kwargs,
     )
+    CohortSession.objects.create(cohort=cohort, event=event)
+    return event
 
 
 def attend(member, sessions, present=True):
@@ -113,7 +120,9 @@ def test_add_a_run_of_weekly_sessions(cohort, alice):
     )
     assert len(sessions) == 8
     assert [s.title for s in sessions][:2] == ["Spring 2026 — session 1", "Spring 2026 — session 2"]
-    for number, event in enumerate(Event.objects.filter(cohort=cohort).order_by("starts_at")):
+    for number, event in enumerate(
+        Event.objects.filter(cohort_session__cohort=cohort).order_by("starts_at")
+    ):
         assert event.program == cohort.program
         assert event.visibility == Event.Visibility.UNLISTED
         assert event.reminder_offsets == []

@@ -16,6 +16,7 @@ from tests.factories import (
     AttendanceFactory,
     CohortFactory,
     CohortMemberFactory,
+    CohortSessionFactory,
     EventFactory,
     ResidentFactory,
 )
@@ -178,7 +179,8 @@ def test_add_a_run_of_sessions_through_the_page(client, cohort, alice):
     response = client.post(url, _run())
     assert response["Location"] == reverse("cohorts:staff-detail", args=[cohort.pk])
     starts = [
-        timezone.localtime(e.starts_at) for e in Event.objects.filter(cohort=cohort).order_by("pk")
+        timezone.localtime(e.starts_at)
+        for e in Event.objects.filter(cohort_session__cohort=cohort).order_by("pk")
     ]
     assert len(starts) == 8
     assert {(s.hour, s.minute) for s in starts} == {(18, 0)}
@@ -201,7 +203,7 @@ def test_add_one_session_through_the_page(client, cohort, alice):
         },
     )
     assert response.status_code == 302
-    event = Event.objects.get(cohort=cohort)
+    event = Event.objects.get(cohort_session__cohort=cohort)
     assert event.title == "Graduation — session 1"
     assert event.visibility == Event.Visibility.UNLISTED
 
@@ -421,9 +423,9 @@ def spanish_graduate(cohort, alice):
     chicago = ZoneInfo("America/Chicago")
     starts = [datetime(2025, 3, 4, 18, 0, tzinfo=chicago) + timedelta(weeks=i) for i in range(5)]
     sessions = [
-        EventFactory(
-            program=cohort.program, cohort=cohort, starts_at=s, ends_at=s + timedelta(hours=3)
-        )
+        CohortSessionFactory(
+            cohort=cohort, event__starts_at=s, event__ends_at=s + timedelta(hours=3)
+        ).event
         for s in starts
     ]
     member = CohortMemberFactory(

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "engagement_portal.accounts",
     "engagement_portal.core",
     "engagement_portal.messaging",
+    "engagement_portal.privacy",
     "programs",
     "events",
     "surveys",
@@ -247,7 +248,7 @@ RATELIMIT_IP_META_KEY = (
 )
 
 # --- Retention -------------------------------------------------------------------------
-# How long personal data is kept, in days, per kind (engagement_portal/core/retention.py
+# How long personal data is kept, in days, per kind (engagement_portal/privacy/retention.py
 # and README "Privacy"). The nightly purge anonymises what has expired: rows that carry
 # dashboard facts keep their facts and lose the person. Each is overridable from the
 # environment as PORTAL_RETAIN_<KIND>_DAYS, e.g. PORTAL_RETAIN_APPLICATIONS_DAYS=1095.
@@ -358,7 +359,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Anonymise personal data past its retention period (RETENTION_DAYS).
     "purge-expired-personal-data": {
-        "task": "engagement_portal.core.tasks.purge_expired_personal_data",
+        "task": "engagement_portal.privacy.tasks.purge_expired_personal_data",
         "schedule": crontab(minute=30, hour=2),
     },
     "clear-expired-sessions": {

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from engagement_portal.core import views, views_privacy
+from engagement_portal.core import views
+from engagement_portal.privacy import views as views_privacy
 from programs import views_home
 
 app_name = "core"

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from engagement_portal.core import ledger
 
-from . import roles
+from . import outbox, roles
 from .models import Consent, Neighbourhood, Resident, User, normalise_email, validate_demographics
 
 
@@ -215,14 +215,11 @@ def send_email_confirmation(user: User, *, neighbourhood=None, now=None) -> None
     """Queue the confirmation link (one message per account per day, however often asked)."""
     from django.urls import reverse
 
-    from engagement_portal.messaging.models import OutboxMessage
-    from engagement_portal.messaging.services import queue_message
-
     now = now or timezone.now()
     token = email_confirmation_token(user, neighbourhood=neighbourhood)
-    queue_message(
+    outbox.queue_message(
         key=f"account-confirm:{user.pk}:{timezone.localdate(now).isoformat()}",
-        channel=OutboxMessage.Channel.EMAIL,
+        channel=outbox.EMAIL,
         recipient=user.email,
         language=user.preferred_language or settings.LANGUAGE_CODE,
         template="account_confirm",

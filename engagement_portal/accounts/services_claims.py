@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from engagement_portal.core import ledger
 from engagement_portal.core.tokens import hash_token, new_token
 
+from . import outbox
 from .models import Consent, ContactClaim, Neighbourhood, Resident, User, normalise_email
 from .services import (
     _fill_blanks,
@@ -153,16 +154,13 @@ def _provisional_record(existing: Resident, fields: dict, *, now: datetime) -> R
 
 
 def _send_claim_link(claim: ContactClaim, existing: Resident, token: str, *, now) -> None:
-    from engagement_portal.messaging.models import OutboxMessage
-    from engagement_portal.messaging.services import queue_message
-
     if claim.channel == Consent.Channel.EMAIL:
-        channel, recipient = OutboxMessage.Channel.EMAIL, existing.email
+        channel, recipient = outbox.EMAIL, existing.email
     else:
-        channel, recipient = OutboxMessage.Channel.SMS, existing.phone_normalised
+        channel, recipient = outbox.SMS, existing.phone_normalised
     # Sent to the address on file, never to what was typed; not linked to the resident's
     # record (resident=None), so the claim shows nowhere in their history until confirmed.
-    queue_message(
+    outbox.queue_message(
         key=f"contact-claim:{claim.pk}",
         channel=channel,
         recipient=recipient,

@@ -15,12 +15,12 @@ class ResidentListFilter(admin.SimpleListFilter):
     parameter_name = "resident"
 
     def lookups(self, request, model_admin):
-        from engagement_portal.accounts.models import Resident
-
         value = self.value()
         if not value or not value.isdigit():
             return []
-        return [(value, str(Resident.objects.filter(pk=value).first() or value))]
+        # The resident model by the log's relation: core sits below accounts.
+        residents = AuditLog._meta.get_field("residents").related_model._default_manager
+        return [(value, str(residents.filter(pk=value).first() or value))]
 
     def queryset(self, request, queryset):
         value = self.value()

@@ -16,12 +16,3 @@ def clear_expired_sessions() -> int:
     """Delete expired sessions; running it twice deletes nothing the second time."""
     deleted, _by_model = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
-
-
-@shared_task
-def purge_expired_personal_data() -> dict[str, int]:
-    """Anonymise personal data past its retention period (core.retention); a second run,
-    or one at the same time, changes nothing more."""
-    from . import retention
-
-    return retention.purge_expired_personal_data()

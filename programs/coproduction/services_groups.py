@@ -601,6 +601,6 @@ def moderate_comment(
     locked.moderated_by = user
     locked.moderated_at = now or timezone.now()
     locked.save(update_fields=["status", "rejection_reason", "moderated_by", "moderated_at"])
-    # A rejected comment does not count as participation (see dashboard/sources.py).
+    # A rejected comment does not count as participation (see programs/sources.py).
     ledger.record(ledger.PARTICIPATED, program_id=locked.item.program_id, day=locked.submitted_at)
     return locked

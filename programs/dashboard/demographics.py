@@ -35,35 +35,18 @@ from django.utils.translation import gettext_lazy
 from engagement_portal.core.privacy import Figure, count, withhold
 from programs.dashboard import counters, grains
 from programs.dashboard.models import DemographicArea, DemographicDay, ParticipationDay
-from programs.dashboard.sources import SOURCES, Source
+from programs.sources import APPLICANT_SOURCES, NOT_SAID, SOURCES, Source, age_group_on
 
 if TYPE_CHECKING:
     from programs.dashboard.scope import Scope
 
 AGE = "age"
-NOT_SAID = ""
 BATCH = 5000
 
-# Identified sources whose person may have applied to the same program (date of birth).
-APPLICANT_SOURCES = {"session_attendance", "volunteer_shift", "group_membership"}
 # Sources that record the age group of the person registering or counted at the door.
 AGE_FIELD_SOURCES = {"event_attendance", "walk_in"}
 
 CATEGORY_LABELS = {AGE: gettext_lazy("Age")}
-
-
-def age_group_on(born: date | None, day: date) -> str:
-    """The age group (AgeGroup code) of someone born on `born`, on `day`."""
-    if born is None:
-        return NOT_SAID
-    age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-    if age < 18:
-        return "under-18"
-    if age < 35:
-        return "18-34"
-    if age < 65:
-        return "35-64"
-    return "65+"
 
 
 # --- The categories the portal asks about ----------------------------------------------

@@ -54,8 +54,8 @@ from programs.dashboard.models import (
     SurveySummary,
 )
 from programs.dashboard.scope import Scope
-from programs.dashboard.sources import KINDS
 from programs.models import EngagementType, Program, Tier
+from programs.sources import KINDS
 
 PERCENT, HOURS, DAYS = "%", "hours", "days"
 SHORT_PERIOD = 200  # days (see spectrum)

@@ -1,9 +1,9 @@
 """What counts as participation in a program, recomputed from the source tables.
 
 The definitions (which rows count, on which day, for which neighbourhood) live in
-programs/dashboard/sources.py and are shared with the dashboard summaries; this
-module answers "how many people took part in this program, and how" straight from the
-sources. Dashboards read the summaries instead, and tests prove both agree.
+programs/sources.py and are shared with the dashboard summaries; this module answers "how
+many people took part in this program, and how" straight from the sources. Dashboards read
+the summaries instead, and tests prove both agree.
 """
 
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from datetime import date
 
 from django.db.models import Q
 
-from programs.dashboard.sources import KINDS, SOURCES  # noqa: F401 (re-exported)
+from programs.sources import KINDS, SOURCES  # noqa: F401 (re-exported)
 
 
 @dataclass(frozen=True)

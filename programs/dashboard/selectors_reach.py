@@ -27,7 +27,7 @@ from programs.dashboard.maps import Map, choropleth
 from programs.dashboard.models import ParticipationDay, ReachDay
 from programs.dashboard.scope import Scope
 from programs.dashboard.selectors_overview import RESIDENTS_CITY, people_by_area
-from programs.dashboard.sources import KINDS
+from programs.sources import KINDS
 
 TREND_MONTHS = 12
 PER = 1000  # rates are per 1,000 residents

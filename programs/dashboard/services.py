@@ -43,8 +43,8 @@ from programs.dashboard.models import (
     StandardAnswerSurveyMonth,
     SurveySummary,
 )
-from programs.dashboard.sources import SOURCES, minutes_of
 from programs.dashboard.sql import _PROGRAM, _clear, _compiled, _insert, _minutes, _table
+from programs.sources import SOURCES, minutes_of
 
 BATCH = 5000
 

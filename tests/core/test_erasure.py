@@ -14,9 +14,9 @@ from django.test import Client
 from django.urls import reverse
 
 from engagement_portal.accounts.models import Resident
-from engagement_portal.core import retention
 from engagement_portal.core.models import AuditLog
 from engagement_portal.messaging.models import OutboxMessage
+from engagement_portal.privacy import retention
 from events import services as event_services
 from programs.structured.models_applications import Application
 

@@ -14,15 +14,19 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from engagement_portal.accounts.models import Resident
-from engagement_portal.core import retention, tasks
 from engagement_portal.core.models import AuditLog
 from engagement_portal.messaging.models import OutboxMessage
+from engagement_portal.privacy import retention, tasks
+from events import retention as events_retention
 from events.models import AccommodationRequest
+from programs.in_person import retention as in_person_retention
 from programs.in_person.models import ResidentRequest
 from programs.information.models import AnnouncementReply, PressQuestion
 from programs.models import EngagementType
+from programs.structured import retention as structured_retention
 from programs.structured.models_applications import Application, ApplicationNote
 from programs.structured.models_volunteers import HoursEntry
+from surveys import retention as surveys_retention
 from surveys.models import FollowUpContact, HeldResponse, Invitation
 from tests.concurrency import run_at_once
 
@@ -69,7 +73,7 @@ def past_event(days: int):
 
 
 def test_every_kind_has_a_period_and_the_environment_overrides_it():
-    assert set(settings.RETENTION_DAYS) == set(retention.PURGES) - {"sessions"}
+    assert set(settings.RETENTION_DAYS) == set(retention.purge_functions()) - {"sessions"}
     assert settings.RETENTION_DAYS["outbox_messages"] == 90
     assert settings.RETENTION_DAYS["audit_log"] == 7 * 365
     code = (
@@ -91,7 +95,7 @@ def test_every_kind_has_a_period_and_the_environment_overrides_it():
 
 def test_the_purge_is_a_nightly_periodic_task_that_also_runs_in_process():
     entry = settings.CELERY_BEAT_SCHEDULE["purge-expired-personal-data"]
-    assert entry["task"] == "engagement_portal.core.tasks.purge_expired_personal_data"
+    assert entry["task"] == "engagement_portal.privacy.tasks.purge_expired_personal_data"
     old = AccommodationRequestFactory(
         registration=RegistrationFactory(event=past_event(period("registrations") + 1))
     )
@@ -100,6 +104,24 @@ def test_the_purge_is_a_nightly_periodic_task_that_also_runs_in_process():
     assert result["registrations"] == 1
     old.refresh_from_db()
     assert old.details == ""
+
+
+def test_each_app_plugs_its_purges_in_and_the_residents_go_last():
+    # The apps' kinds in the order of the settings, then the foundation's; a resident
+    # expires only once their applications and requests are anonymised.
+    assert list(retention.purge_functions()) == [
+        "registrations",
+        "applications",
+        "requests",
+        "volunteers",
+        "public_input",
+        "survey_contacts",
+        "held_answers",
+        "outbox_messages",
+        "audit_log",
+        "sessions",
+        "residents",
+    ]
 
 
 # --- Per kind: expired rows are anonymised, younger ones untouched ----------------------
@@ -114,7 +136,7 @@ def test_accommodation_details_go_after_the_period_from_the_events_end():
         registration=RegistrationFactory(event=past_event(period("registrations") - 1)),
         details="Spanish interpreter",
     )
-    assert retention.purge_registrations(timezone.now()) == 1
+    assert events_retention.purge_registrations(timezone.now()) == 1
     old.refresh_from_db()
     young.refresh_from_db()
     assert (old.details, old.kind) == ("", "accessibility")
@@ -143,7 +165,7 @@ def test_applications_go_after_the_default_or_their_programs_own_period():
     long_form = ApplicationFormFactory(retention_days=period("applications") * 3)
     long = ApplicationFactory(program=long_form.program, created_at=decided, address="9 Birch Way")
 
-    assert retention.purge_applications(timezone.now()) == 2
+    assert structured_retention.purge_applications(timezone.now()) == 2
 
     for application in (old, young, short, long):
         application.refresh_from_db()
@@ -168,7 +190,7 @@ def test_requests_go_after_the_period_from_their_handling():
     handled_late = ResidentRequestFactory(
         created_at=days_ago(period("requests") + 40), handled_at=days_ago(5), address="1 Quay"
     )
-    assert retention.purge_requests(timezone.now()) == 1
+    assert in_person_retention.purge_requests(timezone.now()) == 1
     old.refresh_from_db()
     handled_late.refresh_from_db()
     assert (old.details, old.address, old.staff_reply, old.preferred_time_1) == ("", "", "", "")
@@ -180,7 +202,7 @@ def test_volunteers_notes_on_their_hours_go_after_the_period():
     started = days_ago(period("volunteers") + 1)
     old = HoursEntryFactory(started_at=started, ended_at=started + timedelta(hours=2))
     young = HoursEntryFactory()
-    assert retention.purge_volunteers(timezone.now()) == 1
+    assert structured_retention.purge_volunteers(timezone.now()) == 1
     old.refresh_from_db()
     young.refresh_from_db()
     assert old.description == "" and old.ended_at - old.started_at == timedelta(hours=2)
@@ -196,7 +218,7 @@ def test_names_and_contacts_left_with_public_input_go_after_the_period():
     PressQuestion.objects.filter(pk=question.pk).update(
         submitted_on=timezone.localdate() - timedelta(days=period("public_input") + 2)
     )
-    assert retention.purge_public_input(timezone.now()) == 2
+    assert retention.purge_functions()["public_input"](timezone.now()) == 2
     old.refresh_from_db()
     young.refresh_from_db()
     assert (old.name, old.contact, old.message) == ("", "", "")
@@ -209,7 +231,7 @@ def test_survey_contacts_go_after_the_period_from_the_last_sending():
     old = InvitationFactory(survey=survey, last_sent_at=days_ago(period("survey_contacts") + 1))
     young = InvitationFactory(survey=survey, last_sent_at=days_ago(3))
     FollowUpContactFactory(survey=survey, email="hear-back@example.net")
-    assert retention.purge_survey_contacts(timezone.now()) == 2
+    assert surveys_retention.purge_survey_contacts(timezone.now()) == 2
     old.refresh_from_db()
     young.refresh_from_db()
     assert old.contact == f"erased:{old.pk}"
@@ -225,7 +247,7 @@ def test_answers_never_published_go_after_the_period_from_the_surveys_closing():
     for survey in (old, young, running):
         HeldResponseFactory.create_batch(3, survey=survey)
 
-    assert retention.purge_held_answers(timezone.now()) == 3
+    assert surveys_retention.purge_held_answers(timezone.now()) == 3
 
     assert not HeldResponse.objects.filter(survey=old).exists()
     assert HeldResponse.objects.filter(survey=young).count() == 3
@@ -327,7 +349,7 @@ def snapshot_rows():
 def test_running_the_purge_twice_changes_rows_once():
     expired_of_every_kind()
     first = retention.purge_expired_personal_data()
-    assert all(first[kind] >= 1 for kind in retention.PURGES), first
+    assert all(first[kind] >= 1 for kind in retention.purge_functions()), first
     after_first = snapshot_rows()
     second = retention.purge_expired_personal_data()
     assert set(second.values()) == {0}, second
@@ -358,7 +380,7 @@ def test_purges_running_at_once_change_each_row_once(postgres_only):
         4, lambda i: results.append(retention.purge_expired_personal_data(now=now))
     )
     assert errors == []
-    total = {kind: sum(result[kind] for result in results) for kind in retention.PURGES}
+    total = {kind: sum(result[kind] for result in results) for kind in retention.purge_functions()}
     assert total["registrations"] == 8
     assert total["applications"] == 8
     assert total["requests"] == 8

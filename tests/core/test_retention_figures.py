@@ -13,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from engagement_portal.accounts.models import Resident
-from engagement_portal.core import retention, tasks
+from engagement_portal.privacy import retention, tasks
 from programs.dashboard.scope import Scope
 from programs.dashboard.services import rebuild
 from programs.dashboard.tables import csv_text, tables

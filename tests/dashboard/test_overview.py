@@ -18,8 +18,8 @@ from programs.coproduction.models_recommendations import Recommendation
 from programs.dashboard import selectors_overview as selectors
 from programs.dashboard.scope import Scope
 from programs.dashboard.services import rebuild
-from programs.dashboard.sources import KINDS
 from programs.models import EngagementType, Program, Tier
+from programs.sources import KINDS
 
 from ..factories import (
     EngagementTypeFactory,

@@ -35,8 +35,8 @@ from programs.dashboard.models import (
 )
 from programs.dashboard.scope import Scope
 from programs.dashboard.selectors_overview import participation_sums
-from programs.dashboard.sources import SOURCES
 from programs.models import EngagementType, Program
+from programs.sources import SOURCES
 from surveys.models import Answer, Question, Response, StandardItem, Survey
 from tests.ledger import summarise
 

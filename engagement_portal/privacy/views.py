@@ -15,11 +15,11 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import FormView, TemplateView, View
 
 from engagement_portal.accounts.models import Resident
+from engagement_portal.core.mixins import AdministratorRequiredMixin
+from engagement_portal.core.services import audit
 
 from . import retention, selectors
 from .forms import EraseResidentForm, ResidentSearchForm
-from .mixins import AdministratorRequiredMixin
-from .services import audit
 
 RETENTION_LABELS = {
     "residents": gettext_lazy("Residents' contact details, from their last activity"),

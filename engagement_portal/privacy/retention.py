@@ -9,6 +9,17 @@ summary tables are never touched, and nothing a summary refresh reads is changed
 date is moved only to a day that gives the same age group on every day it is read for), so
 every dashboard figure stays what it was, even after `rebuild_dashboard`.
 
+This module holds the machinery and the foundation's own data (residents, accounts,
+consents, claims, the outbox, the audit log, sessions, the logs, login attempts). Every app
+that keeps residents' data says what it keeps and how it lets go in its own `retention.py`
+(found by PrivacyConfig.ready) with three hooks:
+
+- `@purges(kind)`: `f(now) -> rows changed`, the nightly purge of one kind of
+  settings.RETENTION_DAYS;
+- `@keeps_residents`: `f(cut, day) -> queryset` of the records (with a `resident`) that
+  are still live, which keep their resident from expiring;
+- `@erases`: `f(person) -> {what: rows changed}`, its part of erasing one person.
+
 Every write claims its rows (SELECT ... FOR UPDATE SKIP LOCKED; an erasure waits instead)
 and is a conditional UPDATE (`... WHERE details <> ''`, `anonymised_at IS NULL`), so running
 a purge or an erasure twice, or two at once, changes nothing the second time.
@@ -18,13 +29,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.admin.models import LogEntry
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
-from django.db.models import CharField, Exists, OuterRef, Q, TextField, Value
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
@@ -32,16 +47,6 @@ from engagement_portal.accounts.models import Consent, ContactClaim, Resident, U
 from engagement_portal.core.models import AuditLog
 from engagement_portal.core.services import audit
 from engagement_portal.messaging.models import OutboxMessage
-from events.models import AccommodationRequest, Registration, Reminder
-from programs.coproduction.models_groups import GroupMember, PublicComment
-from programs.dashboard.demographics import APPLICANT_SOURCES, age_group_on
-from programs.dashboard.sources import SOURCES
-from programs.in_person.models import ResidentRequest
-from programs.information.models import AnnouncementReply, PressQuestion
-from programs.structured.models_applications import Application, ApplicationForm, ApplicationNote
-from programs.structured.models_cohorts import Attendance, CohortMember
-from programs.structured.models_volunteers import HoursEntry, Volunteer
-from surveys.models import Answer, FollowUpContact, HeldResponse, Invitation, Response
 
 # An anonymised resident keeps a unique, contact-free marker ("erased:<pk>") where the
 # normalised email was: the table's check constraint wants an email or a phone, and no
@@ -61,7 +66,7 @@ def cutoff(kind: str, now: datetime) -> datetime:
     return now - timedelta(days=settings.RETENTION_DAYS[kind])
 
 
-def _claim(queryset, *, wait: bool = False):
+def claim(queryset: QuerySet, *, wait: bool = False) -> QuerySet:
     """The rows of `queryset` that no concurrent purge or erasure holds, locked until this
     transaction ends. Concurrent purges skip each other's rows instead of waiting (or
     deadlocking); the conditional updates after the claim make a second run a no-op. An
@@ -73,73 +78,97 @@ def _claim(queryset, *, wait: bool = False):
     return queryset.model._default_manager.filter(pk__in=ids)
 
 
-def _erased_marker():
+def erased_marker() -> Concat:
+    """ "erased:<pk>", for a column that must stay unique without keeping the person."""
     return Concat(Value(ERASED_PREFIX), Cast("pk", output_field=CharField()))
 
 
-# --- The pieces shared by the purge and the erasure -------------------------------------
+@dataclass(frozen=True)
+class Person:
+    """Whom an erasure is about: the resident (locked), and the names, emails and phones
+    that reach them. Erasure hooks claim their rows with `claim(..., wait=True)`."""
+
+    resident: Resident
+    emails: list[str]
+    phones: list[str]
+    names: list[str]
+    now: datetime
+
+    @property
+    def contacts(self) -> list[str]:
+        return self.emails + self.phones
 
 
-def _coarse_birth_date(application: Application) -> date:
-    """A birth date as coarse as the figures allow: 1 January, 1 July, the 1st or the 15th
-    of the month, or (rarely) the day itself - the first that gives the same age group as
-    the real one on every day the demographics read it for (see dashboard.demographics)."""
-    born = application.date_of_birth
-    days: set[date] = set()
-    for source in SOURCES:
-        if source.kind not in APPLICANT_SOURCES:
-            continue
-        rows = source.queryset.filter(
-            **{source.program: application.program_id, source.resident: application.resident_id}
-        )
-        days.update(rows.annotate(_day=source.day_expression()).values_list("_day", flat=True))
-    for candidate in (
-        date(born.year, 1, 1),
-        date(born.year, 7, 1),
-        born.replace(day=1),
-        born.replace(day=15),
-    ):
-        if all(age_group_on(candidate, day) == age_group_on(born, day) for day in days):
-            return candidate
-    return born
+# --- The apps' hooks --------------------------------------------------------------------
+
+Purge = Callable[[datetime], int]
+LiveRecords = Callable[[datetime, date], QuerySet]
+Eraser = Callable[[Person], dict[str, int]]
+
+# The foundation's own kinds run after every app's (see purges()).
+FOUNDATION_KINDS = ("outbox_messages", "audit_log", "sessions", "residents")
+_purges: dict[str, list[Purge]] = {}
+_live: list[LiveRecords] = []
+_erasers: list[Eraser] = []
 
 
-def _anonymise_applications(applications, now: datetime, *, wait: bool = False) -> int:
-    changed = 0
-    claimed = _claim(applications.filter(anonymised_at__isnull=True), wait=wait)
-    for application in claimed.only("pk", "program_id", "resident_id", "date_of_birth"):
-        changed += Application.objects.filter(pk=application.pk, anonymised_at__isnull=True).update(
-            address="",
-            answers={},
-            guardian_name="",
-            guardian_email="",
-            guardian_phone="",
-            guardian_signature="",
-            decision_note="",
-            date_of_birth=_coarse_birth_date(application),
-            anonymised_at=now,
-        )
-        # Reviewers' notes are about the person and count towards no figure.
-        ApplicationNote.objects.filter(application_id=application.pk).delete()
-    return changed
+def purges(kind: str) -> Callable[[Purge], Purge]:
+    """Register `f(now) -> rows changed` as (part of) the nightly purge of `kind`."""
+    if kind not in settings.RETENTION_DAYS or kind in FOUNDATION_KINDS:
+        raise ImproperlyConfigured(f"{kind!r} is not a kind of settings.RETENTION_DAYS.")
+
+    def register(purge: Purge) -> Purge:
+        hooks = _purges.setdefault(kind, [])
+        if purge not in hooks:
+            hooks.append(purge)
+        return purge
+
+    return register
 
 
-def _anonymise_requests(requests, now: datetime, *, wait: bool = False) -> int:
-    return _claim(requests.filter(anonymised_at__isnull=True), wait=wait).update(
-        topic="",
-        details="",
-        address="",
-        preferred_time_1="",
-        preferred_time_2="",
-        preferred_time_3="",
-        staff_reply="",
-        anonymised_at=now,
-    )
+def keeps_residents(live: LiveRecords) -> LiveRecords:
+    """Register `f(cut, day) -> queryset`: records (with a `resident`) still within their
+    period at `cut` (`day`, its local date), whose residents must not expire yet."""
+    if live not in _live:
+        _live.append(live)
+    return live
+
+
+def erases(eraser: Eraser) -> Eraser:
+    """Register `f(person) -> {what: rows changed}`, a part of erasing one person."""
+    if eraser not in _erasers:
+        _erasers.append(eraser)
+    return eraser
+
+
+def _together(hooks: list[Purge]) -> Purge:
+    if len(hooks) == 1:
+        return hooks[0]
+    return lambda now: sum(purge(now) for purge in hooks)
+
+
+def purge_functions() -> dict[str, Purge]:
+    """{kind: purge}, in the order the nightly purge runs them: the apps' kinds in the
+    order of settings.RETENTION_DAYS, then the outbox, the audit log, sessions and, last,
+    the residents' own rows: they count as expired only once their applications and
+    requests are anonymised."""
+    order = list(settings.RETENTION_DAYS)
+    kinds = sorted(_purges, key=order.index)
+    return {
+        **{kind: _together(_purges[kind]) for kind in kinds},
+        "outbox_messages": purge_outbox_messages,
+        "audit_log": purge_audit_log,
+        "sessions": purge_sessions,
+        "residents": purge_residents,
+    }
+
+
+# --- The foundation's pieces, shared by the purge and the erasure -----------------------
 
 
 def _blank_messages(messages, *, wait: bool = False) -> int:
     """Addresses and texts of messages; unsent ones are stopped (marked not sent)."""
-    messages = _claim(messages, wait=wait)
+    messages = claim(messages, wait=wait)
     stopped = messages.filter(
         status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.SENDING]
     ).update(status=OutboxMessage.Status.SUPPRESSED)
@@ -159,13 +188,6 @@ def _blank_messages(messages, *, wait: bool = False) -> int:
         link_secrets="",
     )
     return stopped + blanked
-
-
-def _anonymise_invitations(invitations, *, wait: bool = False) -> int:
-    # The pk keeps (survey, contact) unique without keeping anything of the contact.
-    return _claim(invitations.exclude(contact__startswith=ERASED_PREFIX), wait=wait).update(
-        contact=_erased_marker()
-    )
 
 
 def _anonymise_users(users) -> int:
@@ -194,9 +216,9 @@ def _anonymise_residents(residents, now: datetime, *, wait: bool = False) -> int
     """The Resident rows themselves: PROTECTed rows and the reach summaries keep pointing
     at them; they keep their neighbourhood and language (facts of the figures)."""
     ids = list(
-        _claim(
-            residents.exclude(email_normalised__startswith=ERASED_PREFIX), wait=wait
-        ).values_list("pk", flat=True)
+        claim(residents.exclude(email_normalised__startswith=ERASED_PREFIX), wait=wait).values_list(
+            "pk", flat=True
+        )
     )
     if not ids:
         return 0
@@ -210,96 +232,13 @@ def _anonymise_residents(residents, now: datetime, *, wait: bool = False) -> int
             email="",
             phone="",
             phone_normalised="",
-            email_normalised=_erased_marker(),
+            email_normalised=erased_marker(),
             user=None,
         )
     )
 
 
 # --- The nightly purge ------------------------------------------------------------------
-
-
-def purge_registrations(now: datetime) -> int:
-    return _claim(
-        AccommodationRequest.objects.filter(
-            registration__event__ends_at__lt=cutoff("registrations", now)
-        ).exclude(details="")
-    ).update(details="")
-
-
-def purge_applications(now: datetime) -> int:
-    default_cut = cutoff("applications", now)
-    own = dict(
-        ApplicationForm.objects.filter(retention_days__isnull=False).values_list(
-            "program_id", "retention_days"
-        )
-    )
-    changed = 0
-    groups = [(~Q(program_id__in=list(own)), default_cut)] + [
-        (Q(program_id=program_id), now - timedelta(days=days)) for program_id, days in own.items()
-    ]
-    for in_programs, cut in groups:
-        expired = (
-            Application.objects.filter(in_programs, anonymised_at__isnull=True, created_at__lt=cut)
-            .filter(Q(decided_at__isnull=True) | Q(decided_at__lt=cut))
-            .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__lt=cut))
-        )
-        changed += _anonymise_applications(expired, now)
-    return changed
-
-
-def purge_requests(now: datetime) -> int:
-    cut = cutoff("requests", now)
-    return _anonymise_requests(
-        ResidentRequest.objects.filter(created_at__lt=cut).filter(
-            Q(handled_at__isnull=True) | Q(handled_at__lt=cut)
-        ),
-        now,
-    )
-
-
-def purge_volunteers(now: datetime) -> int:
-    return _claim(
-        HoursEntry.objects.filter(ended_at__lt=cutoff("volunteers", now)).exclude(description="")
-    ).update(description="")
-
-
-def purge_public_input(now: datetime) -> int:
-    cut = cutoff("public_input", now)
-    replies = _claim(
-        AnnouncementReply.objects.filter(received_at__lt=cut).filter(
-            ~Q(name="") | ~Q(contact="") | ~Q(message="")
-        )
-    ).update(name="", contact="", message="")
-    questions = _claim(
-        PressQuestion.objects.filter(submitted_on__lt=timezone.localdate(cut)).exclude(name="")
-    ).update(name="")
-    comments = _claim(PublicComment.objects.filter(submitted_at__lt=cut).exclude(name="")).update(
-        name=""
-    )
-    return replies + questions + comments
-
-
-def purge_survey_contacts(now: datetime) -> int:
-    cut = cutoff("survey_contacts", now)
-    invitations = _anonymise_invitations(
-        Invitation.objects.filter(
-            Q(last_sent_at__lt=cut) | Q(last_sent_at__isnull=True, survey__created_at__lt=cut)
-        )
-    )
-    follow_ups, _by_model = _claim(
-        FollowUpContact.objects.filter(survey__closed_at__lt=cut)
-    ).delete()
-    return invitations + follow_ups
-
-
-def purge_held_answers(now: datetime) -> int:
-    """Anonymous answers left sealed when their survey closed (a group under 10 is never
-    published): no figure counts them, so they are deleted."""
-    deleted, _by_model = _claim(
-        HeldResponse.objects.filter(survey__closed_at__lt=cutoff("held_answers", now))
-    ).delete()
-    return deleted
 
 
 def purge_outbox_messages(now: datetime) -> int:
@@ -311,12 +250,12 @@ def purge_outbox_messages(now: datetime) -> int:
 
 
 def purge_audit_log(now: datetime) -> int:
-    deleted, _by_model = _claim(AuditLog.objects.filter(at__lt=cutoff("audit_log", now))).delete()
+    deleted, _by_model = claim(AuditLog.objects.filter(at__lt=cutoff("audit_log", now))).delete()
     return deleted
 
 
 def purge_sessions(now: datetime) -> int:
-    deleted, _by_model = _claim(Session.objects.filter(expire_date__lt=now)).delete()
+    deleted, _by_model = claim(Session.objects.filter(expire_date__lt=now)).delete()
     return deleted
 
 
@@ -324,53 +263,20 @@ def expired_residents(now: datetime):
     """Residents without an active account whose every record has outlived the period."""
     cut = cutoff("residents", now)
     day = timezone.localdate(cut)
-    mine = {"resident": OuterRef("pk")}
-    live = [
-        Registration.objects.filter(**mine, event__ends_at__gte=cut),
-        Application.objects.filter(**mine, anonymised_at__isnull=True),
-        ResidentRequest.objects.filter(**mine, anonymised_at__isnull=True),
-        Volunteer.objects.filter(**mine).filter(
-            Q(status=Volunteer.Status.ACTIVE) | Q(joined_on__gte=day) | Q(hours__ended_at__gte=cut)
-        ),
-        GroupMember.objects.filter(**mine, term_ends__gte=day),
-        Attendance.objects.filter(**mine, event__starts_at__gte=cut),
-        CohortMember.objects.filter(**mine).filter(
-            Q(cohort__closed_at__isnull=True)
-            | Q(cohort__closed_at__gte=cut)
-            | Q(joined_at__gte=cut)
-        ),
-        Response.objects.filter(**mine, submitted_on__gte=day),
-        Consent.objects.filter(**mine, withdrawn_at__isnull=True, granted_at__gte=cut),
-    ]
+    live = [records(cut, day) for records in _live]
+    live.append(Consent.objects.filter(withdrawn_at__isnull=True, granted_at__gte=cut))
     residents = (
         Resident.objects.exclude(email_normalised__startswith=ERASED_PREFIX)
         .filter(created_at__lt=cut)
         .filter(Q(user__isnull=True) | Q(user__is_active=False))
     )
     for records in live:
-        residents = residents.filter(~Exists(records))
+        residents = residents.filter(~Exists(records.filter(resident=OuterRef("pk"))))
     return residents
 
 
 def purge_residents(now: datetime) -> int:
     return _anonymise_residents(expired_residents(now), now)
-
-
-# The residents' own rows come last: they count as expired only once their applications
-# and requests are anonymised.
-PURGES = {
-    "registrations": purge_registrations,
-    "applications": purge_applications,
-    "requests": purge_requests,
-    "volunteers": purge_volunteers,
-    "public_input": purge_public_input,
-    "survey_contacts": purge_survey_contacts,
-    "held_answers": purge_held_answers,
-    "outbox_messages": purge_outbox_messages,
-    "audit_log": purge_audit_log,
-    "sessions": purge_sessions,
-    "residents": purge_residents,
-}
 
 
 def purge_expired_personal_data(*, now: datetime | None = None) -> dict[str, int]:
@@ -379,7 +285,7 @@ def purge_expired_personal_data(*, now: datetime | None = None) -> dict[str, int
     second run, or one at the same time, changes nothing more."""
     now = now or timezone.now()
     changed = {}
-    for kind, purge in PURGES.items():
+    for kind, purge in purge_functions().items():
         with transaction.atomic():
             changed[kind] = purge(now)
     return changed
@@ -446,53 +352,21 @@ def _erase(*, resident_id: int, actor, now: datetime, log: bool = True) -> Resid
         emails.append(user.email)
     phones = [p for p in {resident.phone, resident.phone_normalised} if p]
     names = [n for n in {resident.name, user.full_name if user else ""} if n.strip()]
-    contacts = emails + phones
+    person = Person(resident=resident, emails=emails, phones=phones, names=names, now=now)
+    contacts = person.contacts
     contact_q = Q()
     for contact in contacts:
         contact_q |= Q(recipient__iexact=contact)
 
-    changed = {
-        "accommodations": AccommodationRequest.objects.filter(registration__resident=resident)
-        .exclude(details="")
-        .update(details=""),
-        "applications": _anonymise_applications(
-            Application.objects.filter(resident=resident), now, wait=True
+    changed: Counter[str] = Counter()
+    for eraser in _erasers:
+        changed.update(eraser(person))
+    changed["messages"] = _blank_messages(
+        OutboxMessage.objects.filter(
+            Q(resident=resident) | (contact_q if contacts else Q(pk=None))
         ),
-        "requests": _anonymise_requests(
-            ResidentRequest.objects.filter(resident=resident), now, wait=True
-        ),
-        # Reminders not yet queued would write to no one (and name no one): skip them.
-        "reminders": Reminder.objects.filter(
-            registration__resident=resident, queued_at__isnull=True, skipped=False
-        ).update(skipped=True),
-        "hours": HoursEntry.objects.filter(volunteer__resident=resident)
-        .exclude(description="")
-        .update(description=""),
-        "messages": _blank_messages(
-            OutboxMessage.objects.filter(
-                Q(resident=resident) | (contact_q if contacts else Q(pk=None))
-            ),
-            wait=True,
-        ),
-        "survey_answers": Answer.objects.filter(response__resident=resident)
-        .exclude(text="")
-        .update(text=""),
-        "invitations": _anonymise_invitations(
-            Invitation.objects.filter(Q(resident=resident) | Q(contact__in=contacts)), wait=True
-        ),
-    }
-    follow_ups = FollowUpContact.objects.none()
-    for email in emails:
-        follow_ups |= FollowUpContact.objects.filter(email__iexact=email)
-    changed["follow_ups"] = follow_ups.delete()[0]
-    replies = AnnouncementReply.objects.filter(contact__in=contacts) if contacts else None
-    changed["public_input"] = replies.update(name="", contact="", message="") if replies else 0
-    for name in names:
-        changed["public_input"] += (
-            AnnouncementReply.objects.filter(name__iexact=name).update(name="")
-            + PressQuestion.objects.filter(name__iexact=name).update(name="")
-            + PublicComment.objects.filter(name__iexact=name).update(name="")
-        )
+        wait=True,
+    )
     # What strangers typed naming her (provisional records waiting for her confirmation)
     # holds her address: erase those records the same way, and the links waiting for her.
     provisional_ids = list(

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from engagement_portal.core import retention
+from engagement_portal.privacy import retention
 
 
 class Command(BaseCommand):

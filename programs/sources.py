@@ -1,9 +1,11 @@
 """Where participation comes from: one definition per kind, read by the summary refresh,
-the full rebuild and programs.dashboard.selectors_participation alike.
+the full rebuild and programs.dashboard.selectors_participation alike, and by the
+retention of applications (whose birth date the age groups read).
 
 A participation is one person (or one party) taking part once. Each kind names its
 source model, the rows that count, the path to the program, the date it happened on, the
 participant's home neighbourhood and, when the participant is identified, the resident.
+Models are named, not imported: the tiers sit above this module and read it too.
 """
 
 from dataclasses import dataclass, field
@@ -14,6 +16,25 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+NOT_SAID = ""
+# Identified sources whose person may have applied to the same program: their age group
+# is that of the application's date of birth on the day of the row.
+APPLICANT_SOURCES = {"session_attendance", "volunteer_shift", "group_membership"}
+
+
+def age_group_on(born: date | None, day: date) -> str:
+    """The age group (AgeGroup code) of someone born on `born`, on `day`."""
+    if born is None:
+        return NOT_SAID
+    age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    if age < 18:
+        return "under-18"
+    if age < 35:
+        return "18-34"
+    if age < 65:
+        return "35-64"
+    return "65+"
 
 
 @dataclass(frozen=True)

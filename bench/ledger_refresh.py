@@ -33,7 +33,7 @@ from surveys.models import Response
 
 rng = random.Random(15)
 now = timezone.now()
-ended = Event.objects.filter(ends_at__lt=now, status="scheduled")
+ended = Event.objects.filter(ends_at__lt=now).exclude(status="cancelled")
 past = list(ended.values_list("pk", flat=True)[:5000])
 upcoming = list(Event.objects.filter(starts_at__gt=now).values_list("pk", "program_id")[:5000])
 answered = list(

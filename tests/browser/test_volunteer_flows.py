@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from programs.structured import services_volunteers as services
 from programs.structured.models_volunteers import HoursEntry, ShiftSignup
 
-from ..programs.test_volunteers import at, build_world, future_shift
+from ..programs.structured.test_volunteers import at, build_world, future_shift
 from .test_event_flows import assert_fits_phone
 
 pytestmark = [

@@ -1482,6 +1482,11 @@ def main():
     parser.add_argument("--runs", type=int, default=7, help="timed fetches per page and round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds alternating the two sets")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--prefix",
+        default="bench_dash",
+        help="names of the two scratch databases: <prefix>_full and <prefix>_tenth",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument(
         "--reuse",
@@ -1506,6 +1511,8 @@ def main():
         help="load the big tables with their indexes and foreign keys in place",
     )
     args = parser.parse_args()
+    global FULL_DB, TENTH_DB
+    FULL_DB, TENTH_DB = f"{args.prefix}_full", f"{args.prefix}_tenth"
 
     started = time.perf_counter()
     builds = {}

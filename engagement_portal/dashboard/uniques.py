@@ -180,37 +180,30 @@ def _reached(scope: Scope, chain: Chain, periods: dict[str, tuple[date, date]]) 
         }
     )
     parts = [seen, gaps]
-    # Gaps that end in the rest of b's month: from ReachDay's (day, previous) index.
-    ends = [(name, start, end) for name, (start, end) in periods.items()]
-    if any(end != _month_end(end) for _name, _start, end in ends):
+    # Gaps that end in the rest of b's month: from ReachDay's (day, [key,] previous) index,
+    # one part per period. One part with the periods' days OR'ed together read the rows
+    # themselves (a bitmap scan of every row of those days, which grows with the city);
+    # a single range of days is read from the index alone.
+    key = (
+        Coalesce(F(chain.key), Value(0), output_field=BigIntegerField())
+        if chain.key
+        else Value(0, output_field=BigIntegerField())
+    )
+    for name, (start, end) in periods.items():
+        if end == _month_end(end):
+            continue
         rows = chain.model.objects.filter(
-            scope.q(day=None, program=None, with_neighbourhood=chain is AREA)
+            scope.q(day=None, program=None, with_neighbourhood=chain is AREA),
+            Q(**{f"{chain.previous}__isnull": True}) | Q(**{f"{chain.previous}__lt": start}),
+            day__gt=end,
+            day__lte=_month_end(end),
         )
         if chain.located_only:
             rows = rows.filter(neighbourhood__isnull=False)
-        tail = Q()
-        for _name, _start, end in ends:
-            tail |= Q(day__gt=end, day__lte=_month_end(end))
-        key = (
-            Coalesce(F(chain.key), Value(0), output_field=BigIntegerField())
-            if chain.key
-            else Value(0, output_field=BigIntegerField())
+        rows = rows.annotate(key=key).values("key")
+        parts.append(
+            rows.annotate(**{other: Sum(Value(-1 if other == name else 0)) for other in periods})
         )
-        rows = rows.filter(tail).annotate(key=key).values("key")
-        rows = rows.annotate(
-            **{
-                name: Sum(
-                    Value(-1),
-                    filter=Q(day__gt=end, day__lte=_month_end(end))
-                    & (
-                        Q(**{f"{chain.previous}__isnull": True})
-                        | Q(**{f"{chain.previous}__lt": start})
-                    ),
-                )
-                for name, start, end in ends
-            }
-        )
-        parts.append(rows)
     by_key: dict[int, dict[str, int]] = {}
     names = list(periods)
     query = parts[0].order_by().union(*(part.order_by() for part in parts[1:]), all=True)

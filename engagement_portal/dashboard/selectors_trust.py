@@ -30,7 +30,7 @@ from datetime import date
 from functools import cache, cached_property
 from statistics import NormalDist
 
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import F, Max, Min, Q, Sum
 from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -711,8 +711,10 @@ def comparable_programs(scope: Scope) -> list[ProgramChoice]:
         _answers(scope, survey=True, with_program=False)
         .exclude(program=None)
         .values("program_id", "program__title", "item_id")
-        .annotate(surveys=Count("survey_id", distinct=True), last=Max("month"))
-        .filter(surveys__gte=2)
+        # Two surveys or more: the smallest and largest survey ids differ. COUNT(DISTINCT)
+        # sorted every row of the period, which grows with the city's surveys.
+        .annotate(first_survey=Min("survey_id"), last_survey=Max("survey_id"), last=Max("month"))
+        .filter(first_survey__lt=F("last_survey"))
         .order_by()
     )
     programs: dict[int, ProgramChoice] = {}

@@ -66,6 +66,19 @@ class Scope:
             q &= Q(**{f"{neighbourhood}_id": self.neighbourhood.pk})
         return q
 
+    @property
+    def key(self) -> tuple:
+        """Every value of the scope a query is built from, as plain values (a model
+        instance compares by primary key alone): see compiled.py."""
+        return (
+            self.start,
+            self.end,
+            (self.tier.pk, self.tier.number) if self.tier else None,
+            self.engagement_type.pk if self.engagement_type else None,
+            self.program.pk if self.program else None,
+            self.neighbourhood.pk if self.neighbourhood else None,
+        )
+
     def params(self, **overrides) -> dict[str, str]:
         values = {
             "start": self.start.isoformat(),

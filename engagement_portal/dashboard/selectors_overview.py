@@ -40,7 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from engagement_portal.accounts.models import Neighbourhood, User
 from programs.models import EngagementType, Program, Recommendation, Tier
 
-from . import grains, privacy, uniques
+from . import compiled, grains, privacy, uniques
 from .charts import BAR_AREA, TIER_COLOURS, BarChart, bar_chart
 from .models import (
     EventSummary,
@@ -279,6 +279,28 @@ def participation_sums(
     ParticipationMonthType and the days at either end from ParticipationDayType
     (grains.py), so a period of years reads a few thousand rows."""
     names = [f"{measure}_{name}" for name in periods for measure in measures]
+    keys = (by,) if isinstance(by, str) else tuple(by or ("_all",))
+    query = compiled.rows(
+        ("participation", scope.key, tuple(periods.items()), by, measures, extra),
+        lambda: _participation_query(scope, periods, by, measures, extra),
+    )
+    sums: dict = {}
+    for row in query:
+        value = row[0] if len(keys) == 1 else tuple(row[: len(keys)])
+        totals = sums.setdefault(value if by else None, dict.fromkeys(names, 0))
+        for name, n in zip(names, row[len(keys) :], strict=True):
+            totals[name] += n or 0
+    return sums
+
+
+def _participation_query(
+    scope: Scope,
+    periods: dict[str, tuple[date, date]],
+    by: str | tuple[str, ...] | None,
+    measures: tuple[str, ...],
+    extra: Q | None,
+) -> QuerySet:
+    names = [f"{measure}_{name}" for name in periods for measure in measures]
     extra = extra or Q()
     keys = (by,) if isinstance(by, str) else tuple(by or ("_all",))
 
@@ -329,13 +351,7 @@ def participation_sums(
         query = query.union(
             *(part.values_list(*columns).order_by() for part in parts[1:]), all=True
         )
-    sums: dict = {}
-    for row in query:
-        value = row[0] if len(keys) == 1 else tuple(row[: len(keys)])
-        totals = sums.setdefault(value if by else None, dict.fromkeys(names, 0))
-        for name, n in zip(names, row[len(keys) :], strict=True):
-            totals[name] += n or 0
-    return sums
+    return query
 
 
 def people_by_area(scope: Scope, periods: dict[str, tuple[date, date]]) -> dict:
@@ -343,6 +359,20 @@ def people_by_area(scope: Scope, periods: dict[str, tuple[date, date]]) -> dict:
     period, with the scope's tier, type and program but not its neighbourhood; one
     query. With none of those chosen: whole months from ParticipationMonthArea and the
     days at either end from ParticipationDayArea (grains.py)."""
+    names = list(periods)
+    query = compiled.rows(
+        ("people-by-area", scope.key, tuple(periods.items())),
+        lambda: _people_by_area_query(scope, periods),
+    )
+    people: dict[int | None, dict[str, int]] = {}
+    for hood, *values in query:
+        counts = people.setdefault(hood or None, dict.fromkeys(names, 0))
+        for name, value in zip(names, values, strict=True):
+            counts[name] += value or 0
+    return people
+
+
+def _people_by_area_query(scope: Scope, periods: dict[str, tuple[date, date]]) -> QuerySet:
     names = list(periods)
     if scope.tier or scope.engagement_type or scope.program:
         within = Q()
@@ -387,12 +417,7 @@ def people_by_area(scope: Scope, periods: dict[str, tuple[date, date]]) -> dict:
             .order_by()
         )
         query = by_month.union(by_day, all=True)
-    people: dict[int | None, dict[str, int]] = {}
-    for hood, *values in query:
-        counts = people.setdefault(hood or None, dict.fromkeys(names, 0))
-        for name, value in zip(names, values, strict=True):
-            counts[name] += value or 0
-    return people
+    return query
 
 
 ALL = ("all",)

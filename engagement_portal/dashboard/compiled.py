@@ -22,7 +22,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 
-SIZE = 1024  # compiled queries kept per process; a page needs about ten
+SIZE = 256  # compiled queries kept per process; a page needs about ten
 
 _compiled: OrderedDict = OrderedDict()
 _lock = Lock()

@@ -34,8 +34,9 @@ Django's test client, in-process, as a command-staff user in production settings
 rounds alternating between the two databases, each --runs timed fetches per page after a
 warm-up, for the default period (last 90 days) and for the whole five years. Prints median
 and p95 per page and the full/tenth ratio, the queries per page at both sizes, the page's
-time against its own SQL (captured with CaptureQueriesContext, replayed on a cursor) and
-the slowest statements at full size. Nothing here asserts a time.
+time against its own SQL (captured with CaptureQueriesContext, replayed on a cursor), each
+page's HTML in KB (1,000 bytes; pages over 200 KB are listed) and the slowest statements
+at full size. Nothing here asserts a time.
 """
 
 import argparse
@@ -70,6 +71,7 @@ YEARS = 5
 NEIGHBOURHOODS = 100
 PAGES = ["overview", "spectrum", "reach", "trust", "principles"]
 COMMAND_EMAIL = "command@bench.example"
+HTML_BUDGET = 200_000  # bytes of HTML a command page should stay under (issue 15)
 
 # Counts at --scale 1.
 CITY = {
@@ -1425,7 +1427,7 @@ def report(scopes: dict, results: dict, runs: int, rounds: int) -> None:
         log(
             f"  {'page':<11} {'tenth med':>10} {'p95':>7} {'full med':>10} {'p95':>7}"
             f" {'full/tenth':>10} {'queries t|f':>11} {'full SQL':>9} {'page/SQL':>8}"
-            f" {'KiB t|f':>9}"
+            f" {'HTML KB t|f':>11}"
         )
         for page in PAGES:
             t, f = results["tenth"][scope][page], results["full"][scope][page]
@@ -1437,7 +1439,7 @@ def report(scopes: dict, results: dict, runs: int, rounds: int) -> None:
                 f"  {page:<11} {t_med * 1000:>8.0f}ms {p95(t['times']) * 1000:>5.0f}ms"
                 f" {f_med * 1000:>8.0f}ms {p95(f['times']) * 1000:>5.0f}ms {f_med / t_med:>10.2f}"
                 f" {queries:>11} {sql * 1000:>7.0f}ms {f_med / sql:>7.1f}x"
-                f" {t['bytes'] / 1024:>4.0f}|{f['bytes'] / 1024:<4.0f}"
+                f" {t['bytes'] / 1000:>5.0f}|{f['bytes'] / 1000:<5.0f}"
             )
         ratios = []
         for page in PAGES:
@@ -1445,6 +1447,13 @@ def report(scopes: dict, results: dict, runs: int, rounds: int) -> None:
             ratio = statistics.median(t["times"]) / statistics.median(t["sql"])
             ratios.append(f"{page} {ratio:.1f}x")
         log("  tenth, page/SQL: " + ", ".join(ratios))
+        heavy = [
+            f"{page} ({label}, {results[label][scope][page]['bytes'] / 1000:.0f} KB)"
+            for page in PAGES
+            for label in ("tenth", "full")
+            if results[label][scope][page]["bytes"] > HTML_BUDGET
+        ]
+        log(f"  HTML over {HTML_BUDGET // 1000} KB: {', '.join(heavy) or 'none'}")
         skipped = {p: results["full"][scope][p]["not_replayed"] for p in PAGES}
         if any(skipped.values()):
             log(f"  statements not replayed (not reads): {skipped}")
@@ -1487,6 +1496,11 @@ def main():
     parser.add_argument("--runs", type=int, default=7, help="timed fetches per page and round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds alternating the two sets")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--prefix",
+        default="bench_dash",
+        help="names of the two scratch databases: <prefix>_full and <prefix>_tenth",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch databases")
     parser.add_argument(
         "--reuse",
@@ -1511,6 +1525,8 @@ def main():
         help="load the big tables with their indexes and foreign keys in place",
     )
     args = parser.parse_args()
+    global FULL_DB, TENTH_DB
+    FULL_DB, TENTH_DB = f"{args.prefix}_full", f"{args.prefix}_tenth"
 
     started = time.perf_counter()
     builds = {}

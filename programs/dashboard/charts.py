@@ -8,6 +8,10 @@ summary for screen readers. Suppressed values are drawn as an empty bar labelled
 
 from dataclasses import dataclass
 
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+
 # Okabe & Ito (2008): distinguishable with protanopia, deuteranopia and tritanopia.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 TIER_COLOURS = {1: "#56B4E9", 2: "#009E73", 3: "#E69F00", 4: "#CC79A7", 5: "#0072B2"}
@@ -45,6 +49,33 @@ class BarChart:
     @property
     def bar_x(self) -> int:
         return LABEL_WIDTH
+
+    @property
+    def marks(self) -> SafeString:
+        """The bars and their labels as SVG elements, built here rather than by a template
+        loop: a ranking of a hundred neighbourhoods is hundreds of elements."""
+        x, parts = self.bar_x, []
+        for bar in self.bars:
+            label = escape(Truncator(bar.label).chars(30))
+            width = str(bar.width)
+            parts.append(
+                f'<text x="{x - 8}" y="{bar.y + 18}" text-anchor="end" class="chart-label">'
+                f"{label}</text>"
+            )
+            if bar.value is None:
+                parts.append(
+                    f'<rect x="{x}" y="{bar.y + 5}" width="2" height="18" fill="#767676"/>'
+                )
+            else:
+                parts.append(
+                    f'<rect x="{x}" y="{bar.y + 5}" width="{width}" height="18"'
+                    f' fill="{escape(bar.colour)}"/>'
+                )
+            parts.append(
+                f'<text x="{x + 8}" y="{bar.y + 18}" dx="{width}" class="chart-value">'
+                f"{escape(bar.text)}</text>"
+            )
+        return mark_safe("".join(parts))  # every text above is escaped
 
 
 def bar_chart(title: str, rows, *, colour: str = PALETTE[0], maximum=None) -> BarChart:
@@ -135,6 +166,63 @@ class TrendChart:
     @property
     def gap_y(self) -> int:
         return self.bottom - 6
+
+    @property
+    def marks(self) -> SafeString:
+        """Everything inside the chart's <svg>, built here rather than by template loops
+        (five years are sixty months of points, caps and labels per question). Elements
+        that share their look are grouped, so each one only carries its coordinates."""
+        colour, band = escape(self.colour), escape(self.band_colour)
+        left, right, bottom = self.left, self.right, self.bottom
+        grid = "".join(
+            f'<line x1="{left}" x2="{right}" y1="{y}" y2="{y}"/>' for y, _ in self.y_ticks
+        )
+        values = "".join(
+            f'<text x="{left - 8}" y="{y}" dy="5">{escape(label)}</text>'
+            for y, label in self.y_ticks
+        )
+        parts = [
+            f'<g stroke="#dee2e6" stroke-width="1">{grid}</g>',
+            f'<g text-anchor="end" font-size="14" fill="#212529">{values}</g>',
+            f'<line x1="{left}" x2="{right}" y1="{bottom}" y2="{bottom}" stroke="#6c757d"'
+            ' stroke-width="1"/>',
+        ]
+        parts += [
+            f'<polygon points="{points}" fill="{band}" fill-opacity="0.35" stroke="none"/>'
+            for points in self.bands
+        ]
+        # Error bars: the bar and its two caps, one path for every month.
+        bars = "".join(
+            f"M{p.x} {p.y_low}V{p.y_high}M{p.cap_left} {p.y_low}H{p.cap_right}"
+            f"M{p.cap_left} {p.y_high}H{p.cap_right}"
+            for p in self.points
+            if p.shown and p.y_low
+        )
+        if bars:
+            parts.append(f'<path d="{bars}" fill="none" stroke="{colour}" stroke-width="1.5"/>')
+        parts += [
+            f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5"'
+            ' stroke-linejoin="round"/>'
+            for points in self.lines
+        ]
+        dots = "".join(f'<circle cx="{p.x}" cy="{p.y}" r="4.5"/>' for p in self.points if p.shown)
+        if dots:
+            parts.append(f'<g fill="{colour}" stroke="#ffffff" stroke-width="1.5">{dots}</g>')
+        for attribute, y, size, fill in (
+            ("gap", self.gap_y, 13, "#595959"),
+            ("tick", self.tick_y, 14, "#212529"),
+            ("year", self.year_y, 13, "#495057"),
+        ):
+            texts = "".join(
+                f'<text x="{p.x}" y="{y}">{escape(getattr(p, attribute))}</text>'
+                for p in self.points
+                if getattr(p, attribute) and not (attribute == "gap" and p.shown)
+            )
+            if texts:
+                parts.append(
+                    f'<g text-anchor="middle" font-size="{size}" fill="{fill}">{texts}</g>'
+                )
+        return mark_safe("".join(parts))  # every text above is escaped
 
 
 def _coordinate(value: float) -> str:

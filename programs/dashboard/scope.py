@@ -9,6 +9,8 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +66,19 @@ class Scope:
             q &= Q(**{f"{neighbourhood}_id": self.neighbourhood.pk})
         return q
 
+    @property
+    def key(self) -> tuple:
+        """Every value of the scope a query is built from, as plain values (a model
+        instance compares by primary key alone): see compiled.py."""
+        return (
+            self.start,
+            self.end,
+            (self.tier.pk, self.tier.number) if self.tier else None,
+            self.engagement_type.pk if self.engagement_type else None,
+            self.program.pk if self.program else None,
+            self.neighbourhood.pk if self.neighbourhood else None,
+        )
+
     def params(self, **overrides) -> dict[str, str]:
         values = {
             "start": self.start.isoformat(),
@@ -78,6 +93,38 @@ class Scope:
 
     def querystring(self, **overrides) -> str:
         return urlencode(self.params(**overrides))
+
+
+def _attrs(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html, in Python."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        + ("" if value is True else f'="{conditional_escape(str(value))}"')
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class Select(forms.Select):
+    """forms.Select giving the HTML of Django's select templates, written out here: the
+    templates include a template per option, and the filter bar has over a hundred
+    options (every neighbourhood) on every dashboard page."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        out = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                out.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            out.extend(
+                f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                for option in options
+            )
+            if group_name:
+                out.append("\n  </optgroup>")
+        out.append("\n</select>")
+        return mark_safe("".join(out))  # every value above is escaped
 
 
 class ScopeForm(forms.Form):
@@ -95,12 +142,14 @@ class ScopeForm(forms.Form):
         to_field_name="number",
         required=False,
         empty_label=_("All tiers"),
+        widget=Select,
     )
     type = forms.ModelChoiceField(
         label=_("Engagement type"),
         queryset=EngagementType.objects.select_related("tier"),
         required=False,
         empty_label=_("All types"),
+        widget=Select,
     )
     # A city has thousands of programs: the filter keeps the chosen one as a hidden value
     # (so `?program=<pk>` links keep working) and finds others by name on request, instead
@@ -123,6 +172,7 @@ class ScopeForm(forms.Form):
         queryset=Neighbourhood.objects.order_by("name"),
         required=False,
         empty_label=_("Whole city"),
+        widget=Select,
     )
 
     EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)

@@ -19,6 +19,7 @@ from typing import Any
 from django.db.models import (
     Avg,
     BigIntegerField,
+    BooleanField,
     Case,
     Count,
     Exists,
@@ -40,7 +41,7 @@ from engagement_portal.accounts.models import Neighbourhood, User
 from engagement_portal.core import privacy
 from engagement_portal.core.privacy import Figure, Ledger
 from programs.coproduction.models_recommendations import Recommendation
-from programs.dashboard import grains, uniques
+from programs.dashboard import compiled, grains, uniques
 from programs.dashboard.charts import BAR_AREA, TIER_COLOURS, BarChart, bar_chart
 from programs.dashboard.models import (
     EventSummary,
@@ -251,8 +252,14 @@ def _personnel_q(scope: Scope) -> Q:
 
 
 def agency_personnel() -> QuerySet:
-    """Users with access to the staff pages: the agency personnel (as on the command home)."""
-    return User.objects.filter(groups__permissions__codename="access_staff_portal")
+    """Users with access to the staff pages: the agency personnel (as on the command home).
+    Each once: the groups that give the access are matched in a subquery, which reads the
+    group memberships without reading every user a second time."""
+    return User.objects.filter(
+        pk__in=User.groups.through.objects.filter(
+            group__permissions__codename="access_staff_portal"
+        ).values("user_id")
+    )
 
 
 def _sent_overlapping(scope: Scope) -> Q:
@@ -272,6 +279,28 @@ def participation_sums(
     ("rows" counts its rows). Without a program or neighbourhood: whole months from
     ParticipationMonthType and the days at either end from ParticipationDayType
     (grains.py), so a period of years reads a few thousand rows."""
+    names = [f"{measure}_{name}" for name in periods for measure in measures]
+    keys = (by,) if isinstance(by, str) else tuple(by or ("_all",))
+    query = compiled.rows(
+        ("participation", scope.key, tuple(periods.items()), by, measures, extra),
+        lambda: _participation_query(scope, periods, by, measures, extra),
+    )
+    sums: dict = {}
+    for row in query:
+        value = row[0] if len(keys) == 1 else tuple(row[: len(keys)])
+        totals = sums.setdefault(value if by else None, dict.fromkeys(names, 0))
+        for name, n in zip(names, row[len(keys) :], strict=True):
+            totals[name] += n or 0
+    return sums
+
+
+def _participation_query(
+    scope: Scope,
+    periods: dict[str, tuple[date, date]],
+    by: str | tuple[str, ...] | None,
+    measures: tuple[str, ...],
+    extra: Q | None,
+) -> QuerySet:
     names = [f"{measure}_{name}" for name in periods for measure in measures]
     extra = extra or Q()
     keys = (by,) if isinstance(by, str) else tuple(by or ("_all",))
@@ -323,13 +352,7 @@ def participation_sums(
         query = query.union(
             *(part.values_list(*columns).order_by() for part in parts[1:]), all=True
         )
-    sums: dict = {}
-    for row in query:
-        value = row[0] if len(keys) == 1 else tuple(row[: len(keys)])
-        totals = sums.setdefault(value if by else None, dict.fromkeys(names, 0))
-        for name, n in zip(names, row[len(keys) :], strict=True):
-            totals[name] += n or 0
-    return sums
+    return query
 
 
 def people_by_area(scope: Scope, periods: dict[str, tuple[date, date]]) -> dict:
@@ -337,6 +360,20 @@ def people_by_area(scope: Scope, periods: dict[str, tuple[date, date]]) -> dict:
     period, with the scope's tier, type and program but not its neighbourhood; one
     query. With none of those chosen: whole months from ParticipationMonthArea and the
     days at either end from ParticipationDayArea (grains.py)."""
+    names = list(periods)
+    query = compiled.rows(
+        ("people-by-area", scope.key, tuple(periods.items())),
+        lambda: _people_by_area_query(scope, periods),
+    )
+    people: dict[int | None, dict[str, int]] = {}
+    for hood, *values in query:
+        counts = people.setdefault(hood or None, dict.fromkeys(names, 0))
+        for name, value in zip(names, values, strict=True):
+            counts[name] += value or 0
+    return people
+
+
+def _people_by_area_query(scope: Scope, periods: dict[str, tuple[date, date]]) -> QuerySet:
     names = list(periods)
     if scope.tier or scope.engagement_type or scope.program:
         within = Q()
@@ -381,12 +418,7 @@ def people_by_area(scope: Scope, periods: dict[str, tuple[date, date]]) -> dict:
             .order_by()
         )
         query = by_month.union(by_day, all=True)
-    people: dict[int | None, dict[str, int]] = {}
-    for hood, *values in query:
-        counts = people.setdefault(hood or None, dict.fromkeys(names, 0))
-        for name, value in zip(names, values, strict=True):
-            counts[name] += value or 0
-    return people
+    return query
 
 
 ALL = ("all",)
@@ -456,12 +488,15 @@ def participation_ledger(when: str, detail: dict) -> Ledger:
     return ledger
 
 
+EVENT_FIGURES = ("held", "registered", "no_shows", "walk_ins", "fill", "fill_base")
+
+
 def overview(scope: Scope, *, today: date | None = None) -> Overview:
     """Every overview figure for the scope and the period of the same length before it.
     Eight queries whatever the data size."""
     today = today or timezone.localdate()
     previous = scope.previous()
-    now, before = _in(scope), _in(previous)
+    now = _in(scope)
 
     periods = {"now": (scope.start, scope.end), "before": (previous.start, previous.end)}
     detail = participation_sums(scope, periods, DETAIL, ("people", "participations", "minutes"))
@@ -481,22 +516,30 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
 
     with_capacity = Q(capacity__gt=0)
     fill = Cast("registered", FloatField()) / Cast("capacity", FloatField())
-    events = EventSummary.objects.filter(
-        scope.q(day=None), _both(scope, previous), cancelled=False
-    ).aggregate(
-        **{
-            f"{key}_{when}": aggregate
-            for when, period in (("now", now), ("before", before))
-            for key, aggregate in {
-                "held": Count("pk", filter=period),
-                "registered": Sum("registered", filter=period),
-                "no_shows": Sum("no_shows", filter=period),
-                "walk_ins": Sum("walk_ins", filter=period),
-                "fill": Avg(fill, filter=period & with_capacity),
-                "fill_base": Sum("registered", filter=period & with_capacity),
-            }.items()
-        }
-    )
+    # Grouped by period rather than each sum filtered by it: one test per event, where
+    # twelve filtered sums tested every event of both periods twelve times.
+    events: dict[str, Any] = {}
+    for when in ("now", "before"):
+        events.update(dict.fromkeys((f"{key}_{when}" for key in EVENT_FIGURES), None))
+        events[f"held_{when}"] = 0
+    in_period = Case(When(now, then=True), default=False, output_field=BooleanField())
+    for row in (
+        EventSummary.objects.filter(scope.q(day=None), _both(scope, previous), cancelled=False)
+        .annotate(this_period=in_period)
+        .values("this_period")
+        .annotate(
+            # Named apart from the columns: `fill` reads the column `registered`.
+            event_held=Count("pk"),
+            event_registered=Sum("registered"),
+            event_no_shows=Sum("no_shows"),
+            event_walk_ins=Sum("walk_ins"),
+            event_fill=Avg(fill, filter=with_capacity),
+            event_fill_base=Sum("registered", filter=with_capacity),
+        )
+        .order_by()
+    ):
+        when = "now" if row["this_period"] else "before"
+        events.update({f"{key}_{when}": row[f"event_{key}"] for key in EVENT_FIGURES})
 
     surveys = SurveySummary.objects.filter(_program_q(scope), invitations_sent__gt=0).aggregate(
         sent_now=Sum("invitations_sent", filter=_sent_overlapping(scope)),
@@ -1370,7 +1413,7 @@ def personnel_ledger(
         counts["outside_before"] = Count("pk", filter=took_part(_in(previous) & outside))
     units: dict[str, dict] = {}
     for row in (
-        User.objects.filter(pk__in=agency_personnel().values("pk"))
+        agency_personnel()
         .values("unit__name", "unit__is_community_outreach")
         .annotate(**counts)
         .order_by()

@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import BigIntegerField, Count, DateField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +25,12 @@ from programs.dashboard import grains, selectors_overview
 from programs.dashboard.charts import PALETTE, BarChart, bar_chart
 from programs.dashboard.demographics import CategoryComparison, compare, table_rows
 from programs.dashboard.maps import Map, choropleth
-from programs.dashboard.models import ParticipationDay, ReachDay
+from programs.dashboard.models import (
+    ParticipationDay,
+    ParticipationDayArea,
+    ParticipationMonthArea,
+    ReachDay,
+)
 from programs.dashboard.scope import Scope
 from programs.dashboard.selectors_overview import RESIDENTS_CITY, people_by_area
 from programs.sources import KINDS
@@ -398,21 +404,15 @@ def _trend(
     period takes its ledger, so the city's count is hidden there exactly as above."""
     starts = month_starts(scope.end)
     periods = {
-        start.isoformat(): (start, min(scope.end, grains.next_month(start) - timedelta(days=1)))
+        start: (start, min(scope.end, grains.next_month(start) - timedelta(days=1)))
         for start in starts
     }
-    by_month: dict[date, dict[int | None, int]] = defaultdict(dict)
-    for hood, people in people_by_area(scope, periods).items():
-        for start in starts:
-            if people[start.isoformat()]:
-                by_month[start][hood] = people[start.isoformat()]
+    by_month = _people_by_month(scope, starts[0])
     facts = [(h.pk, h.name, h.population) for h in neighbourhoods]
     trend = []
     for start in starts:
         people = by_month.get(start, {})
-        ledger = known.get(periods[start.isoformat()]) or area_ledger(
-            people, [h.pk for h in neighbourhoods]
-        )
+        ledger = known.get(periods[start]) or area_ledger(people, [h.pk for h in neighbourhoods])
         trend.append(
             TrendMonth(
                 month=start,
@@ -426,6 +426,54 @@ def _trend(
             )
         )
     return trend
+
+
+def _people_by_month(scope: Scope, first: date) -> dict[date, dict[int | None, int]]:
+    """{first day of a month: {home neighbourhood (None: not recorded): people}} from
+    `first` (a month's first day) to the end of the period, counted as people_by_area
+    counts a period (the scope's tier, type and program, not its neighbourhood), in one
+    query grouped by month: one sum per month and neighbourhood, where a sum per month as
+    a column was twelve filtered sums over the same rows."""
+    if scope.tier or scope.engagement_type or scope.program:
+        query = (
+            ParticipationDay.objects.filter(
+                scope.q(day=None, with_neighbourhood=False), day__gte=first, day__lte=scope.end
+            )
+            .annotate(month=TruncMonth("day"))
+            .values("month", "neighbourhood_id")
+            .annotate(n=Sum("people"))
+            .values_list("month", "neighbourhood_id", "n")
+            .order_by()
+        )
+    else:
+        # From a month's first day, the only days not in whole months are those of the
+        # period's last month, up to its end.
+        months, days = grains.split(first, scope.end).q(month="month", day="day")
+        whole = (
+            ParticipationMonthArea.objects.filter(months)
+            .values("month", "area")
+            .annotate(n=Sum("people"))
+            .values_list("month", "area", "n")
+            .order_by()
+        )
+        ends = (
+            ParticipationDayArea.objects.filter(days)
+            .annotate(
+                month=Value(scope.end.replace(day=1), output_field=DateField()),
+                area=Coalesce(F("neighbourhood_id"), Value(0), output_field=BigIntegerField()),
+            )
+            .values("month", "area")
+            .annotate(n=Sum("people"))
+            .values_list("month", "area", "n")
+            .order_by()
+        )
+        query = whole.union(ends, all=True)
+    by_month: dict[date, dict[int | None, int]] = defaultdict(dict)
+    for month, hood, people in query:
+        if people:
+            counts = by_month[month]
+            counts[hood or None] = counts.get(hood or None, 0) + people
+    return by_month
 
 
 def _is_before_month_end(day: date) -> bool:

@@ -27,10 +27,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache, cached_property
 from statistics import NormalDist
 
-from django.db.models import Count, Max, Min, Q, Sum
-from django.utils.formats import date_format, number_format
+from django.db.models import F, Max, Min, Q, Sum
+from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -79,6 +80,7 @@ COMPARISON_STRIP = 320  # px of the before/after drawing
 # --- Statistics ---------------------------------------------------------------------------
 
 
+@cache  # one per number of answers: a page asks for the same few hundred again and again
 def t_critical(df: int) -> float:
     """t(0.975, df) of Student's distribution, from the Cornish–Fisher expansion around
     the normal quantile (Abramowitz & Stegun 26.7.5). Within 2e-5 of the exact value
@@ -146,8 +148,12 @@ class AnswerScale:
 
 
 def _number(value: float | None, digits: int = 2) -> str:
-    # number_format cuts a float's digits off; round first so 4.066 reads 4.07.
-    return "" if value is None else number_format(round(value, digits), digits)
+    """What number_format(round(value, digits), digits) prints (rounded first, so 4.066
+    reads 4.07), without its general case: no thousands separator is used, and these are
+    means and percentages, never in exponent notation. Thousands of them on a page."""
+    if value is None:
+        return ""
+    return f"{round(value, digits):.{digits}f}".replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 @dataclass(frozen=True)
@@ -334,10 +340,7 @@ def _items() -> list[StandardItem]:
 class TrendMonth:
     month: date
     estimate: Estimate
-
-    @property
-    def label(self) -> str:
-        return month_label(self.month)
+    label: str  # month_label(month)
 
     @property
     def n(self) -> int:
@@ -392,26 +395,47 @@ class ItemTrend:
         return _("Fewer than two months have 10 answers or more: there is no change to show.")
 
 
-def _month_text(estimate: Estimate) -> str:
-    if estimate.empty:
-        return _("no answers")
-    if estimate.suppressed:
-        return _("fewer than 10 answers")
-    return _("mean %(mean)s, 95 %% interval %(low)s to %(high)s, %(n)s answers") % {
-        "mean": estimate.mean_text,
-        "low": estimate.low_text,
-        "high": estimate.high_text,
-        "n": estimate.respondents,
-    }
+class _Words:
+    """The words every month of every question's trend uses, translated once per page
+    rather than once per month (five years of eight questions are hundreds of months)."""
+
+    def __init__(self, months: list[date]):
+        self.labels = {m: month_label(m) for m in months}
+        self.ticks = {m: date_format(m, "M") for m in months}
+        self.no_answers = _("no answers")
+        self.few = _("fewer than 10 answers")
+        self.figures = _("mean %(mean)s, 95 %% interval %(low)s to %(high)s, %(n)s answers")
+        self.none = _("none")
+
+    def month_text(self, estimate: Estimate) -> str:
+        if estimate.empty:
+            return self.no_answers
+        if estimate.suppressed:
+            return self.few
+        return self.figures % {
+            "mean": estimate.mean_text,
+            "low": estimate.low_text,
+            "high": estimate.high_text,
+            "n": estimate.respondents,
+        }
 
 
 def _trend(
-    item: StandardItem, months: list[date], sums: dict[date, Sums], ledger: Ledger
+    item: StandardItem,
+    months: list[date],
+    sums: dict[date, Sums],
+    ledger: Ledger,
+    words: _Words | None = None,
 ) -> ItemTrend:
     scale = AnswerScale.of(item)
     text = pick(item.text)
+    words = words or _Words(months)
     trend_months = [
-        TrendMonth(m, Estimate.of(sums.get(m, Sums()), scale, hidden=ledger.hidden(("month", m))))
+        TrendMonth(
+            m,
+            Estimate.of(sums.get(m, Sums()), scale, hidden=ledger.hidden(("month", m))),
+            words.labels[m],
+        )
         for m in months
     ]
     shown = [m for m in trend_months if not m.estimate.suppressed]
@@ -424,10 +448,10 @@ def _trend(
             value=m.estimate.mean.value,
             low=m.estimate.low.value,
             high=m.estimate.high.value,
-            text=_month_text(m.estimate),
-            tick=date_format(m.month, "M"),
+            text=words.month_text(m.estimate),
+            tick=words.ticks[m.month],
             year=str(m.month.year),
-            gap=_("none") if m.estimate.empty else "<10",
+            gap=words.none if m.estimate.empty else "<10",
         )
         for m in trend_months
     ]
@@ -452,10 +476,12 @@ def _by_month(scope: Scope) -> dict[int, dict[date, Sums]]:
 def _by_hood(scope: Scope) -> tuple[dict[int, dict[int | None, Sums]], dict[int, str]]:
     """{question: {respondent's neighbourhood: sums}} and the neighbourhoods' names (one
     query)."""
+    # The name is an aggregate, not a key: grouping by a text column too made PostgreSQL
+    # sort every row (on disk over five years of a city) instead of hashing them.
     rows = (
         _answers(scope, neighbourhood=True)
-        .values("item_id", "neighbourhood_id", "neighbourhood__name")
-        .annotate(**SUMS)
+        .values("item_id", "neighbourhood_id")
+        .annotate(**SUMS, neighbourhood__name=Max("neighbourhood__name"))
         .order_by()
     )
     by_item: dict[int, dict[int | None, Sums]] = defaultdict(dict)
@@ -518,8 +544,9 @@ def trends(
     if not seen:
         return []
     months = months_between(min(seen), max(seen))
+    words = _Words(months)
     return [
-        _trend(item, months, by_item[item.pk], answers.ledgers[item.pk])
+        _trend(item, months, by_item[item.pk], answers.ledgers[item.pk], words)
         for item in items
         if item.pk in by_item
     ]
@@ -567,8 +594,14 @@ class Strip:
 class AreaRow:
     label: str
     estimate: Estimate
-    drawn: dict[str, str]  # Strip.of(estimate)
+    strip: Strip
     everyone: bool = False
+    recorded: bool = True  # False for the row of respondents who gave no neighbourhood
+
+    @cached_property
+    def drawn(self) -> dict[str, str]:
+        """Strip.of(estimate): drawn on the question's page only."""
+        return self.strip.of(self.estimate)
 
 
 @dataclass
@@ -589,6 +622,32 @@ class ItemNeighbourhoods:
     @property
     def few_names(self) -> str:
         return ", ".join(row.label for row in self.few)
+
+    @property
+    def headline(self) -> AreaRow | None:
+        """The row the trust page's summary shows: all respondents, or the neighbourhood
+        chosen in the filter (its table then has no "all respondents" row)."""
+        if self.compared:
+            return self.overall
+        return next(iter([*self.rows, *self.few]), None)
+
+    def _extreme(self, pick_one) -> tuple[str, str] | None:
+        """(names, mean) of the neighbourhoods whose shown mean is `pick_one` of the shown
+        means; None when fewer than two neighbourhoods have a figure."""
+        means = {row.label: row.estimate.mean.value for row in self.rows if row.recorded}
+        if len(means) < 2:
+            return None
+        value = pick_one(means.values())
+        names = ", ".join(label for label, mean in means.items() if mean == value)
+        return names, _number(value)
+
+    @property
+    def lowest(self) -> tuple[str, str] | None:
+        return self._extreme(min)
+
+    @property
+    def highest(self) -> tuple[str, str] | None:
+        return self._extreme(max)
 
 
 def not_recorded_label() -> str:
@@ -621,7 +680,7 @@ def by_neighbourhood(
         for hood_id in sorted(hoods, key=order):
             estimate = Estimate.of(hoods[hood_id], scale, hidden=ledger.hidden(("hood", hood_id)))
             label = names.get(hood_id) or not_recorded_label()
-            row = AreaRow(label, estimate, strip.of(estimate))
+            row = AreaRow(label, estimate, strip, recorded=hood_id is not None)
             (few if estimate.suppressed else shown).append(row)
         result.append(
             ItemNeighbourhoods(
@@ -629,7 +688,7 @@ def by_neighbourhood(
                 text=pick(item.text),
                 scale=scale,
                 strip=strip,
-                overall=AreaRow(_("All respondents"), overall, strip.of(overall), True),
+                overall=AreaRow(_("All respondents"), overall, strip, True),
                 rows=shown,
                 few=few,
                 compared=scope.neighbourhood is None,
@@ -655,8 +714,10 @@ def comparable_programs(scope: Scope) -> list[ProgramChoice]:
         _answers(scope, survey=True, with_program=False)
         .exclude(program=None)
         .values("program_id", "program__title", "item_id")
-        .annotate(surveys=Count("survey_id", distinct=True), last=Max("month"))
-        .filter(surveys__gte=2)
+        # Two surveys or more: the smallest and largest survey ids differ. COUNT(DISTINCT)
+        # sorted every row of the period, which grows with the city's surveys.
+        .annotate(first_survey=Min("survey_id"), last_survey=Max("survey_id"), last=Max("month"))
+        .filter(first_survey__lt=F("last_survey"))
         .order_by()
     )
     programs: dict[int, ProgramChoice] = {}
@@ -858,6 +919,31 @@ def trust(
         program_from_scope=scope.program is not None,
         comparisons=before_after(scope, chosen, items),
     )
+
+
+@dataclass
+class QuestionDetail:
+    """One standard question's figures by month and by neighbourhood in full: what the
+    trust page summarises, a link away from it."""
+
+    item: StandardItem
+    text: str
+    trend: ItemTrend | None
+    neighbourhoods: ItemNeighbourhoods | None
+
+
+def question_detail(scope: Scope, key: str) -> QuestionDetail | None:
+    """The question with this key, its months and neighbourhoods as the trust page counts
+    them (same months, same ledgers; three queries), or None when no rating question of
+    the bank has that key."""
+    items = _items()
+    item = next((item for item in items if item.key == key), None)
+    if item is None:
+        return None
+    answers = Answers.of(scope)
+    trend = next(iter(trends(scope, [item], answers)), None)
+    areas = next(iter(by_neighbourhood(scope, [item], answers)), None)
+    return QuestionDetail(item, pick(item.text), trend, areas)
 
 
 # --- CSV tables ---------------------------------------------------------------------------

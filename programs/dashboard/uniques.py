@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from django.db.models import BigIntegerField, Count, F, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from programs.dashboard import compiled
 from programs.dashboard.models import ReachDay, ReachGap, ReachLastSeen
 from programs.dashboard.reach_gaps import ANY, AREA, LOCATED, PROGRAMS, TIER, TYPE, Chain, month_of
 from programs.dashboard.scope import Scope
@@ -147,9 +148,22 @@ def _key_filter(scope: Scope, chain: Chain) -> Q:
 
 def _reached(scope: Scope, chain: Chain, periods: dict[str, tuple[date, date]]) -> dict:
     """{key: {period name: residents reached}} along `chain`, in one query: residents
-    last seen on or after a, less the gaps over [a, b] (see reach_gaps.py)."""
-    keys = _key_filter(scope, chain)
+    last seen on or after a, less the gaps over [a, b] (see reach_gaps.py). The query
+    is compiled once per scope, chain and periods (compiled.py)."""
+    names = list(periods)
+    by_key: dict[int, dict[str, int]] = {}
+    rows = compiled.rows(
+        ("reached", chain.code, scope.key, tuple(periods.items())),
+        lambda: _reached_query(scope, chain, periods),
+    )
+    for key, *values in rows:
+        counts = by_key.setdefault(key, dict.fromkeys(names, 0))
+        for name, value in zip(names, values, strict=True):
+            counts[name] += value or 0
+    return by_key
 
+
+def _reached_query(scope: Scope, chain: Chain, periods: dict[str, tuple[date, date]]):
     def last_seen(start: date) -> Q:  # residents last seen on or after start
         return Q(fine=True, day__gte=start, day__lt=_next_month(start)) | Q(
             fine=False, day__gte=_next_month(start)
@@ -161,6 +175,7 @@ def _reached(scope: Scope, chain: Chain, periods: dict[str, tuple[date, date]]) 
             | Q(fine=True, previous__gte=month_of(start), previous__lt=start)
         )
 
+    keys = _key_filter(scope, chain)
     seen_rows, gap_rows = Q(), Q()
     for start, end in periods.values():
         seen_rows |= last_seen(start)
@@ -180,42 +195,29 @@ def _reached(scope: Scope, chain: Chain, periods: dict[str, tuple[date, date]]) 
         }
     )
     parts = [seen, gaps]
-    # Gaps that end in the rest of b's month: from ReachDay's (day, previous) index.
-    ends = [(name, start, end) for name, (start, end) in periods.items()]
-    if any(end != _month_end(end) for _name, _start, end in ends):
+    # Gaps that end in the rest of b's month: from ReachDay's (day, [key,] previous) index,
+    # one part per period. One part with the periods' days OR'ed together read the rows
+    # themselves (a bitmap scan of every row of those days, which grows with the city);
+    # a single range of days is read from the index alone.
+    key = (
+        Coalesce(F(chain.key), Value(0), output_field=BigIntegerField())
+        if chain.key
+        else Value(0, output_field=BigIntegerField())
+    )
+    for name, (start, end) in periods.items():
+        if end == _month_end(end):
+            continue
         rows = chain.model.objects.filter(
-            scope.q(day=None, program=None, with_neighbourhood=chain is AREA)
+            scope.q(day=None, program=None, with_neighbourhood=chain is AREA),
+            Q(**{f"{chain.previous}__isnull": True}) | Q(**{f"{chain.previous}__lt": start}),
+            day__gt=end,
+            day__lte=_month_end(end),
         )
         if chain.located_only:
             rows = rows.filter(neighbourhood__isnull=False)
-        tail = Q()
-        for _name, _start, end in ends:
-            tail |= Q(day__gt=end, day__lte=_month_end(end))
-        key = (
-            Coalesce(F(chain.key), Value(0), output_field=BigIntegerField())
-            if chain.key
-            else Value(0, output_field=BigIntegerField())
+        rows = rows.annotate(key=key).values("key")
+        parts.append(
+            rows.annotate(**{other: Sum(Value(-1 if other == name else 0)) for other in periods})
         )
-        rows = rows.filter(tail).annotate(key=key).values("key")
-        rows = rows.annotate(
-            **{
-                name: Sum(
-                    Value(-1),
-                    filter=Q(day__gt=end, day__lte=_month_end(end))
-                    & (
-                        Q(**{f"{chain.previous}__isnull": True})
-                        | Q(**{f"{chain.previous}__lt": start})
-                    ),
-                )
-                for name, start, end in ends
-            }
-        )
-        parts.append(rows)
-    by_key: dict[int, dict[str, int]] = {}
-    names = list(periods)
     query = parts[0].order_by().union(*(part.order_by() for part in parts[1:]), all=True)
-    for key, *values in query.values_list(*(["key"] + names)):
-        counts = by_key.setdefault(key, dict.fromkeys(names, 0))
-        for name, value in zip(names, values, strict=True):
-            counts[name] += value or 0
-    return by_key
+    return query.values_list(*(["key"] + list(periods)))

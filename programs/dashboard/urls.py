@@ -18,6 +18,11 @@ urlpatterns = [
     path("command/dashboard/reach/", views_reach.reach, name="reach"),
     path("command/dashboard/principles/", views_reach.principles, name="principles"),
     path("command/dashboard/trust/", views_trust.trust, name="trust"),
+    path(
+        "command/dashboard/trust/question/<slug:key>/",
+        views_trust.trust_question,
+        name="trust-question",
+    ),
     path("command/dashboard/export/<str:table>.csv", views_report.export_csv, name="export"),
     path("command/dashboard/report/", views_report.monthly_report, name="report"),
     # Anyone: aggregate, suppressed statistics.

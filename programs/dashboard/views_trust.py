@@ -5,6 +5,7 @@ Command staff and administrators only: anonymous visitors are sent to log in, ev
 else gets a 403 (CommandRequiredMixin)."""
 
 from django import forms
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -60,6 +61,30 @@ class TrustView(CommandRequiredMixin, TemplateView):
         )
 
 
+class TrustQuestionView(CommandRequiredMixin, TemplateView):
+    """One question's figures by month and by neighbourhood in full: the tables the trust
+    page summarises."""
+
+    template_name = "dashboard/trust_question.html"
+
+    def get_context_data(self, **kwargs):
+        scope, scope_form = scope_from_request(self.request)
+        detail = selectors.question_detail(scope, kwargs["key"])
+        if detail is None:
+            raise Http404
+        return super().get_context_data(
+            tab="trust",
+            scope=scope,
+            scope_form=scope_form,
+            detail=detail,
+            notes={
+                "months": selectors.MONTHS_NOTE,
+                "neighbourhoods": selectors.NEIGHBOURHOOD_NOTE,
+            },
+            **kwargs,
+        )
+
+
 def _hidden(scope: Scope) -> list[tuple[str, str]]:
     """The filters, carried along when another program is chosen for comparison."""
     return sorted(scope.params().items())
@@ -73,3 +98,4 @@ def _export_query(scope: Scope, trust: selectors.Trust) -> str:
 
 
 trust = TrustView.as_view()
+trust_question = TrustQuestionView.as_view()

@@ -177,12 +177,9 @@ def test_command_staff_read_trust_and_satisfaction(
     expect(trust_card.first.get_by_role("img")).to_have_attribute(
         "aria-label", re.compile("fewer than 10 answers")
     )
-    expect(trust_card.first.get_by_role("table")).to_contain_text("fewer than 10")
-    areas = page.get_by_role("table", name=re.compile("Mean by neighbourhood .*: I trust"))
-    expect(areas.get_by_role("row", name=re.compile("Hillcrest"))).to_be_visible()
-    expect(page.locator("p", has_text="Fewer than 10 answers:").first).to_contain_text(
-        "Mill District"
-    )
+    summary = page.get_by_role("region", name="By neighbourhood")
+    trust_row = summary.get_by_role("row", name=re.compile("I trust the police"))
+    expect(trust_row).to_contain_text("Hillcrest")  # the highest mean
     expect(page.get_by_label("Program to compare")).to_have_value(
         re.compile(r"\d+")
     )  # the most recently surveyed program
@@ -191,6 +188,23 @@ def test_command_staff_read_trust_and_satisfaction(
     assert_accessible(page, "trust")
     shoot(page, "trust-desktop")
 
+    # Each question's tables are a link away, with the same filters.
+    trust_row.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "I trust the police who work in my neighbourhood."
+    )
+    expect(page.get_by_role("table", name=re.compile("Mean by month .*: I trust"))).to_contain_text(
+        "fewer than 10"
+    )
+    areas = page.get_by_role("table", name=re.compile("Mean by neighbourhood .*: I trust"))
+    expect(areas.get_by_role("row", name=re.compile("Hillcrest"))).to_be_visible()
+    assert_accessible(page, "trust, one question")
+    shoot(page, "trust-question-desktop")
+    # A question only the city's survey asks: Mill District has too few answers to it.
+    page.goto("/command/dashboard/trust/question/last-contact-satisfaction/" + period)
+    expect(page.locator("p", has_text="Fewer than 10 answers:")).to_contain_text("Mill District")
+    page.get_by_role("link", name="Back to trust and satisfaction").click()
+
     page.get_by_label("Program to compare").select_option(label="Youth academy")
     page.get_by_role("button", name="Compare").click()
     expect(page.get_by_text("Not compared: fewer than 10 answers on one side.")).to_be_visible()
@@ -198,11 +212,15 @@ def test_command_staff_read_trust_and_satisfaction(
 
     page.get_by_label("Neighbourhood", exact=True).select_option(label="Eastgate")
     page.get_by_role("button", name="Apply").click()
+    summary = page.get_by_role("region", name="By neighbourhood")
+    expect(summary.get_by_role("columnheader", name="Highest mean")).to_have_count(0)
+    assert_accessible(page, "trust, Eastgate")
+    shoot(page, "trust-eastgate-desktop")
+    summary.get_by_role("row", name=re.compile("I trust the police")).get_by_role("link").click()
     areas = page.get_by_role("table", name=re.compile("Mean by neighbourhood .*: I trust"))
     expect(areas.get_by_role("row", name=re.compile("Eastgate"))).to_be_visible()
     expect(areas.get_by_role("row", name=re.compile("Hillcrest"))).to_have_count(0)
-    assert_accessible(page, "trust, Eastgate")
-    shoot(page, "trust-eastgate-desktop")
+    assert_accessible(page, "trust, one question, Eastgate")
 
     phone = phone_page
     log_in(phone, carol, password)
@@ -210,3 +228,7 @@ def test_command_staff_read_trust_and_satisfaction(
     assert_accessible(phone, "trust on a phone")
     assert_fits_phone(phone, "trust")
     shoot(phone, "trust-phone")
+    phone.goto("/command/dashboard/trust/question/trust-neighbourhood/" + period)
+    assert_accessible(phone, "one question on a phone")
+    assert_fits_phone(phone, "trust question")
+    shoot(phone, "trust-question-phone")

@@ -261,13 +261,15 @@ def test_filters_by_program_type_tier_and_neighbourhood(hoods):
 
 def test_page_shows_the_figures_and_hides_small_months(client, carol, spring):
     client.force_login(carol)
-    response = client.get(URL, {"start": "2025-03-01", "end": "2025-06-30"})
+    query = {"start": "2025-03-01", "end": "2025-06-30"}
+    response = client.get(URL, query)
     assert response.status_code == 200
     html = response.content.decode()
     assert "Trust is counted by calendar month" in html
     assert "March 2025 to June 2025" in html
-    # March: 3.00 [1.93, 4.07]; April: 4.40 [4.17, 4.64] (4.165 → 4.17 is the float's rounding).
-    for text in ("3.00", "1.93", "4.07", "4.40", "4.64", "40 %", "100 %"):
+    # March: 3.00 [1.93, 4.07]; April: 4.40 [4.17, 4.64] (4.165 → 4.17 is the float's rounding),
+    # in the chart's text summary.
+    for text in ("3.00", "1.93", "4.07", "4.40", "4.64"):
         assert text in html, text
     assert (
         "From March 2025 to April 2025 the mean went from 3.00 to 4.40 (+1.40). "
@@ -278,6 +280,15 @@ def test_page_shows_the_figures_and_hides_small_months(client, carol, spring):
     assert 'role="img" aria-label="Mean by month for “I trust the police' in html
     # May's five answers show no mean anywhere: the only 5-answer figure is the count hidden.
     assert "3.80" not in html  # May: five answers, mean 19 / 5, never shown
+
+    # The table by month, % agree included, is on the question's page the chart links to.
+    question = reverse("dashboard:trust-question", args=["trust-neighbourhood"])
+    assert f'href="{question}?start=2025-03-01&amp;end=2025-06-30#months"' in html
+    detail = client.get(question, query).content.decode()
+    for text in ("3.00", "1.93", "4.07", "4.40", "4.64", "40 %", "100 %"):
+        assert text in detail, text
+    assert "March 2025" in detail and "June 2025" in detail
+    assert "3.80" not in detail
 
 
 def test_csv_table_of_the_monthly_figures_suppresses_small_months(spring):
@@ -342,9 +353,14 @@ def test_page_lists_small_neighbourhoods_without_figures(client, carol, hoods):
     answer(survey, [1] * 9, date(2025, 3, 5), hill)
     rebuild()
     client.force_login(carol)
-    html = client.get(URL, {"start": "2025-03-01", "end": "2025-03-31"}).content.decode()
-    assert "Fewer than 10 answers:</span> Hillcrest" in html
+    query = {"start": "2025-03-01", "end": "2025-03-31"}
+    html = client.get(URL, query).content.decode()
     assert "1.00" not in html  # Hillcrest's mean
+    question = reverse("dashboard:trust-question", args=["trust-neighbourhood"])
+    assert f'href="{question}?start=2025-03-01&amp;end=2025-03-31#neighbourhoods"' in html
+    html = client.get(question, query).content.decode()
+    assert "Fewer than 10 answers:</span> Hillcrest" in html
+    assert "1.00" not in html
 
 
 # --- Before and after ---------------------------------------------------------------------
@@ -580,6 +596,76 @@ def test_page_query_count_does_not_grow_with_the_data(
 
 
 @pytest.mark.parametrize("months, hoods, programs", [(1, 1, 1), (18, 6, 5)])
+def test_question_page_query_count_does_not_grow_with_the_data(
+    client, carol, months, hoods, programs, django_assert_max_num_queries
+):
+    _summary_rows(months, hoods, programs)
+    client.force_login(carol)
+    with django_assert_max_num_queries(11):
+        response = client.get(
+            reverse("dashboard:trust-question", args=["trust-neighbourhood"]),
+            {"start": "2024-01-01", "end": "2025-06-30"},
+        )
+    assert response.status_code == 200
+    assert len(response.context["detail"].trend.months) == months
+    assert len(response.context["detail"].neighbourhoods.rows) == hoods
+
+
+def test_the_page_has_as_many_table_rows_whatever_the_neighbourhoods(client, carol):
+    """Every neighbourhood's figures are on the questions' pages: the trust page keeps a
+    row per question, so a city with a hundred neighbourhoods stays a short page."""
+    client.force_login(carol)
+    query = {"start": "2024-01-01", "end": "2025-06-30"}
+    _summary_rows(1, 2, 1)
+    few = client.get(URL, query).content.decode().count("<tr")
+    _summary_rows(1, 30, 1)
+    many = client.get(URL, query).content.decode().count("<tr")
+    assert few == many
+
+
+def test_the_summary_names_the_lowest_and_highest_neighbourhood(client, carol, hoods):
+    north, hill = hoods
+    survey = survey_for("trust-neighbourhood")
+    answer(survey, MARCH, date(2025, 3, 5), north)
+    answer(survey, [4] * 12, date(2025, 3, 5), hill)
+    answer(survey, [5] * 15, date(2025, 3, 5), NeighbourhoodFactory(name="Mill District"))
+    rebuild()
+    (result,) = by_neighbourhood(SPRING)
+    assert (result.lowest, result.highest) == (
+        ("Riverside North", "3.00"),
+        ("Mill District", "5.00"),
+    )
+    client.force_login(carol)
+    html = client.get(URL, {"start": "2025-03-01", "end": "2025-03-31"}).content.decode()
+    assert 'Riverside North: <span class="fw-bold">3.00</span>' in html
+    assert 'Mill District: <span class="fw-bold">5.00</span>' in html
+
+
+def test_the_lowest_and_highest_are_of_the_neighbourhoods_shown(client, carol, hoods):
+    north, hill = hoods
+    survey = survey_for("trust-neighbourhood")
+    answer(survey, MARCH, date(2025, 3, 5), north)
+    answer(survey, [4] * 12, date(2025, 3, 5), hill)
+    answer(survey, [5] * 15, date(2025, 3, 5), NeighbourhoodFactory(name="Mill District"))
+    answer(survey, [1] * 3, date(2025, 3, 5), NeighbourhoodFactory(name="Old Town"))
+    rebuild()
+    # Old Town's three answers are hidden, and the smallest neighbourhood shown with them
+    # (Riverside North), so that the total less the others does not give them back.
+    (result,) = by_neighbourhood(SPRING)
+    assert (result.lowest, result.highest) == (("Hillcrest", "4.00"), ("Mill District", "5.00"))
+    client.force_login(carol)
+    html = client.get(URL, {"start": "2025-03-01", "end": "2025-03-31"}).content.decode()
+    assert 'Hillcrest: <span class="fw-bold">4.00</span>' in html
+    assert "3.00" not in html and "Riverside North" not in html.split("neighbourhoods-heading")[1]
+
+
+@pytest.mark.parametrize("key", ["no-such-question", "age-group"])
+def test_a_question_page_needs_a_rating_question_of_the_bank(client, carol, spring, key):
+    client.force_login(carol)
+    assert client.get(reverse("dashboard:trust-question", args=[key])).status_code == 404
+
+
+@pytest.mark.parametrize("months, hoods, programs", [(1, 1, 1), (18, 6, 5)])
 def test_csv_tables_query_count_does_not_grow_with_the_data(
     months, hoods, programs, django_assert_max_num_queries
 ):
@@ -603,6 +689,13 @@ def test_anonymous_visitors_are_sent_to_log_in(client):
 def test_program_staff_and_residents_are_refused(db, client, persona, request):
     client.force_login(request.getfixturevalue(persona))
     assert client.get(URL).status_code == 403
+    question = reverse("dashboard:trust-question", args=["trust-neighbourhood"])
+    assert client.get(question).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_log_in_from_a_question_page(client):
+    response = client.get(reverse("dashboard:trust-question", args=["trust-neighbourhood"]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 @pytest.mark.parametrize("persona", ["carol", "root"])

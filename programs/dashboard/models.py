@@ -67,7 +67,16 @@ class ReachDay(models.Model):
     neighbourhood = models.ForeignKey(
         "accounts.Neighbourhood", null=True, on_delete=models.CASCADE, related_name="+"
     )
-    resident = models.ForeignKey("accounts.Resident", on_delete=models.CASCADE, related_name="+")
+    # No database constraint and no cascade: when a provisional record is merged into the
+    # resident it was about and deleted, its rows must outlive it until the refresh of the
+    # ledger's RESIDENT_MOVED fact recounts their days (and takes them out). A cascade
+    # would delete them first, and the recount would never learn those days.
+    resident = models.ForeignKey(
+        "accounts.Resident",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
     previous_day = models.DateField(null=True)
     previous_in_tier = models.DateField(null=True)
     previous_in_type = models.DateField(null=True)

@@ -236,9 +236,12 @@ def open_data(
         groups[(cell.month, cell.tier)].append(cell)
     for group in groups.values():
         for measure in ("people", "residents"):
-            withheld = privacy.withhold({id(c): c.true[measure] for c in group})
+            # Keyed by the neighbourhood, never by anything that changes between requests
+            # (memory addresses did): ties must be broken alike in every download, or two
+            # downloads that hid different cells would give each other's hidden counts away.
+            withheld = privacy.withhold({c.neighbourhood_id or 0: c.true[measure] for c in group})
             for c in group:
-                if id(c) in withheld:
+                if (c.neighbourhood_id or 0) in withheld:
                     c.hidden.add(measure)
                     if measure == "people":
                         c.hidden.add("participations")

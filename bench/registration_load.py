@@ -133,6 +133,12 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--no-follow", action="store_true", help="POST only")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=0,
+        help="DJANGO_CONN_MAX_AGE for gunicorn (0, the default, connects once per request)",
+    )
     args = parser.parse_args()
 
     db = h.scratch_database(os.environ.get("BENCH_DATABASE", "portal_bench_registration"))
@@ -140,6 +146,7 @@ def main():
         db,
         CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
         PORTAL_PUBLIC_POST_RATE="1000000/m",
+        DJANGO_CONN_MAX_AGE=str(args.conn_max_age),
     )
     h.manage(env, "migrate", "--noinput")
     h.manage(env, "collectstatic", "--noinput")
@@ -215,7 +222,8 @@ def main():
     base_rate = args.requests / base_time
     print(
         f"requests:             {args.requests} concurrent POSTs, {args.seats} seats, "
-        f"gunicorn {args.workers} workers x {args.threads} threads"
+        f"gunicorn {args.workers} workers x {args.threads} threads, "
+        f"DJANGO_CONN_MAX_AGE={args.conn_max_age}"
     )
     print(f"confirmed:            {counts[0]}  (must be {args.seats})")
     print(f"waitlisted:           {counts[1]}")

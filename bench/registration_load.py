@@ -5,14 +5,22 @@
 
 Creates a scratch database, one event with --seats seats, starts gunicorn in production
 mode, has --requests residents (one thread each) load the registration form, then POST it
-all at once. Prints how many were confirmed (must equal the seats), waitlisted, errors
-(must be 0), registrations per second, and that rate as a ratio to a minimal Django view
-(/healthz) hit with the same concurrency by the same gunicorn in the same run.
-Tasks go to a Redis broker (as in production) that nothing consumes; the queue is purged.
+all at once and follow the redirect to the confirmation page, as a browser does. Prints
+how many were confirmed (must equal the seats), waitlisted, errors (must be 0),
+registrations per second (whole resident path: POST and confirmation page), that rate as
+a ratio to a minimal Django view (/healthz) hit with the same concurrency by the same
+gunicorn in the same run, and each resident's wait: from sending the POST to receiving the
+confirmation page (max, p95, median), and to the POST's answer alone. `--no-follow` POSTs
+only (the figure this script printed before it followed the redirect).
+Tasks go to a Redis broker (as in production) that nothing consumes; its db is flushed.
+
+Several engineers share the machine: BENCH_REDIS_DB (default 15), BENCH_PORT (default
+8765) and BENCH_DATABASE (default portal_bench_registration) keep runs apart.
 """
 
 import argparse
 import http.client
+import os
 import re
 import signal
 import subprocess
@@ -22,7 +30,8 @@ from urllib.parse import urlencode
 
 import _harness as h
 
-PORT = 8765
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+REDIS_DB = os.environ.get("BENCH_REDIS_DB", "15")
 
 
 def request(method, path, body=None, headers=None):
@@ -47,7 +56,28 @@ class Resident:
         self.csrf_cookie = cookie.split(";")[0]
         self.csrf_token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1)
 
-    def register(self):
+    def register(self, follow=True):
+        """POST the form, then load the page it redirects to; returns (status, waits): the
+        POST's status and the seconds from sending it to its answer and to the confirmation
+        page (None for the latter without `follow` or when the POST was refused)."""
+        sent = time.perf_counter()
+        status, headers, body = self._post()
+        answered = time.perf_counter()
+        if status != 302 or not follow:
+            return status, (answered - sent, None)
+        location = next(v for k, v in headers if k.lower() == "location")
+        cookies = [self.csrf_cookie] + [
+            v.split(";")[0] for k, v in headers if k.lower() == "set-cookie"
+        ]
+        page_status, _headers, page = request(
+            "GET", location, headers={"Cookie": "; ".join(cookies)}
+        )
+        received = time.perf_counter()
+        if page_status != 200 or b"Your registration" not in page:
+            return f"confirmation page {page_status}", (answered - sent, None)
+        return status, (answered - sent, received - sent)
+
+    def _post(self):
         data = urlencode(
             {
                 "csrfmiddlewaretoken": self.csrf_token.decode(),
@@ -57,7 +87,7 @@ class Resident:
                 "party_size": "1",
             }
         )
-        status, _headers, body = request(
+        return request(
             "POST",
             self.path,
             body=data,
@@ -67,7 +97,11 @@ class Resident:
                 "Referer": f"http://127.0.0.1:{PORT}{self.path}",
             },
         )
-        return status, body
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def burst(n, work):
@@ -98,13 +132,21 @@ def main():
     parser.add_argument("--seats", type=int, default=100)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--no-follow", action="store_true", help="POST only")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=0,
+        help="DJANGO_CONN_MAX_AGE for gunicorn (0, the default, connects once per request)",
+    )
     args = parser.parse_args()
 
-    db = h.scratch_database("portal_bench_registration")
+    db = h.scratch_database(os.environ.get("BENCH_DATABASE", "portal_bench_registration"))
     env = h.production_env(
         db,
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/15",
+        CELERY_BROKER_URL=f"redis://127.0.0.1:6379/{REDIS_DB}",
         PORTAL_PUBLIC_POST_RATE="1000000/m",
+        DJANGO_CONN_MAX_AGE=str(args.conn_max_age),
     )
     h.manage(env, "migrate", "--noinput")
     h.manage(env, "collectstatic", "--noinput")
@@ -154,7 +196,9 @@ def main():
             request("GET", "/healthz")
 
         base_time, base_results = burst(args.requests, lambda i: request("GET", "/healthz")[0])
-        reg_time, reg_results = burst(args.requests, lambda i: residents[i].register()[0])
+        reg_time, reg_results = burst(
+            args.requests, lambda i: residents[i].register(follow=not args.no_follow)
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -168,14 +212,18 @@ def main():
         "R.objects.filter(status='waitlisted').count())",
         capture=True,
     ).split()
-    subprocess.run(["redis-cli", "-n", "15", "flushdb"], capture_output=True)
-    errors = [r for r in reg_results if r != 302]
+    subprocess.run(["redis-cli", "-n", REDIS_DB, "flushdb"], capture_output=True)
+    errors = [r if isinstance(r, Exception) else r[0] for r in reg_results]
+    errors = [e for e in errors if e != 302]
+    answers = [r[1][0] for r in reg_results if not isinstance(r, Exception) and r[0] == 302]
+    pages = [r[1][1] for r in reg_results if not isinstance(r, Exception) and r[1][1]]
     base_errors = [r for r in base_results if r != 200]
     reg_rate = args.requests / reg_time
     base_rate = args.requests / base_time
     print(
         f"requests:             {args.requests} concurrent POSTs, {args.seats} seats, "
-        f"gunicorn {args.workers} workers x {args.threads} threads"
+        f"gunicorn {args.workers} workers x {args.threads} threads, "
+        f"DJANGO_CONN_MAX_AGE={args.conn_max_age}"
     )
     print(f"confirmed:            {counts[0]}  (must be {args.seats})")
     print(f"waitlisted:           {counts[1]}")
@@ -183,9 +231,16 @@ def main():
         f"errors:               {len(errors)}  (must be 0)"
         + (f"  first: {errors[:5]}" if errors else "")
     )
-    print(f"registrations/s:      {reg_rate:.1f}  ({reg_time:.2f} s for the burst)")
+    what = "POST only" if args.no_follow else "POST and confirmation page"
+    print(f"registrations/s:      {reg_rate:.1f}  ({reg_time:.2f} s for the burst, {what})")
     print(f"/healthz requests/s:  {base_rate:.1f}  ({len(base_errors)} errors)")
     print(f"ratio to /healthz:    {reg_rate / base_rate:.3f}")
+    for label, waits in (("POST -> confirmation", pages), ("POST -> its answer", answers)):
+        if waits:
+            print(
+                f"wait {label + ':':22}max {max(waits):.2f} s, p95 {percentile(waits, 0.95):.2f} s,"
+                f" median {percentile(waits, 0.5):.2f} s  ({len(waits)} residents)"
+            )
     ok = int(counts[0]) == args.seats and not errors
     raise SystemExit(0 if ok else 1)
 

@@ -10,6 +10,8 @@ from django.utils import timezone
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from engagement_portal.messaging.services import QrCode, qr_png
+
 from .models import Event, Registration
 
 
@@ -65,9 +67,12 @@ def check_in_url(registration: Registration | str) -> str:
 
 def check_in_qr_png(registration: Registration | str, scale: int = 6) -> bytes:
     """PNG of the check-in QR code, for a registration or a check-in code."""
-    out = io.BytesIO()
-    segno.make(check_in_url(registration), error="m").save(out, kind="png", scale=scale, border=2)
-    return out.getvalue()
+    return qr_png(check_in_url(registration), scale=scale)
+
+
+def check_in_qr_attachment(registration: Registration) -> QrCode:
+    """The check-in QR code of a message, drawn when the message is sent (same image)."""
+    return QrCode(check_in_url(registration))
 
 
 def check_in_qr_svg(registration: Registration) -> str:

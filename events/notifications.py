@@ -7,7 +7,7 @@ from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import queue_message
 
 from . import hooks
-from .calendar import check_in_qr_png, event_ics
+from .calendar import check_in_qr_attachment, event_ics
 from .models import Event, Registration, Reminder
 
 
@@ -34,7 +34,17 @@ def _context(registration: Registration, token: str | None = None) -> dict:
     return context
 
 
-def _send(registration, *, key, template, context, essential, attachments=(), send_now=True):
+def _send(
+    registration,
+    *,
+    key,
+    template,
+    context,
+    essential,
+    attachments=(),
+    send_now=True,
+    new_key=False,
+):
     address = _address(registration)
     if address is None:
         return None
@@ -50,24 +60,30 @@ def _send(registration, *, key, template, context, essential, attachments=(), se
         essential=essential,
         attachments=attachments if channel == OutboxMessage.Channel.EMAIL else (),
         send_now=send_now,
+        new_key=new_key,
     )
 
 
 def registration_received(
-    registration: Registration, token: str, *, ics: bytes | None = None, qr_png: bytes | None = None
+    registration: Registration,
+    token: str,
+    *,
+    ics: bytes | None = None,
+    position: int | None = None,
 ) -> None:
     """Confirmation (or waiting-list notice) with the private link, calendar file and QR code.
 
-    The caller may pass the calendar file and QR image made in advance, outside its lock.
+    Called for a registration created in the caller's transaction, which may pass the
+    calendar file made in advance and the place on the waiting list it already counted,
+    outside or under its lock. The QR image is drawn when the message is sent.
     """
     from .selectors import waitlist_position
 
     context = _context(registration, token)
-    context["position"] = waitlist_position(registration)
+    context["position"] = position if position is not None else waitlist_position(registration)
     attachments = [("event.ics", ics or event_ics(registration.event), "text/calendar")]
     if registration.status == Registration.Status.CONFIRMED:
-        png = qr_png or check_in_qr_png(registration)
-        attachments.append(("check-in.png", png, "image/png"))
+        attachments.append(("check-in.png", check_in_qr_attachment(registration), "image/png"))
     _send(
         registration,
         key=f"registration:{registration.pk}:received",
@@ -75,6 +91,7 @@ def registration_received(
         context=context,
         essential=True,
         attachments=attachments,
+        new_key=True,
     )
 
 
@@ -87,7 +104,7 @@ def promoted_from_waitlist(registration: Registration) -> None:
         essential=True,
         attachments=[
             ("event.ics", event_ics(registration.event), "text/calendar"),
-            ("check-in.png", check_in_qr_png(registration), "image/png"),
+            ("check-in.png", check_in_qr_attachment(registration), "image/png"),
         ],
     )
 

@@ -41,19 +41,27 @@ def public_events(*, now=None) -> QuerySet[Event]:
     ).order_by("starts_at", "pk")
 
 
+def _public(public_id: str) -> QuerySet[Event]:
+    return Event.objects.filter(
+        public_id=public_id,
+        program__status__in=[Program.Status.ACTIVE, Program.Status.COMPLETED],
+    ).exclude(program__visibility=Program.Visibility.INTERNAL)
+
+
 def event_for_public_page(public_id: str) -> Event | None:
     """Any public or unlisted event of a program the public may see, by its random id."""
     return (
-        with_seat_counts(
-            Event.objects.filter(
-                public_id=public_id,
-                program__status__in=[Program.Status.ACTIVE, Program.Status.COMPLETED],
-            ).exclude(program__visibility=Program.Visibility.INTERNAL)
-        )
+        with_seat_counts(_public(public_id))
         .select_related("program__engagement_type__tier", "neighbourhood")
         .prefetch_related("languages")
         .first()
     )
+
+
+def event_to_register_for(public_id: str) -> Event | None:
+    """The same event as event_for_public_page, with its own fields only: what a
+    registration needs (the seat count is read under the event's lock, not here)."""
+    return _public(public_id).first()
 
 
 def user_can_see_personal_data(user, event: Event) -> bool:

@@ -12,18 +12,14 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Consent
 from engagement_portal.accounts.services import find_or_create_resident, record_consent
-from engagement_portal.accounts.services_claims import (
-    person_on_file,
-    resident_for_public_form,
-    same_contact_ids,
-)
+from engagement_portal.accounts.services_claims import person_on_file, resident_for_public_form
 from engagement_portal.core import ledger
 from engagement_portal.core.tokens import hash_token, new_token
 
@@ -45,7 +41,9 @@ def registration_by_token(token: str) -> Registration | None:
     if not token or len(token) > 64:
         return None
     return (
-        Registration.objects.select_related("event__program__engagement_type__tier", "resident")
+        Registration.objects.select_related(
+            "event__program__engagement_type__tier", "event__neighbourhood", "resident"
+        )
         .filter(token_hash=hash_token(token))
         .first()
     )
@@ -99,6 +97,58 @@ class RegistrationResult:
     registration: Registration
     token: str | None  # None when an existing registration was recognised
     created: bool
+    position: int | None = None  # place on the waiting list when it was joined
+
+
+def _lock_for_decision(event_id: int, resident, now) -> Event:
+    """Lock the event row and read what the seat decision needs, in one round trip: the
+    event as it is now, with `taken` (seats held), `existing_id` (an active registration of
+    the same person: their record on file or a provisional one that gave their details)
+    and `waiting_ahead` (people already on the waiting list, who stay ahead of us).
+
+    Every round trip under the lock is paid by all the registrations queued behind it, so
+    on PostgreSQL both statements go in one: the read runs once the lock is held, with a
+    snapshot of its own (READ COMMITTED), and sees everything committed by the
+    transactions that held the lock before us. On SQLite the transaction already holds
+    the database's write lock and the read goes alone."""
+    from engagement_portal.accounts.models import Resident
+
+    root = resident.provisional_for_id or resident.pk
+    same_person = Resident.objects.filter(Q(pk=root) | Q(provisional_for_id=root)).values("pk")
+    active = ~Q(registrations__status=Status.CANCELLED)
+    read = Event.objects.filter(pk=event_id).annotate(
+        taken=Sum(
+            "registrations__party_size",
+            filter=Q(registrations__status__in=Registration.HOLDS_SEAT),
+            default=0,
+        ),
+        existing_id=Min(
+            "registrations__pk", filter=active & Q(registrations__resident_id__in=same_person)
+        ),
+        # A registration committed under the lock has a smaller id than ours will, so only
+        # queued_at decides who is ahead of us (see waitlist_position).
+        waiting_ahead=Count(
+            "registrations",
+            filter=Q(registrations__status=Status.WAITLISTED, registrations__queued_at__lte=now),
+        ),
+    )
+    # Honour the test-only switch that proves the race tests can catch a missing lock.
+    if connection.vendor != "postgresql" or getattr(
+        settings, "EVENTS_DISABLE_SEAT_LOCK_FOR_TESTS", False
+    ):
+        return read.get()
+    lock_sql, lock_params = (
+        Event.objects.filter(pk=event_id)
+        .order_by()
+        .select_for_update()
+        .values("pk")
+        .query.sql_with_params()
+    )
+    read_sql, read_params = read.query.sql_with_params()
+    found = list(Event.objects.raw(f"{lock_sql}; {read_sql}", (*lock_params, *read_params)))
+    if not found:
+        raise Event.DoesNotExist
+    return found[0]
 
 
 def register(
@@ -122,6 +172,7 @@ def register(
 
     Run twice for the same person (same email or phone) it returns the first registration
     and counts them once. Raises RegistrationClosed or EventFull with a message to show.
+    Call it outside a transaction: the event's lock lasts until the outermost one commits.
     """
     now = now or timezone.now()
     by_staff = source == Registration.Source.STAFF
@@ -129,10 +180,14 @@ def register(
         raise ValidationError(
             _("You can register up to %(n)d people for this event.") % {"n": event.max_party_size}
         )
-    # Registrations for one event queue on its row lock, so everything that does not depend
-    # on the seat count happens before taking it: a first check of the window (repeated
-    # under the lock), the resident lookup (safe on its own under concurrency), the private
-    # token, the check-in code and its QR image, and the calendar file.
+    # Registrations for one event queue on its row lock, and a row lock is held until the
+    # transaction commits. So everything that does not depend on the seat count happens
+    # before taking it: a first check of the window (repeated under the lock), the resident
+    # lookup (safe on its own under concurrency), the private token, the check-in code, the
+    # calendar file and the ledger fact. Under the lock: one query for the seats and the
+    # person's registrations, the INSERT, and the rows that need the new registration's id
+    # or its outcome (requests, consent, reminders, the confirmation: no look-ups, no
+    # drawing: the QR image is drawn when the confirmation is sent).
     problem = registration_problem(event, now, by_staff=by_staff)
     if problem:
         raise RegistrationClosed(problem)
@@ -164,71 +219,69 @@ def register(
             now=now,
         )
     token, token_hash = new_token()
-    check_in_code = secrets.token_hex(5).upper()
-    from .calendar import check_in_qr_png, event_ics
+    from . import notifications
+    from .calendar import event_ics
 
-    qr_png, ics = check_in_qr_png(check_in_code), event_ics(event)
+    ics = event_ics(event)
+    registration = Registration(
+        event=event,
+        resident=resident,
+        token_hash=token_hash,
+        check_in_code=secrets.token_hex(5).upper(),
+        party_size=party_size,
+        age_group=age_group if age_group in AgeGroup.values else "",
+        language=language,
+        wants_reminders=wants_reminders,
+        source=source,
+        created_at=now,
+        queued_at=now,
+    )
+    requests = [
+        AccommodationRequest(registration=registration, kind=kind, details=details.strip())
+        for kind, details in (
+            (AccommodationRequest.Kind.ACCESSIBILITY, accessibility),
+            (AccommodationRequest.Kind.INTERPRETATION, interpretation),
+        )
+        if details.strip()
+    ]
 
+    existing_id = None
     with transaction.atomic():
-        event = _lock_event(event.pk)
-        problem = registration_problem(event, now, by_staff=by_staff)
+        # Rolled back with everything else if no registration is written below.
+        ledger.record(ledger.REGISTERED, event_id=event.pk, program_id=event.program_id)
+        locked = _lock_for_decision(event.pk, resident, now)
+        problem = registration_problem(locked, now, by_staff=by_staff)
         if problem:
             raise RegistrationClosed(problem)
-        existing = (
-            event.registrations.filter(resident_id__in=same_contact_ids(resident))
-            .exclude(status=Status.CANCELLED)
-            .first()
-        )
-        if existing:
-            return RegistrationResult(existing, None, False)
-
-        capacity_left = None if event.capacity is None else event.capacity - seats_taken(event)
-        if capacity_left is None or party_size <= capacity_left:
-            status = Status.CONFIRMED
-        elif event.waitlist_enabled:
-            status = Status.WAITLISTED
+        if locked.existing_id:
+            existing_id = locked.existing_id
+            transaction.set_rollback(True)  # nothing of this submission is kept
         else:
-            raise EventFull(_("Sorry, this event is full."))
-
-        registration = Registration.objects.create(
-            event=event,
-            resident=resident,
-            token_hash=token_hash,
-            check_in_code=check_in_code,
-            party_size=party_size,
-            age_group=age_group if age_group in AgeGroup.values else "",
-            status=status,
-            language=language,
-            wants_reminders=wants_reminders,
-            source=source,
-            created_at=now,
-            queued_at=now,
-            confirmed_at=now if status == Status.CONFIRMED else None,
-        )
-        if accessibility.strip():
-            AccommodationRequest.objects.create(
-                registration=registration,
-                kind=AccommodationRequest.Kind.ACCESSIBILITY,
-                details=accessibility.strip(),
-            )
-        if interpretation.strip():
-            AccommodationRequest.objects.create(
-                registration=registration,
-                kind=AccommodationRequest.Kind.INTERPRETATION,
-                details=interpretation.strip(),
-            )
-        if wants_reminders:
-            channel = Consent.Channel.EMAIL if resident.email_normalised else Consent.Channel.SMS
-            record_consent(
-                resident=resident, channel=channel, granted=True, source="event", now=now
-            )
-        if status == Status.CONFIRMED:
-            schedule_reminders(registration)
-        ledger.record(ledger.REGISTERED, event_id=event.pk, program_id=event.program_id)
-        from . import notifications
-
-        notifications.registration_received(registration, token, ics=ics, qr_png=qr_png)
-    return RegistrationResult(registration, token, True)
+            if locked.capacity is None or locked.taken + party_size <= locked.capacity:
+                registration.status, registration.confirmed_at = Status.CONFIRMED, now
+                position = None
+            elif locked.waitlist_enabled:
+                registration.status, position = Status.WAITLISTED, locked.waiting_ahead + 1
+            else:
+                raise EventFull(_("Sorry, this event is full."))
+            registration.event = locked
+            registration.save(force_insert=True)
+            if requests:
+                AccommodationRequest.objects.bulk_create(requests)
+            if wants_reminders:
+                channel = (
+                    Consent.Channel.EMAIL if resident.email_normalised else Consent.Channel.SMS
+                )
+                record_consent(
+                    resident=resident, channel=channel, granted=True, source="event", now=now
+                )
+            if registration.status == Status.CONFIRMED:
+                schedule_reminders(registration)
+            notifications.registration_received(registration, token, ics=ics, position=position)
+    if existing_id:
+        existing = Registration.objects.select_related("resident").get(pk=existing_id)
+        return RegistrationResult(existing, None, False)
+    return RegistrationResult(registration, token, True, position)
 
 
 def _minutes_before(moment: datetime, minutes: int) -> datetime:

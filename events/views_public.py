@@ -22,8 +22,8 @@ from .models import Registration
 limit_posts = limit_public_posts("events-public-post")
 
 
-def _public_event(public_id: str):
-    event = selectors.event_for_public_page(public_id) if len(public_id) <= 16 else None
+def _public_event(public_id: str, find=selectors.event_for_public_page):
+    event = find(public_id) if len(public_id) <= 16 else None
     if event is None:
         raise Http404
     return event
@@ -72,33 +72,37 @@ def event_detail(request, public_id):
 def register(request, public_id):
     if request.limited:
         return too_many_requests(request)
-    event = _public_event(public_id)
-    context = {"event": event, "problem": None}
     if request.method == "GET":
-        context["problem"] = services.registration_problem(event)
+        event = _public_event(public_id)
+        context = {"event": event, "problem": services.registration_problem(event)}
         if not context["problem"]:
             context["form"] = RegistrationForm(event=event, user=request.user)
         return render(request, "events/public_register.html", context)
 
+    # The page's data (places left, languages) is loaded only if the form is shown again.
+    event = _public_event(public_id, selectors.event_to_register_for)
     form = RegistrationForm(request.POST, event=event, user=request.user)
-    context["form"] = form
-    if not form.is_valid():
-        return render(request, "events/public_register.html", context)
-    user = request.user if request.user.is_authenticated else None
-    try:
-        result = services.register(event=event, user=user, **form.registration_kwargs())
-    except ValidationError as error:  # EventFull and RegistrationClosed among them
-        form.add_error(None, error)
-        return render(request, "events/public_register.html", context)
+    if form.is_valid():
+        user = request.user if request.user.is_authenticated else None
+        try:
+            result = services.register(event=event, user=user, **form.registration_kwargs())
+        except ValidationError as error:  # EventFull and RegistrationClosed among them
+            form.add_error(None, error)
+        else:
+            return _registered(request, event, result)
+    context = {"event": _public_event(public_id), "problem": None, "form": form}
+    return render(request, "events/public_register.html", context)
+
+
+def _registered(request, event, result: services.RegistrationResult) -> HttpResponse:
     if not result.created:
         # Say nothing about the registration on file: whoever typed this email may not own it.
         return render(request, "events/public_already_registered.html", {"event": event})
-    registration = result.registration
-    if registration.status == Registration.Status.WAITLISTED:
+    if result.registration.status == Registration.Status.WAITLISTED:
         messages.info(
             request,
             _("The event is full: you are number %(n)d on the waiting list.")
-            % {"n": services.waitlist_position(registration)},
+            % {"n": result.position},
         )
     else:
         messages.success(request, _("You are registered."))

@@ -1,10 +1,13 @@
 """The outbox: queue a message once, send pending messages in batches, exactly-once marking."""
 
 import base64
+import io
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
+import segno
 from django.conf import settings
 from django.core import mail, signing
 from django.db import IntegrityError, transaction
@@ -26,6 +29,39 @@ MAX_ATTEMPTS = 5
 # A claim older than this belongs to a worker that died mid-batch; its rows go back in line.
 CLAIM_TIMEOUT = timedelta(minutes=15)
 OPT_OUT_SALT = "messaging.opt-out"
+
+
+@dataclass(frozen=True)
+class QrCode:
+    """An attachment drawn when the message is sent: a PNG QR code of `text`.
+
+    Drawing one takes milliseconds (a registration's check-in code); the request that
+    queues the message need not spend them while the resident waits."""
+
+    text: str
+
+
+def qr_png(text: str, *, scale: int = 6) -> bytes:
+    """PNG of a QR code of `text`, as attached to messages (QrCode) and shown on pages."""
+    out = io.BytesIO()
+    segno.make(text, error="m").save(out, kind="png", scale=scale, border=2)
+    return out.getvalue()
+
+
+def _stored_attachment(filename: str, content: "bytes | QrCode", mimetype: str) -> dict:
+    if isinstance(content, QrCode):
+        return {"filename": filename, "qr_code": content.text, "mimetype": mimetype}
+    return {
+        "filename": filename,
+        "content": base64.b64encode(content).decode(),
+        "mimetype": mimetype,
+    }
+
+
+def _attachment_content(attachment: dict) -> bytes:
+    if "qr_code" in attachment:
+        return qr_png(attachment["qr_code"])
+    return base64.b64decode(attachment["content"])
 
 
 def render_message(template: str, context: dict, language: str) -> tuple[str, str, str]:
@@ -62,7 +98,7 @@ def build_message(
     context: dict | None = None,
     resident=None,
     essential: bool = False,
-    attachments: list[tuple[str, bytes, str]] = (),
+    attachments: list[tuple[str, "bytes | QrCode", str]] = (),
     now=None,
 ) -> OutboxMessage:
     """Render one message into an unsaved outbox row (see queue_message for the rules).
@@ -92,10 +128,7 @@ def build_message(
         body_html=html,
         # A message suppressed now is never sent: its links need not be kept at all.
         link_secrets=private_links.seal(tokens) if status == OutboxMessage.Status.PENDING else "",
-        attachments=[
-            {"filename": n, "content": base64.b64encode(c).decode(), "mimetype": m}
-            for n, c, m in attachments
-        ],
+        attachments=[_stored_attachment(n, c, m) for n, c, m in attachments],
         essential=essential,
         resident=resident,
         status=status,
@@ -104,14 +137,24 @@ def build_message(
     )
 
 
-def queue_message(*, send_now: bool = True, **fields) -> OutboxMessage:
+def queue_message(*, send_now: bool = True, new_key: bool = False, **fields) -> OutboxMessage:
     """Queue one message under `key`. Queueing the same key again returns the existing row.
 
     Non-essential messages to a resident who has not consented on that channel are stored
     as suppressed, so the record shows they were deliberately not sent. Sending is kicked
     off after the surrounding transaction commits, unless `send_now` is False (bulk callers
     use queue_messages, or queue many and call `start_sending()` once).
+
+    `new_key` says the key names a row the caller's transaction has just created (a new
+    registration's id), so no message can hold it yet: the row is inserted straight away,
+    without the look-up and the savepoint, which matters to callers holding a lock.
     """
+    if new_key:
+        message = build_message(**fields)
+        message.save(force_insert=True)
+        if message.status == OutboxMessage.Status.PENDING and send_now:
+            start_sending()
+        return message
     existing = OutboxMessage.objects.filter(key=fields["key"]).first()
     if existing:
         return existing
@@ -202,9 +245,7 @@ def _email(
         email.attach_alternative(private_links.restore(message.body_html, tokens), "text/html")
     for attachment in message.attachments:
         email.attach(
-            attachment["filename"],
-            base64.b64decode(attachment["content"]),
-            attachment["mimetype"],
+            attachment["filename"], _attachment_content(attachment), attachment["mimetype"]
         )
     if not message.essential and message.resident_id:
         email.extra_headers["List-Unsubscribe"] = f"<{opt_out_url(message.resident_id, 'email')}>"

@@ -6,16 +6,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
 from engagement_portal.accounts.models import Language
-from events import services
+from engagement_portal.messaging.models import OutboxMessage
+from events import calendar, services
 from events.models import Event, Registration
 from programs.models import EngagementType, Program
 from tests.factories import NeighbourhoodFactory, ProgramFactory, ResidentFactory
+from tests.mailbox import delivered
 
 Status = Registration.Status
 
@@ -364,6 +367,57 @@ def test_registering_when_full_waitlists_and_says_the_position(client, make_even
     page = html(response)
     assert "The event is full: you are number 2 on the waiting list." in page
     assert "You are number 2 on the waiting list" in page
+
+
+def test_the_waiting_list_position_is_the_same_on_the_page_and_in_the_message(client, make_event):
+    event = make_event(capacity=1)
+    register(event, 1)
+    register(event, 2)
+
+    response = client.post(register_url(event), form_data())
+
+    registration = event.registrations.get(resident__email="rosa@example.net")
+    message = OutboxMessage.objects.get(key=f"registration:{registration.pk}:received")
+    assert "in position 2." in message.body_text
+    assert "you are number 2 on the waiting list" in html(client.get(response["Location"]))
+
+
+def test_a_registration_post_stays_within_its_queries(
+    client, make_event, django_assert_max_num_queries
+):
+    """Everything the resident waits for: the event, the resident, the ledger fact, the seat
+    decision (one statement on PostgreSQL after the lock), the registration, its reminders
+    and its confirmation, and the confirmation page it leads to."""
+    event = make_event(capacity=50, neighbourhood=NeighbourhoodFactory())
+    event.languages.set(Language.objects.all())
+    for n in range(10):
+        register(event, n)
+
+    with django_assert_max_num_queries(13):
+        response = client.post(register_url(event), form_data())
+    assert response.status_code == 302
+    with django_assert_max_num_queries(3):
+        page = client.get(response["Location"])
+    assert "You are registered." in html(page)
+
+
+def test_the_check_in_qr_image_is_not_drawn_while_the_resident_waits(
+    client, make_event, monkeypatch
+):
+    import segno
+
+    event = make_event(capacity=5)
+    with monkeypatch.context() as patch:
+        patch.setattr(segno, "make", lambda *args, **kwargs: pytest.fail("QR drawn in a POST"))
+        response = client.post(register_url(event), form_data())
+        assert response.status_code == 302
+
+    registration = event.registrations.get()
+    message = OutboxMessage.objects.get(key=f"registration:{registration.pk}:received")
+    delivered(message)
+    (email,) = [m for m in mail.outbox if m.to == ["rosa@example.net"]]
+    png = {name: content for name, content, _type in email.attachments}["check-in.png"]
+    assert png == calendar.check_in_qr_png(registration)
 
 
 def test_registering_twice_with_the_same_email_is_counted_once(client, make_event):

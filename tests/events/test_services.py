@@ -326,14 +326,20 @@ def postgres_only():
 def slow_seat_count(monkeypatch):
     """Widen the window between reading the seats taken and writing the registration, so a
     missing lock shows up as overbooking every time instead of now and then."""
-    real = services.seats_taken
+    real_taken, real_read = services.seats_taken, services._lock_for_decision
 
-    def slow(event):
-        taken = real(event)
+    def slow_taken(event):
+        taken = real_taken(event)
         time.sleep(0.05)
         return taken
 
-    monkeypatch.setattr(services, "seats_taken", slow)
+    def slow_read(event_id, resident, now):
+        event = real_read(event_id, resident, now)
+        time.sleep(0.05)
+        return event
+
+    monkeypatch.setattr(services, "seats_taken", slow_taken)
+    monkeypatch.setattr(services, "_lock_for_decision", slow_read)
 
 
 @race

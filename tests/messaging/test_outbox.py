@@ -121,6 +121,19 @@ def test_attachments_travel_with_the_email(db):
     assert mail.outbox[0].attachments[0][0] == "event.ics"
 
 
+def test_a_qr_code_attachment_is_drawn_when_the_email_is_sent(db):
+    message = queue(
+        attachments=[("code.png", services.QrCode("https://example.net/c/1"), "image/png")]
+    )
+    assert message.attachments == [
+        {"filename": "code.png", "qr_code": "https://example.net/c/1", "mimetype": "image/png"}
+    ]
+    services.send_pending()
+    assert mail.outbox[0].attachments == [
+        ("code.png", services.qr_png("https://example.net/c/1"), "image/png")
+    ]
+
+
 def test_text_messages_go_through_the_sms_backend(db, sms_outbox):
     queue(channel=OutboxMessage.Channel.SMS, recipient="+15552013344")
     services.send_pending()

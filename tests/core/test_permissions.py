@@ -190,6 +190,7 @@ ACCESS = {
     "dashboard:reach": COMMAND,
     "dashboard:principles": COMMAND,
     "dashboard:trust": COMMAND,
+    "dashboard:trust-question": COMMAND,
     "dashboard:export": COMMAND,
     "dashboard:report": COMMAND,
     "dashboard:open-data": PUBLIC,  # aggregate, suppressed, no personal data
@@ -327,6 +328,8 @@ def url_for(name, objects):
         kwargs["figure"] = "participations"
     if "<table>" in pattern:
         kwargs["table"] = "overview"
+    if "<key>" in pattern:
+        kwargs["key"] = "trust-neighbourhood"  # a question of the standard bank
     if "<slug>" in pattern:
         kwargs["slug"] = program.slug
     if "<token>" in pattern and "<uidb64>" not in pattern:
@@ -615,6 +618,7 @@ NO_PERSONAL_DATA = {
     "dashboard:reach": "aggregates",
     "dashboard:principles": "aggregates",
     "dashboard:trust": "aggregates",
+    "dashboard:trust-question": "aggregates",
     "dashboard:export": "aggregates",
     "dashboard:report": "aggregates",
 }

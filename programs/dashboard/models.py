@@ -239,10 +239,9 @@ class PersonnelDay(models.Model):
         indexes = [
             models.Index(fields=["day", "user"]),
             # Whether each member of staff took part in a period: one probe each, answered
-            # from the index alone, the outreach flag included (PostgreSQL; others ignore it).
+            # from the index alone (the outreach flag is its last column).
             models.Index(
-                fields=["user", "day"],
-                include=["outside_outreach"],
+                fields=["user", "day", "outside_outreach"],
                 name="dashboard_personnel_user_day",
             ),
         ]

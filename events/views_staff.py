@@ -9,7 +9,6 @@ import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotAllowed
@@ -21,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from engagement_portal.core.mixins import staff_only
 from engagement_portal.core.services import audit_view
 from programs.models import Program
 from programs.selectors import user_can_manage_program
@@ -40,13 +40,6 @@ from .forms_staff import (
     WalkInForm,
 )
 from .models import AccommodationRequest, Event, Registration
-
-
-def staff_only(view):
-    """Anonymous visitors go to log in; signed-in users without staff access get a 403."""
-    return login_required(
-        permission_required("accounts.access_staff_portal", raise_exception=True)(view)
-    )
 
 
 def _event_for_program_staff(request, pk) -> Event:

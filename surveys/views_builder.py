@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from engagement_portal.core.mixins import staff_only
+
 from . import builder, selectors, services
 from .forms_builder import (
     BankItemForm,
@@ -26,13 +28,6 @@ from .forms_builder import (
     language_name,
 )
 from .models import Question, StandardItem, Survey
-
-
-def staff_only(view):
-    """Anonymous visitors go to log in; signed-in users without staff access get a 403."""
-    return login_required(
-        permission_required("accounts.access_staff_portal", raise_exception=True)(view)
-    )
 
 
 def _survey_for_manager(request, pk) -> Survey:

@@ -5,7 +5,6 @@ or the input: a refused user always gets a 403 (anonymous visitors go to log in)
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,19 +12,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from engagement_portal.core.mixins import staff_only
+
 from . import distribution as services
 from . import selectors
 from .forms_distribution import DistributionForm
 from .models import Distribution, Survey
 
 REFRESH_SECONDS = 5
-
-
-def staff_only(view):
-    """Anonymous visitors go to log in; signed-in users without staff access get a 403."""
-    return login_required(
-        permission_required("accounts.access_staff_portal", raise_exception=True)(view)
-    )
 
 
 def _survey_for_manager(request, pk) -> Survey:

@@ -10,7 +10,6 @@ import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Neighbourhood
+from engagement_portal.core.mixins import staff_only
 
 from . import results as selectors
 from . import services
@@ -26,13 +26,6 @@ from .models import Survey, pick
 from .selectors import user_can_manage_survey
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def staff_only(view):
-    """Anonymous visitors go to log in; signed-in users without staff access get a 403."""
-    return login_required(
-        permission_required("accounts.access_staff_portal", raise_exception=True)(view)
-    )
 
 
 def _survey_for_manager(request, pk) -> Survey:

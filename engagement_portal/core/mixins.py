@@ -1,7 +1,16 @@
 """Access rules for views. Anonymous visitors are sent to log in; signed-in users without
-the permission get a 403 (Django's AccessMixin does exactly that)."""
+the permission get a 403 (Django's AccessMixin does exactly that; `staff_only` is the same
+rule for function views)."""
 
+from django.contrib.auth.decorators import login_required, permission_required
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+
+
+def staff_only(view):
+    """Anonymous visitors go to log in; signed-in users without staff access get a 403."""
+    return login_required(
+        permission_required("accounts.access_staff_portal", raise_exception=True)(view)
+    )
 
 
 class StaffRequiredMixin(PermissionRequiredMixin):
@@ -21,4 +30,5 @@ __all__ = [
     "CommandRequiredMixin",
     "LoginRequiredMixin",
     "StaffRequiredMixin",
+    "staff_only",
 ]

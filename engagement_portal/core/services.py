@@ -47,3 +47,14 @@ def _link_residents(entry: AuditLog, residents: Iterable) -> None:
         through.objects.bulk_create(
             [through(auditlog_id=entry.pk, resident_id=resident_id) for resident_id in ids]
         )
+
+
+def update_changed(obj: Model, fields: dict, allowed: Iterable[str]) -> Model:
+    """Set the `allowed` fields given in `fields` that differ, and save only those (nothing
+    when none changed): running an edit twice writes once."""
+    changed = [name for name in allowed if name in fields and getattr(obj, name) != fields[name]]
+    for name in changed:
+        setattr(obj, name, fields[name])
+    if changed:
+        obj.save(update_fields=changed)
+    return obj

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from engagement_portal.core.http import limit_public_posts, too_many_requests
+from engagement_portal.core.mixins import staff_only
 from engagement_portal.core.services import audit_view
 from events.forms_public import current_language
 from programs.coproduction import selectors_groups as selectors
@@ -57,13 +58,6 @@ def program_staff(view):
         permission_required(
             ("accounts.access_staff_portal", "programs.change_program"), raise_exception=True
         )(view)
-    )
-
-
-def staff_only(view):
-    """Anonymous visitors go to log in; signed-in users without staff access get a 403."""
-    return login_required(
-        permission_required("accounts.access_staff_portal", raise_exception=True)(view)
     )
 
 

@@ -6,7 +6,6 @@ Access is checked before the HTTP method or the input is looked at.
 """
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseNotAllowed
@@ -17,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from engagement_portal.core.http import limit_public_posts, too_many_requests
+from engagement_portal.core.mixins import staff_only
 from programs.coproduction import selectors_recommendations as selectors
 from programs.coproduction import services_recommendations as services
 from programs.coproduction.forms_recommendations import (
@@ -29,13 +29,6 @@ from programs.coproduction.forms_recommendations import (
 from programs.coproduction.models_recommendations import Recommendation
 from programs.models import Program
 from programs.selectors import user_can_manage_program
-
-
-def staff_only(view):
-    """Anonymous visitors go to log in; signed-in users without staff access get a 403."""
-    return login_required(
-        permission_required("accounts.access_staff_portal", raise_exception=True)(view)
-    )
 
 
 def _query_without_page(request) -> str:

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from engagement_portal.core.services import update_changed
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import build_message, queue_messages
 from programs.in_person.models import PartnerAgreement, PartnerContact, PartnerOrganisation
@@ -31,15 +32,6 @@ def _lock(partner: PartnerOrganisation) -> PartnerOrganisation:
     return PartnerOrganisation.objects.select_for_update().get(pk=partner.pk)
 
 
-def _update(obj, fields: dict, allowed: tuple[str, ...]):
-    changed = [name for name in allowed if name in fields and getattr(obj, name) != fields[name]]
-    for name in changed:
-        setattr(obj, name, fields[name])
-    if changed:
-        obj.save(update_fields=changed)
-    return obj
-
-
 @transaction.atomic
 def add_contact(
     *, partner: PartnerOrganisation, name: str, role: str = "", email: str = "", phone: str = ""
@@ -50,7 +42,7 @@ def add_contact(
     name, email = name.strip(), email.strip()
     existing = partner.contacts.filter(name__iexact=name, email__iexact=email).first()
     if existing:
-        return _update(existing, {"role": role, "phone": phone}, CONTACT_FIELDS)
+        return update_changed(existing, {"role": role, "phone": phone}, CONTACT_FIELDS)
     return PartnerContact.objects.create(
         partner=partner, name=name, role=role, email=email, phone=phone
     )
@@ -58,7 +50,7 @@ def add_contact(
 
 def update_contact(*, contact: PartnerContact, **fields) -> PartnerContact:
     """Change a contact's details. Run twice with the same values, the second run writes nothing."""
-    return _update(contact, fields, CONTACT_FIELDS)
+    return update_changed(contact, fields, CONTACT_FIELDS)
 
 
 @transaction.atomic
@@ -71,7 +63,7 @@ def add_agreement(*, partner: PartnerOrganisation, **fields) -> PartnerAgreement
         title__iexact=fields["title"], starts_on=fields["starts_on"]
     ).first()
     if existing:
-        return _update(existing, fields, AGREEMENT_FIELDS)
+        return update_changed(existing, fields, AGREEMENT_FIELDS)
     data = {name: value for name, value in fields.items() if name in AGREEMENT_FIELDS}
     return PartnerAgreement.objects.create(partner=partner, **data)
 
@@ -79,7 +71,7 @@ def add_agreement(*, partner: PartnerOrganisation, **fields) -> PartnerAgreement
 def update_agreement(*, agreement: PartnerAgreement, **fields) -> PartnerAgreement:
     """Change an agreement, e.g. move its renewal date once renewed. Run twice with the same
     values, the second run writes nothing. A new renewal date gets its own reminder."""
-    return _update(agreement, fields, AGREEMENT_FIELDS)
+    return update_changed(agreement, fields, AGREEMENT_FIELDS)
 
 
 def renewal_key(agreement: PartnerAgreement) -> str:

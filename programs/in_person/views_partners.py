@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from engagement_portal.core.mixins import staff_only
 from engagement_portal.core.services import audit_view
 from programs.in_person import selectors_partners as selectors
 from programs.in_person import services_partners as services
@@ -27,13 +28,6 @@ from programs.in_person.forms_partners import (
     PartnerForm,
 )
 from programs.in_person.models import PartnerAgreement, PartnerContact, PartnerOrganisation
-
-
-def staff_only(view):
-    """Anonymous visitors go to log in; signed-in users without staff access get a 403."""
-    return login_required(
-        permission_required("accounts.access_staff_portal", raise_exception=True)(view)
-    )
 
 
 def editors_only(view):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from engagement_portal.core.http import limit_public_posts, too_many_requests
+from engagement_portal.core.mixins import staff_only
 from engagement_portal.core.services import audit_view
 from events.models import Event
 from events.selectors import event_for_public_page
@@ -40,13 +41,6 @@ from surveys.models import pick
 
 FEED_SIZE = 50
 REPLIES_PER_PAGE = 50
-
-
-def staff_only(view):
-    """Anonymous visitors go to log in; signed-in users without staff access get a 403."""
-    return login_required(
-        permission_required("accounts.access_staff_portal", raise_exception=True)(view)
-    )
 
 
 def published_announcements():

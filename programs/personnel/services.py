@@ -3,21 +3,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from engagement_portal.core import ledger
+from engagement_portal.core.services import update_changed
 from events.models import Event
 from programs.in_person.models import PartnerOrganisation
 from programs.personnel.models import EventCoFacilitator
 
 # Engagement types whose events are trainings of agency personnel.
 TRAINING_TYPES = ("co-facilitated-training", "training-scenario-participation")
-
-
-def _update(obj, fields: dict, allowed: tuple[str, ...]):
-    changed = [name for name in allowed if name in fields and getattr(obj, name) != fields[name]]
-    for name in changed:
-        setattr(obj, name, fields[name])
-    if changed:
-        obj.save(update_fields=changed)
-    return obj
 
 
 def is_training_session(event: Event) -> bool:
@@ -37,7 +29,7 @@ def add_co_facilitator(
     name = name.strip()
     existing = event.co_facilitators.filter(name__iexact=name).first()
     if existing:
-        return _update(existing, {"partner": partner, "role": role}, ("partner", "role"))
+        return update_changed(existing, {"partner": partner, "role": role}, ("partner", "role"))
     co_facilitator = EventCoFacilitator.objects.create(
         event=event, partner=partner, name=name, role=role
     )

@@ -1,22 +1,15 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from engagement_portal.core.mixins import staff_only
 from events.hooks import Panel
 from events.models import Event
 from programs.personnel import selectors, services
 from programs.personnel.forms import CoFacilitatorForm
 from programs.selectors import user_can_manage_program
-
-
-def staff_only(view):
-    """Anonymous visitors go to log in; signed-in users without staff access get a 403."""
-    return login_required(
-        permission_required("accounts.access_staff_portal", raise_exception=True)(view)
-    )
 
 
 def _only_get_or_post(request):

@@ -136,8 +136,8 @@ def main():
     parser.add_argument(
         "--conn-max-age",
         type=int,
-        default=0,
-        help="DJANGO_CONN_MAX_AGE for gunicorn (0, the default, connects once per request)",
+        default=60,
+        help="DJANGO_CONN_MAX_AGE for gunicorn (60 as in production; 0 connects once per request)",
     )
     args = parser.parse_args()
 

@@ -1,10 +1,13 @@
 """Messages about events, all through the outbox. Keys make each one at most once."""
 
+import secrets
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.urls import reverse
 
 from engagement_portal.messaging.models import OutboxMessage
-from engagement_portal.messaging.services import queue_message
+from engagement_portal.messaging.services import build_message, queue_built, queue_message
 
 from . import hooks
 from .calendar import check_in_qr_attachment, event_ics
@@ -64,35 +67,75 @@ def _send(
     )
 
 
-def registration_received(
-    registration: Registration,
-    token: str,
-    *,
-    ics: bytes | None = None,
-    position: int | None = None,
-) -> None:
-    """Confirmation (or waiting-list notice) with the private link, calendar file and QR code.
+@dataclass
+class PreparedReceipt:
+    """The confirmation (or waiting-list notice) of a registration, rendered before its
+    seat is decided, for the outcome the caller expects (see prepare_receipt)."""
 
-    Called for a registration created in the caller's transaction, which may pass the
-    calendar file made in advance and the place on the waiting list it already counted,
-    outside or under its lock. The QR image is drawn when the message is sent.
-    """
-    from .selectors import waitlist_position
+    status: str
+    message: OutboxMessage | None  # None: no address to write to
+    marker: str  # stands for the place on the waiting list until it is known
 
-    context = _context(registration, token)
-    context["position"] = position if position is not None else waitlist_position(registration)
-    attachments = [("event.ics", ics or event_ics(registration.event), "text/calendar")]
-    if registration.status == Registration.Status.CONFIRMED:
-        attachments.append(("check-in.png", check_in_qr_attachment(registration), "image/png"))
-    _send(
-        registration,
-        key=f"registration:{registration.pk}:received",
-        template="event_registered",
-        context=context,
-        essential=True,
-        attachments=attachments,
-        new_key=True,
-    )
+
+def prepare_receipt(
+    registration: Registration, token: str, *, status: str, ics: bytes | None = None
+) -> PreparedReceipt:
+    """Render the message with the private link, calendar file and QR code as it will be
+    if the registration ends up `status`, before its row exists.
+
+    Rendering takes milliseconds and needs neither the registration's id nor the seat
+    count, so the registration renders it before it takes the event's lock; the place on
+    the waiting list, known only under the lock, is a marker that queue_receipt fills in.
+    The QR image is drawn when the message is sent."""
+    marker = f"position-{secrets.token_hex(8)}"
+    decided = registration.status
+    registration.status = status
+    try:
+        address = _address(registration)
+        if address is None:
+            return PreparedReceipt(status, None, marker)
+        channel, recipient = address
+        context = _context(registration, token)
+        context["position"] = marker
+        attachments = []
+        if channel == OutboxMessage.Channel.EMAIL:
+            attachments.append(("event.ics", ics or event_ics(registration.event), "text/calendar"))
+            if status == Registration.Status.CONFIRMED:
+                attachments.append(
+                    ("check-in.png", check_in_qr_attachment(registration), "image/png")
+                )
+        message = build_message(
+            key="",
+            channel=channel,
+            recipient=recipient,
+            language=registration.language,
+            template="event_registered",
+            context=context,
+            resident=registration.resident,
+            essential=True,
+            attachments=attachments,
+        )
+    finally:
+        registration.status = decided
+    return PreparedReceipt(status, message, marker)
+
+
+def queue_receipt(
+    prepared: PreparedReceipt, registration: Registration, position: int | None
+) -> OutboxMessage | None:
+    """Queue the prepared message for the registration its caller's transaction has just
+    written, which must have the status it was prepared for."""
+    if prepared.status != registration.status:
+        raise ValueError("the receipt was prepared for another outcome")
+    message = prepared.message
+    if message is None:
+        return None
+    place = "" if position is None else str(position)
+    message.key = f"registration:{registration.pk}:received"
+    message.subject = message.subject.replace(prepared.marker, place)
+    message.body_text = message.body_text.replace(prepared.marker, place)
+    message.body_html = message.body_html.replace(prepared.marker, place)
+    return queue_built(message)
 
 
 def promoted_from_waitlist(registration: Registration) -> None:

@@ -100,23 +100,22 @@ class RegistrationResult:
     position: int | None = None  # place on the waiting list when it was joined
 
 
-def _lock_for_decision(event_id: int, resident, now) -> Event:
-    """Lock the event row and read what the seat decision needs, in one round trip: the
-    event as it is now, with `taken` (seats held), `existing_id` (an active registration of
-    the same person: their record on file or a provisional one that gave their details)
-    and `waiting_ahead` (people already on the waiting list, who stay ahead of us).
+# Stand-ins for the three values the seat decision's statement depends on: it is built
+# with them once per process and then sent with the real values (see _decision_sql).
+_EVENT, _ROOT, _NOW = -7_000_000_001, -7_000_000_002, datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
+_decision: dict[str, tuple[str, tuple]] = {}
 
-    Every round trip under the lock is paid by all the registrations queued behind it, so
-    on PostgreSQL both statements go in one: the read runs once the lock is held, with a
-    snapshot of its own (READ COMMITTED), and sees everything committed by the
-    transactions that held the lock before us. On SQLite the transaction already holds
-    the database's write lock and the read goes alone."""
+
+def _decision_query(event_id: int, root: int, now):
+    """The event as it is now, with `taken` (seats held), `existing_id` (an active
+    registration of the same person: their record on file or a provisional one that gave
+    their details) and `waiting_ahead` (people already on the waiting list, who stay
+    ahead of us)."""
     from engagement_portal.accounts.models import Resident
 
-    root = resident.provisional_for_id or resident.pk
     same_person = Resident.objects.filter(Q(pk=root) | Q(provisional_for_id=root)).values("pk")
     active = ~Q(registrations__status=Status.CANCELLED)
-    read = Event.objects.filter(pk=event_id).annotate(
+    return Event.objects.filter(pk=event_id).annotate(
         taken=Sum(
             "registrations__party_size",
             filter=Q(registrations__status__in=Registration.HOLDS_SEAT),
@@ -132,20 +131,52 @@ def _lock_for_decision(event_id: int, resident, now) -> Event:
             filter=Q(registrations__status=Status.WAITLISTED, registrations__queued_at__lte=now),
         ),
     )
+
+
+def _decision_sql(event_id: int, root: int, now) -> tuple[str, tuple]:
+    """The lock and the decision's read as one statement string and its parameters.
+
+    Building and compiling the queryset costs a registration more Python than PostgreSQL
+    spends answering it, and its SQL never changes: only the event, the person and the
+    moment do. So it is compiled once, with stand-ins for those three, and each call swaps
+    the stand-ins in the parameters for the real values."""
+    found = _decision.get(connection.vendor)
+    if found is None:
+        lock_sql, lock_params = (
+            Event.objects.filter(pk=_EVENT)
+            .order_by()
+            .select_for_update()
+            .values("pk")
+            .query.sql_with_params()
+        )
+        read_sql, read_params = _decision_query(_EVENT, _ROOT, _NOW).query.sql_with_params()
+        found = _decision[connection.vendor] = (
+            f"{lock_sql}; {read_sql}",
+            (*lock_params, *read_params),
+        )
+        # Every stand-in must reach the parameters, or a real value would be left out.
+        assert {_EVENT, _ROOT, _NOW} <= set(found[1]), found[1]
+    sql, template = found
+    values = {_EVENT: event_id, _ROOT: root, _NOW: now}
+    return sql, tuple(values.get(p, p) if isinstance(p, int | datetime) else p for p in template)
+
+
+def _lock_for_decision(event_id: int, resident, now) -> Event:
+    """Lock the event row and read what the seat decision needs (_decision_query), in one
+    round trip.
+
+    Every round trip under the lock is paid by all the registrations queued behind it, so
+    on PostgreSQL both statements go in one: the read runs once the lock is held, with a
+    snapshot of its own (READ COMMITTED), and sees everything committed by the
+    transactions that held the lock before us. On SQLite the transaction already holds
+    the database's write lock and the read goes alone."""
+    root = resident.provisional_for_id or resident.pk
     # Honour the test-only switch that proves the race tests can catch a missing lock.
     if connection.vendor != "postgresql" or getattr(
         settings, "EVENTS_DISABLE_SEAT_LOCK_FOR_TESTS", False
     ):
-        return read.get()
-    lock_sql, lock_params = (
-        Event.objects.filter(pk=event_id)
-        .order_by()
-        .select_for_update()
-        .values("pk")
-        .query.sql_with_params()
-    )
-    read_sql, read_params = read.query.sql_with_params()
-    found = list(Event.objects.raw(f"{lock_sql}; {read_sql}", (*lock_params, *read_params)))
+        return _decision_query(event_id, root, now).get()
+    found = list(Event.objects.raw(*_decision_sql(event_id, root, now)))
     if not found:
         raise Event.DoesNotExist
     return found[0]
@@ -184,10 +215,10 @@ def register(
     # transaction commits. So everything that does not depend on the seat count happens
     # before taking it: a first check of the window (repeated under the lock), the resident
     # lookup (safe on its own under concurrency), the private token, the check-in code, the
-    # calendar file and the ledger fact. Under the lock: one query for the seats and the
-    # person's registrations, the INSERT, and the rows that need the new registration's id
-    # or its outcome (requests, consent, reminders, the confirmation: no look-ups, no
-    # drawing: the QR image is drawn when the confirmation is sent).
+    # calendar file, the confirmation's text and the ledger fact. Under the lock: one query
+    # for the seats and the person's registrations, the INSERT, and the rows that need the
+    # new registration's id or its outcome (requests, consent, reminders, the confirmation's
+    # row: no look-ups, no rendering, no drawing: the QR image is drawn when it is sent).
     problem = registration_problem(event, now, by_staff=by_staff)
     if problem:
         raise RegistrationClosed(problem)
@@ -245,6 +276,12 @@ def register(
         if details.strip()
     ]
 
+    # The message is rendered now, for the outcome this event's last registration in this
+    # process had (a hint: the decision below is made under the lock, and a wrong guess
+    # only means rendering again there).
+    guess = _last_outcome.get(event.pk, Status.CONFIRMED)
+    receipt = notifications.prepare_receipt(registration, token, status=guess, ics=ics)
+
     existing_id = None
     with transaction.atomic():
         # Rolled back with everything else if no registration is written below.
@@ -277,11 +314,27 @@ def register(
                 )
             if registration.status == Status.CONFIRMED:
                 schedule_reminders(registration)
-            notifications.registration_received(registration, token, ics=ics, position=position)
+            _remember_outcome(locked.pk, registration.status)
+            if receipt.status != registration.status:
+                receipt = notifications.prepare_receipt(
+                    registration, token, status=registration.status, ics=ics
+                )
+            notifications.queue_receipt(receipt, registration, position)
     if existing_id:
         existing = Registration.objects.select_related("resident").get(pk=existing_id)
         return RegistrationResult(existing, None, False)
     return RegistrationResult(registration, token, True, position)
+
+
+# Event id -> the status its latest registration in this process got: which message to
+# render before the lock (confirmed while seats last, waiting list after). Only a guess.
+_last_outcome: dict[int, str] = {}
+
+
+def _remember_outcome(event_id: int, status: str) -> None:
+    if len(_last_outcome) >= 1000 and event_id not in _last_outcome:
+        _last_outcome.clear()
+    _last_outcome[event_id] = status
 
 
 def _minutes_before(moment: datetime, minutes: int) -> datetime:

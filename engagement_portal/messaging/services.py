@@ -150,11 +150,7 @@ def queue_message(*, send_now: bool = True, new_key: bool = False, **fields) -> 
     without the look-up and the savepoint, which matters to callers holding a lock.
     """
     if new_key:
-        message = build_message(**fields)
-        message.save(force_insert=True)
-        if message.status == OutboxMessage.Status.PENDING and send_now:
-            start_sending()
-        return message
+        return queue_built(build_message(**fields), send_now=send_now)
     existing = OutboxMessage.objects.filter(key=fields["key"]).first()
     if existing:
         return existing
@@ -165,6 +161,15 @@ def queue_message(*, send_now: bool = True, new_key: bool = False, **fields) -> 
     except IntegrityError:
         # Queued concurrently under the same key by another request or worker.
         return OutboxMessage.objects.get(key=fields["key"])
+    if message.status == OutboxMessage.Status.PENDING and send_now:
+        start_sending()
+    return message
+
+
+def queue_built(message: OutboxMessage, *, send_now: bool = True) -> OutboxMessage:
+    """Insert a row from build_message whose key names a row the caller's transaction has
+    just created (so no message can hold it yet): no look-up, no savepoint."""
+    message.save(force_insert=True)
     if message.status == OutboxMessage.Status.PENDING and send_now:
         start_sending()
     return message
@@ -181,11 +186,18 @@ def queue_messages(messages: list[OutboxMessage]) -> int:
     return len(created)
 
 
+SEND_WAKE_KEY = "messaging:send-queued"
+
+
 def start_sending() -> None:
-    """Ask a worker to send what is due, once the current transaction commits."""
-    transaction.on_commit(
-        lambda: jobs.enqueue("engagement_portal.messaging.tasks.send_pending_messages")
-    )
+    """Ask a worker to send what is due, once the current transaction commits: one run for
+    a burst of commits (see jobs.wake), and never an error in the request that queued the
+    message (the row is the truth; the one-minute beat sends what a wake-up missed)."""
+    transaction.on_commit(_wake_sender)
+
+
+def _wake_sender() -> None:
+    jobs.wake("engagement_portal.messaging.tasks.send_pending_messages", key=SEND_WAKE_KEY)
 
 
 def claim_batch(*, size: int, now=None) -> tuple[uuid.UUID, list[OutboxMessage]]:

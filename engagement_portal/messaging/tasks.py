@@ -4,6 +4,8 @@ from smtplib import SMTPConnectError, SMTPServerDisconnected
 
 from celery import shared_task
 
+from engagement_portal.core import jobs
+
 from . import services
 
 
@@ -14,6 +16,7 @@ from . import services
 )
 def send_pending_messages(batch_size: int = 200) -> dict[str, int]:
     """Send due messages in batches until none is due. Safe to run any number of times at once."""
+    jobs.woken(services.SEND_WAKE_KEY)
     totals = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0}
     while True:
         counts = services.send_pending(batch_size=batch_size)

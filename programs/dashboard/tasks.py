@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 
 from engagement_portal.accounts.models import User
+from engagement_portal.core import jobs
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import build_message, queue_messages
 from programs.dashboard import selectors_report
@@ -102,22 +103,21 @@ def send_monthly_report() -> int:
     return queue_monthly_report(today=timezone.localdate())
 
 
+WAKE_KEY = "dashboard:refresh-queued"
+
+
 @shared_task(ignore_result=True)
 def refresh_summaries() -> int:
     """Derive the summaries from the facts recorded since the last run (idempotent)."""
     from programs.dashboard.refresh import refresh_summaries as refresh
 
+    jobs.woken(WAKE_KEY)
     return refresh()
 
 
 def wake_refresh(**_kwargs) -> None:
-    """After a transaction that recorded facts commits: ask a worker to summarise them.
-    Never raises into the request; the one-minute beat catches up if the broker is down."""
-    import logging
-
-    try:
-        refresh_summaries.delay()
-    except Exception:
-        logging.getLogger(__name__).warning(
-            "could not queue the summary refresh; the beat will", exc_info=True
-        )
+    """After a transaction that recorded facts commits: ask a worker to summarise them,
+    unless a refresh is already queued and not started (a burst of registrations queues
+    one, not hundreds). Never raises into the request; the one-minute beat catches up if
+    the broker is down."""
+    jobs.wake("programs.dashboard.tasks.refresh_summaries", key=WAKE_KEY)

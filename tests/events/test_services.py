@@ -456,3 +456,33 @@ def test_a_real_worker_sends_due_reminders_end_to_end(celery_worker, make_event)
         time.sleep(0.2)
     reminders = [m for m in mail.outbox if m.subject.startswith("Reminder")]
     assert len(reminders) == 6
+
+
+def test_the_confirmation_rendered_before_the_lock_follows_the_decision_made_under_it(
+    make_event,
+):
+    """The message is rendered before the seat is decided, for the outcome the event's last
+    registration had; when the decision differs it is rendered again, and the place on the
+    waiting list is the one decided under the lock."""
+
+    def message(result):
+        return OutboxMessage.objects.get(key=f"registration:{result.registration.pk}:received")
+
+    event = make_event(capacity=1)
+    first = register(event, 1)  # guessed confirmed, confirmed
+    second = register(event, 2)  # guessed confirmed, waitlisted: rendered again
+    third = register(event, 3)  # guessed waitlisted, waitlisted
+    assert "Your place is confirmed." in message(first).body_text
+    assert "check-in.png" in str(message(first).attachments)
+    assert "in position 1." in message(second).body_text
+    assert message(second).subject.startswith("You are on the waiting list")
+    assert "in position 2." in message(third).body_text
+    assert "check-in.png" not in str(message(third).attachments)
+    assert "position-" not in message(third).body_text
+
+    services.set_capacity(event=event, capacity=10)  # promotes both
+    fourth = register(event, 4)  # guessed waitlisted, confirmed: rendered again
+    assert fourth.registration.status == Status.CONFIRMED
+    assert "Your place is confirmed." in message(fourth).body_text
+    assert "waiting list" not in message(fourth).subject
+    assert "check-in.png" in str(message(fourth).attachments)

@@ -214,3 +214,39 @@ def test_a_real_worker_sends_queued_messages_through_redis(celery_worker):
     assert (
         sorted(m.subject for m in mail.outbox) == ["Riverside Police Department: Road closed"] * 3
     )
+
+
+def test_a_burst_of_queued_messages_wakes_one_sender_until_it_starts(
+    db, django_capture_on_commit_callbacks, monkeypatch
+):
+    from engagement_portal.core import jobs
+
+    woken = []
+    monkeypatch.setattr(jobs, "enqueue", woken.append)
+    for n in range(20):
+        with django_capture_on_commit_callbacks(execute=True):
+            queue(key=f"notice:{n}")
+    assert woken == ["engagement_portal.messaging.tasks.send_pending_messages"]
+    monkeypatch.setattr(services, "send_pending", lambda batch_size: {"sent": 0})
+    from engagement_portal.messaging.tasks import send_pending_messages
+
+    send_pending_messages()  # the woken sender starts: the next commit wakes another
+    with django_capture_on_commit_callbacks(execute=True):
+        queue(key="notice:later")
+    assert len(woken) == 2
+
+
+def test_a_broker_outage_after_commit_keeps_the_message_and_raises_nothing(
+    db, django_capture_on_commit_callbacks, monkeypatch
+):
+    from engagement_portal.core import jobs
+
+    def refuse(name):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(jobs, "enqueue", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        message = queue()
+    assert OutboxMessage.objects.get(pk=message.pk).status == Status.PENDING
+    # The one-minute beat sends it once the broker is back.
+    assert services.send_pending()["sent"] == 1

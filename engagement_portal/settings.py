@@ -233,14 +233,29 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Cache and rate limits -------------------------------------------------------------
 # Rate limits count in the cache, so production (several gunicorn workers) needs a shared
 # one: DJANGO_CACHE_URL=redis://host:6379/1. The embedded default is one process.
+# The cache holds nothing that is not also somewhere else (counts of recent posts, "a
+# run is queued" flags), so a Redis outage must not become an error page: django-redis
+# answers as a miss when Redis does not (logged), within half a second, and the rate
+# limits let the request through (RATELIMIT_FAIL_OPEN) rather than refuse everyone.
 if (cache_url := env.str("DJANGO_CACHE_URL", default="")).startswith(("redis://", "rediss://")):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": cache_url}
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": cache_url,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "engagement_portal.cache"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Registration, cancellation and other public form posts per client address.
 PORTAL_PUBLIC_POST_RATE = env.str("PORTAL_PUBLIC_POST_RATE", default="10/m")
+RATELIMIT_FAIL_OPEN = True
 # Signup and password reset: posts per client address, and per account (the email typed,
 # whatever address it comes from), so nobody can flood a resident's inbox with reset mail.
 PORTAL_ACCOUNT_POST_RATE = env.str("PORTAL_ACCOUNT_POST_RATE", default="20/h")
@@ -319,7 +334,17 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 5 * 60
 CELERY_TASK_TIME_LIMIT = 10 * 60
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60, "socket_connect_timeout": 1}
+# A web request that queues a task after its commit must not wait long for a broker that
+# is down: two quick retries, then the caller logs and the beat schedule catches up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"timeout": 2.0}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {

@@ -37,9 +37,11 @@ def wake(task_name: str, *, key: str) -> bool:
     (it runs after a commit, in a resident's request): when the broker refuses, it logs and
     the task's beat schedule catches up. Returns whether a run was queued."""
     try:
-        if not cache.add(key, True, timeout=WAKE_EXPIRES):
+        # False: a run is queued. None: the cache did not answer (django-redis ignores the
+        # error), so nobody knows: queue the run anyway, as when the cache raises.
+        if cache.add(key, True, timeout=WAKE_EXPIRES) is False:
             return False
-    except Exception:  # no cache to ask: queue the run anyway
+    except Exception:
         logger.warning("cache unavailable; queueing %s without checking", task_name)
     try:
         enqueue(task_name)

@@ -1,8 +1,10 @@
 """The outbox: queue a message once, send pending messages in batches, exactly-once marking."""
 
 import base64
+import hashlib
 import io
 import logging
+import smtplib
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,8 +28,17 @@ from .sms import get_sms_backend
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
-# A claim older than this belongs to a worker that died mid-batch; its rows go back in line.
-CLAIM_TIMEOUT = timedelta(minutes=15)
+# A claim is a lease: the sender renews it while it works through its batch, so one that
+# has not been renewed for this long belongs to a worker that died, and its rows go back
+# in line for the next sender.
+CLAIM_TIMEOUT = timedelta(minutes=1)
+RENEW_AFTER = CLAIM_TIMEOUT / 3
+# When the mail relay (or the SMS gateway) cannot be reached, the messages are not at
+# fault: each counts the attempt and records the error, and all wait this long at most,
+# so delivery resumes within a minute of the relay's return. They never fail for it.
+RELAY_RETRY = timedelta(minutes=1)
+# The relay answered and refused this message: it is retried with backoff, then failed.
+MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 OPT_OUT_SALT = "messaging.opt-out"
 
 
@@ -243,6 +254,15 @@ def _mark(message: OutboxMessage, claim: uuid.UUID, **fields) -> bool:
     )
 
 
+def message_id(message: OutboxMessage) -> str:
+    """The Message-ID of `message`, the same at every delivery: derived from its outbox
+    key, so the copy a crashed sender may deliver twice is recognised by mail clients as
+    the same message."""
+    digest = hashlib.sha256(message.key.encode()).hexdigest()[:40]
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].strip("> ") or "localhost"
+    return f"<{digest}@{domain}>"
+
+
 def _email(
     message: OutboxMessage, connection, tokens: list[str] = ()
 ) -> mail.EmailMultiAlternatives:
@@ -252,6 +272,7 @@ def _email(
         body=private_links.restore(message.body_text, tokens),
         to=[message.recipient],
         connection=connection,
+        headers={"Message-ID": message_id(message)},
     )
     if message.body_html:
         email.attach_alternative(private_links.restore(message.body_html, tokens), "text/html")
@@ -264,22 +285,115 @@ def _email(
     return email
 
 
+class _Batch:
+    """One sender's claimed messages: the connection to the relay, opened on first use;
+    the lease, renewed as the batch goes; the channels found unreachable."""
+
+    def __init__(self, claim: uuid.UUID, now, started):
+        self.claim, self.now, self.started = claim, now, started
+        self.renewed = started
+        self.connection = None
+        self.sms = None
+        self.down: dict[str, str] = {}  # channel -> the error that put it down
+
+    def clock(self):
+        """`now` (when the batch was claimed) plus the time the batch has taken so far."""
+        return self.now + (timezone.now() - self.started)
+
+    def renew_lease(self) -> None:
+        if timezone.now() - self.renewed >= RENEW_AFTER:
+            OutboxMessage.objects.filter(
+                claimed_by=self.claim, status=OutboxMessage.Status.SENDING
+            ).update(claimed_at=self.clock())
+            self.renewed = timezone.now()
+
+    def mail_connection(self):
+        if self.connection is None:
+            connection = mail.get_connection()
+            connection.open()  # raises while the relay is unreachable
+            self.connection = connection
+        return self.connection
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            except Exception:  # noqa: BLE001 — the messages are already marked
+                logger.warning("closing the mail connection failed", exc_info=True)
+
+
+def _deliver(message: OutboxMessage, batch: _Batch, tokens: list[str]) -> None:
+    if message.channel == OutboxMessage.Channel.EMAIL:
+        _email(message, batch.mail_connection(), tokens).send()
+    else:
+        batch.sms = batch.sms or get_sms_backend()
+        batch.sms.send(message.recipient, private_links.restore(message.body_text, tokens))
+
+
+def _relay_down(message: OutboxMessage, batch: _Batch, error: str) -> None:
+    """The message could not be offered to its relay: count the attempt, record why, and
+    put it back in line for a minute from now. Not the message's fault: it never fails."""
+    _mark(
+        message,
+        batch.claim,
+        status=OutboxMessage.Status.PENDING,
+        attempts=message.attempts + 1,
+        last_error=error,
+        not_before=batch.clock() + RELAY_RETRY,
+        claimed_by=None,
+    )
+
+
+def _refused(message: OutboxMessage, batch: _Batch, error: str) -> str:
+    """The relay refused the message (or the SMS gateway did): retry it with exponential
+    backoff, then fail it after MAX_ATTEMPTS. Returns the count it goes to."""
+    attempts = message.attempts + 1
+    if attempts >= MAX_ATTEMPTS:
+        _mark(
+            message,
+            batch.claim,
+            status=OutboxMessage.Status.FAILED,
+            attempts=attempts,
+            last_error=error,
+        )
+        return "failed"
+    # A slow batch (a mail server or SMS gateway timing out) can outlast a backoff: it
+    # counts from this failure, on the clock of `now` (when the batch was claimed).
+    _mark(
+        message,
+        batch.claim,
+        status=OutboxMessage.Status.PENDING,
+        attempts=attempts,
+        last_error=error,
+        not_before=batch.clock() + timedelta(minutes=2**attempts),
+        claimed_by=None,
+    )
+    return "retry"
+
+
 def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
     """Send one batch of due messages over a single SMTP connection. Safe to run concurrently.
 
-    Each row is marked sent exactly once (a conditional update on the claim). A failure puts
-    the row back with exponential backoff until MAX_ATTEMPTS, then marks it failed. Private
-    links are unsealed into the delivered message only, and dropped from the row once final.
+    Each row is marked sent exactly once (a conditional update on the claim). A message the
+    relay refuses is put back with exponential backoff until MAX_ATTEMPTS, then marked
+    failed. A relay that cannot be reached (connection refused or dropped, a timeout) puts
+    every remaining message of its channel back with the error recorded, to be tried again
+    within RELAY_RETRY. Private links are unsealed into the delivered message only, and
+    dropped from the row once final.
+
+    Delivery is at least once: a sender that dies after the relay accepted a message and
+    before it was marked sent leaves it to be sent again when its lease runs out (at most
+    the message in flight per sender), with the same Message-ID.
     """
     now = now or timezone.now()
-    started = timezone.now()
     claim, messages = claim_batch(size=batch_size, now=now)
     counts = {"sent": 0, "retry": 0, "failed": 0, "suppressed": 0}
     if not messages:
         return counts
-    sms = None
-    with mail.get_connection() as connection:
+    batch = _Batch(claim, now, timezone.now())
+    try:
         for message in messages:
+            batch.renew_lease()
             if (
                 not message.essential
                 and message.resident_id
@@ -287,6 +401,10 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
             ):
                 _mark(message, claim, status=OutboxMessage.Status.SUPPRESSED)
                 counts["suppressed"] += 1
+                continue
+            if message.channel in batch.down:
+                _relay_down(message, batch, batch.down[message.channel])
+                counts["retry"] += 1
                 continue
             try:
                 tokens = private_links.unseal(message.link_secrets)
@@ -304,39 +422,26 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
                 logger.warning("Message %s not sent: %s", message.pk, exc)
                 continue
             try:
-                if message.channel == OutboxMessage.Channel.EMAIL:
-                    _email(message, connection, tokens).send()
-                else:
-                    sms = sms or get_sms_backend()
-                    sms.send(message.recipient, private_links.restore(message.body_text, tokens))
+                _deliver(message, batch, tokens)
+            except MESSAGE_ERRORS as exc:
+                error = private_links.scrub(repr(exc), tokens)[:2000]
+                counts[_refused(message, batch, error)] += 1
+                logger.warning("Message %s refused: %s", message.pk, error)
+                continue
+            except OSError as exc:  # the relay: refused, dropped, timed out, unreachable
+                error = private_links.scrub(repr(exc), tokens)[:2000]
+                batch.down[message.channel] = error
+                _relay_down(message, batch, error)
+                counts["retry"] += 1
+                logger.warning(
+                    "%s relay unreachable, retrying within a minute: %s", message.channel, error
+                )
+                continue
             except Exception as exc:  # noqa: BLE001 — any delivery error is recorded on the row
                 # A gateway may echo the message in its error: keep the links out of the row
                 # and the log.
                 error = private_links.scrub(repr(exc), tokens)[:2000]
-                attempts = message.attempts + 1
-                # A slow batch (a mail server or SMS gateway timing out) can outlast a backoff:
-                # it counts from this failure, on the clock of `now` (when the batch was claimed).
-                failed_at = now + (timezone.now() - started)
-                if attempts >= MAX_ATTEMPTS:
-                    _mark(
-                        message,
-                        claim,
-                        status=OutboxMessage.Status.FAILED,
-                        attempts=attempts,
-                        last_error=error,
-                    )
-                    counts["failed"] += 1
-                else:
-                    _mark(
-                        message,
-                        claim,
-                        status=OutboxMessage.Status.PENDING,
-                        attempts=attempts,
-                        last_error=error,
-                        not_before=failed_at + timedelta(minutes=2**attempts),
-                        claimed_by=None,
-                    )
-                    counts["retry"] += 1
+                counts[_refused(message, batch, error)] += 1
                 logger.warning("Message %s not sent: %s", message.pk, error)
                 continue
             _mark(
@@ -348,6 +453,8 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
                 last_error="",
             )
             counts["sent"] += 1
+    finally:
+        batch.close()
     return counts
 
 

@@ -2,6 +2,7 @@
 that does not exist, calendar files, and outbox retries after a slow batch."""
 
 import base64
+import smtplib
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -230,7 +231,9 @@ def test_a_retry_after_a_slow_batch_waits_its_backoff_from_the_failure(db, monke
         def slow_then_refused(self, *args, **kwargs):
             clock.shift(timedelta(minutes=10))  # an SMTP server that answers slowly
             if self.to == ["resident1@example.net"]:
-                raise OSError("mailbox unavailable")
+                raise smtplib.SMTPRecipientsRefused(
+                    {"resident1@example.net": (550, b"mailbox unavailable")}
+                )
             return real_send(self, *args, **kwargs)
 
         monkeypatch.setattr(mail.EmailMultiAlternatives, "send", slow_then_refused)

@@ -1,5 +1,6 @@
 """The outbox: one row per message, sent once, retried with backoff, opt-outs respected."""
 
+import smtplib
 import threading
 from datetime import timedelta
 
@@ -141,9 +142,9 @@ def test_text_messages_go_through_the_sms_backend(db, sms_outbox):
     assert "Main St is closed" in sms_outbox[0]["body"]
 
 
-def test_a_failed_send_is_retried_with_backoff_then_given_up(db, monkeypatch):
+def test_a_message_the_relay_refuses_is_retried_with_backoff_then_given_up(db, monkeypatch):
     def refuse(self, *args, **kwargs):
-        raise OSError("smtp down")
+        raise smtplib.SMTPDataError(554, b"message refused")
 
     monkeypatch.setattr(mail.EmailMultiAlternatives, "send", refuse)
     queue()
@@ -158,7 +159,7 @@ def test_a_failed_send_is_retried_with_backoff_then_given_up(db, monkeypatch):
         now = message.not_before
     assert services.send_pending(now=now)["failed"] == 1
     message = OutboxMessage.objects.get()
-    assert message.status == Status.FAILED and "smtp down" in message.last_error
+    assert message.status == Status.FAILED and "message refused" in message.last_error
 
 
 def test_a_claim_left_by_a_dead_worker_is_taken_over(db):

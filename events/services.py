@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -313,7 +313,7 @@ def register(
                     resident=resident, channel=channel, granted=True, source="event", now=now
                 )
             if registration.status == Status.CONFIRMED:
-                schedule_reminders(registration)
+                schedule_reminders(registration, now)
             _remember_outcome(locked.pk, registration.status)
             if receipt.status != registration.status:
                 receipt = notifications.prepare_receipt(
@@ -344,18 +344,44 @@ def _minutes_before(moment: datetime, minutes: int) -> datetime:
     return moment.astimezone(UTC) - timedelta(minutes=minutes)
 
 
-def schedule_reminders(registration: Registration) -> None:
-    """Create the reminder rows of a confirmed registration. Idempotent (unique per offset)."""
+# A registration made after the last reminder's time still gets one, halfway to the start,
+# unless that leaves less than this before the start (the confirmation is enough then).
+LATE_REMINDER_LEAD = timedelta(minutes=30)
+
+
+def schedule_reminders(registration: Registration, now=None) -> None:
+    """Create the reminder rows of a confirmed registration. Idempotent (unique per offset).
+
+    Only reminders still ahead are created: one whose time has passed would be skipped by
+    the sweep anyway (it is sent only after the resident agreed to it). Someone who
+    registers after every reminder's time (an hour and a half before the start, with the
+    2-hour reminder the last) gets one reminder halfway between now and the start."""
+    now = now or timezone.now()
     event = registration.event
+    start = event.starts_at.astimezone(UTC)
+    offsets = sorted(set(event.reminder_offsets or []), reverse=True)
+    due = {offset: _minutes_before(start, offset) for offset in offsets}
     rows = [
         Reminder(
             registration=registration,
             kind=Reminder.Kind.BEFORE,
             offset_minutes=offset,
-            due_at=_minutes_before(event.starts_at, offset),
+            due_at=due[offset],
         )
-        for offset in event.reminder_offsets or []
+        for offset in offsets
+        if due[offset] > now
     ]
+    if offsets and not rows:
+        late = now + (start - now) / 2
+        if start - late >= LATE_REMINDER_LEAD:
+            rows.append(
+                Reminder(
+                    registration=registration,
+                    kind=Reminder.Kind.BEFORE,
+                    offset_minutes=int((start - late).total_seconds() // 60),
+                    due_at=late,
+                )
+            )
     rows.append(
         Reminder(
             registration=registration,
@@ -406,7 +432,7 @@ def _promote_waitlist(event: Event, now) -> list[Registration]:
         registration.status = Status.CONFIRMED
         registration.confirmed_at = now
         registration.save(update_fields=["status", "confirmed_at"])
-        schedule_reminders(registration)
+        schedule_reminders(registration, now)
         notifications.promoted_from_waitlist(registration)
     return candidates
 
@@ -655,7 +681,25 @@ def queue_due_reminders(*, now=None, batch_size: int = 500) -> int:
             )
             if not batch:
                 return queued
-            sent_now = [r.pk for r in batch if notifications.reminder_due(r, now=now)]
+            # A sweep that runs late finds the 24-hour and the 2-hour reminders of one
+            # registration due together: only the latest one due is sent, the rest skipped.
+            latest = dict(
+                Reminder.objects.filter(
+                    registration_id__in={r.registration_id for r in batch},
+                    kind=Reminder.Kind.BEFORE,
+                    skipped=False,
+                    due_at__lte=now,
+                )
+                .values("registration_id")
+                .annotate(due=Max("due_at"))
+                .values_list("registration_id", "due")
+            )
+            sent_now = [
+                r.pk
+                for r in batch
+                if not (r.kind == Reminder.Kind.BEFORE and r.due_at < latest[r.registration_id])
+                and notifications.reminder_due(r, now=now)
+            ]
             Reminder.objects.filter(pk__in=[r.pk for r in batch]).update(queued_at=now)
             Reminder.objects.filter(pk__in=[r.pk for r in batch]).exclude(pk__in=sent_now).update(
                 skipped=True

@@ -427,9 +427,15 @@ def test_concurrent_reminder_sweeps_queue_each_reminder_once(postgres_only, make
     queued = []
     errors = run_at_once(4, lambda i: queued.append(services.queue_due_reminders()))
     assert errors == []
-    # Both the 24-hour and the 2-hour reminders are due, and consent predates both.
-    assert sum(queued) == 30
-    assert OutboxMessage.objects.filter(key__startswith="reminder:").count() == 30
+    # Both the 24-hour and the 2-hour reminders are due, and consent predates both: the
+    # late sweep sends the 2-hour one alone, once.
+    assert sum(queued) == 15
+    assert OutboxMessage.objects.filter(key__startswith="reminder:").count() == 15
+    assert set(
+        Reminder.objects.filter(queued_at__isnull=False, skipped=False).values_list(
+            "offset_minutes", flat=True
+        )
+    ) == {120}
 
 
 @pytest.mark.celery_worker
@@ -443,8 +449,9 @@ def test_a_real_worker_sends_due_reminders_end_to_end(celery_worker, make_event)
     for n in range(3):
         register(event, n, wants_reminders=True, now=timezone.now() - timedelta(days=2))
     mail.outbox = []
-    # Consent two days ago: both the 24-hour and the 2-hour reminders are due for each of three.
-    assert send_due_reminders.apply_async().get(timeout=30) == 6
+    # Consent two days ago: the 24-hour and the 2-hour reminders are both due for each of
+    # three, and only the 2-hour one is sent.
+    assert send_due_reminders.apply_async().get(timeout=30) == 3
     deadline = time.monotonic() + 30
     while (
         OutboxMessage.objects.filter(
@@ -455,7 +462,7 @@ def test_a_real_worker_sends_due_reminders_end_to_end(celery_worker, make_event)
         assert time.monotonic() < deadline, "reminders were not sent within 30 s"
         time.sleep(0.2)
     reminders = [m for m in mail.outbox if m.subject.startswith("Reminder")]
-    assert len(reminders) == 6
+    assert len(reminders) == 3
 
 
 def test_the_confirmation_rendered_before_the_lock_follows_the_decision_made_under_it(
@@ -486,3 +493,39 @@ def test_the_confirmation_rendered_before_the_lock_follows_the_decision_made_und
     assert "Your place is confirmed." in message(fourth).body_text
     assert "waiting list" not in message(fourth).subject
     assert "check-in.png" in str(message(fourth).attachments)
+
+
+def test_a_late_sweep_sends_only_the_latest_reminder_due(make_event):
+    event = make_event(capacity=5, starts_at=timezone.now() + timedelta(minutes=90))
+    results = [
+        register(event, n, wants_reminders=True, now=timezone.now() - timedelta(days=2))
+        for n in range(2)
+    ]
+    assert services.queue_due_reminders() == 2  # the sweep was down for a day
+    for result in results:
+        sent = Reminder.objects.filter(registration=result.registration, queued_at__isnull=False)
+        assert dict(sent.values_list("offset_minutes", "skipped")) == {1440: True, 120: False}
+    assert services.queue_due_reminders() == 0
+
+
+def test_registering_after_the_last_reminder_s_time_gets_one_halfway_to_the_start(make_event):
+    now = timezone.now()
+    event = make_event(capacity=5, starts_at=now + timedelta(minutes=90))
+    late = register(event, 1, wants_reminders=True, now=now).registration
+    reminders = late.reminders.filter(kind=Reminder.Kind.BEFORE)
+    assert [(r.due_at, r.offset_minutes) for r in reminders] == [(now + timedelta(minutes=45), 45)]
+    with time_machine.travel(now + timedelta(minutes=46), tick=False):
+        assert services.queue_due_reminders() == 1
+    assert OutboxMessage.objects.filter(key=f"reminder:{reminders[0].pk}").exists()
+
+    # Inside the 24-hour window: the 2-hour reminder is the next one ahead, and the only one.
+    event = make_event(capacity=5, starts_at=now + timedelta(hours=10))
+    inside = register(event, 2, wants_reminders=True, now=now).registration
+    assert list(
+        inside.reminders.filter(kind=Reminder.Kind.BEFORE).values_list("offset_minutes", flat=True)
+    ) == [120]
+
+    # Twenty minutes before the start: the confirmation is reminder enough.
+    event = make_event(capacity=5, starts_at=now + timedelta(minutes=20))
+    last_minute = register(event, 3, wants_reminders=True, now=now).registration
+    assert not last_minute.reminders.filter(kind=Reminder.Kind.BEFORE).exists()

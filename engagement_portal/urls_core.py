@@ -32,4 +32,5 @@ urlpatterns = [
         name="privacy-erase",
     ),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
 ]

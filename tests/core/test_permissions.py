@@ -21,6 +21,7 @@ ADMIN = "admin"  # administrators only
 ACCESS = {
     "core:home": PUBLIC,
     "core:healthz": PUBLIC,
+    "core:readyz": PUBLIC,  # states only: ok, down, not configured
     "core:role-home": LOGIN,
     "core:resident-home": LOGIN,
     "core:staff-home": STAFF,

@@ -19,10 +19,16 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@
 
-## run: a working portal with demo data on http://127.0.0.1:8000/ (SQLite, in-process tasks)
+## run: a working portal with demo data on http://127.0.0.1:8000/ (SQLite, console email)
+##      and a Celery worker with its beat beside it: reminders, distributions and the
+##      dashboards' refresh happen as in production, the queue kept in files (.run/broker)
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	export CELERY_BROKER_URL=filesystem://; \
+	$(BIN)/celery -A engagement_portal worker --beat -Q default,mail --pool solo \
+	  --loglevel info & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## test: the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set);

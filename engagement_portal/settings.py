@@ -5,6 +5,7 @@ embedded default: SQLite, Celery tasks in-process, e-mail to the console, DEBUG 
 Every deploy value comes from the environment and bad values fail loudly.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,27 @@ env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
+
+def _dev_secret_key(path: Path) -> str:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    key = "dev-" + get_random_secret_key()
+    # Written whole under another name, then linked into place: whoever links first wins,
+    # and nobody reads a file that is half written.
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    draft.write_text(key)
+    draft.chmod(0o600)
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        draft.unlink()
+    return key
+
+
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 if not DEBUG:
@@ -29,9 +51,10 @@ if not DEBUG:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG=0.")
 else:
-    # A dev secret generated per process: sessions do not survive a restart, which is fine
-    # for development and means no secret is ever committed.
-    SECRET_KEY = SECRET_KEY or "dev-" + get_random_secret_key()
+    # A dev secret generated on first use and kept in .run/ (never committed): the web
+    # server and the embedded worker share it (the worker opens the private links the web
+    # server sealed into messages), and sessions survive a restart.
+    SECRET_KEY = SECRET_KEY or _dev_secret_key(BASE_DIR / ".run" / "dev-secret-key")
     ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]", "testserver"]
 
 INSTALLED_APPS = [
@@ -347,6 +370,19 @@ CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"timeout": 2.0}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The embedded default's worker (`make run`): CELERY_BROKER_URL=filesystem:// keeps the
+# queue in files under .run/broker, so the web server and one worker with its beat run
+# the portal's jobs on one machine with no server to install. No results are kept.
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = Path(env.str("PORTAL_BROKER_DIR", default=str(BASE_DIR / ".run" / "broker")))
+    for _folder in ("queue", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "control_folder": str(_broker_dir / "control"),
+    }
+    CELERY_RESULT_BACKEND = None
 CELERY_BEAT_SCHEDULE = {
     # Also queued after each transaction that records participation facts; this sweep
     # catches up on anything recorded while the broker or the workers were away.

@@ -21,6 +21,13 @@ logger = logging.getLogger(__name__)
 # How long a queued run holds the door shut if it never starts (a message the broker
 # lost): after that the next commit queues another. The beat schedule covers the gap.
 WAKE_EXPIRES = 30  # seconds
+LOCAL_WAKE_EXPIRES = 2
+
+
+def _cache_is_local() -> bool:
+    from django.conf import settings
+
+    return settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
 
 
 def enqueue(task_name: str, *args, **kwargs):
@@ -36,10 +43,13 @@ def wake(task_name: str, *, key: str) -> bool:
     """Queue `task_name` unless a run is already queued and has not started. Never raises
     (it runs after a commit, in a resident's request): when the broker refuses, it logs and
     the task's beat schedule catches up. Returns whether a run was queued."""
+    # A cache in this process's memory cannot be cleared by a worker in another process
+    # (the embedded default's worker): there it only spares the publishes of one burst.
+    expires = LOCAL_WAKE_EXPIRES if _cache_is_local() else WAKE_EXPIRES
     try:
         # False: a run is queued. None: the cache did not answer (django-redis ignores the
         # error), so nobody knows: queue the run anyway, as when the cache raises.
-        if cache.add(key, True, timeout=WAKE_EXPIRES) is False:
+        if cache.add(key, True, timeout=expires) is False:
             return False
     except Exception:
         logger.warning("cache unavailable; queueing %s without checking", task_name)

@@ -1,9 +1,12 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
+from django.views.generic import TemplateView
 
 from engagement_portal.accounts.models import Consent, Resident
 from engagement_portal.accounts.services import record_consent
+from engagement_portal.core.mixins import AdministratorRequiredMixin
 
+from . import machinery
 from .services import read_opt_out_token
 
 
@@ -24,3 +27,17 @@ def opt_out(request, token):
         "messaging/opt_out.html",
         {"done": done, "channel_label": Consent.Channel(channel).label},
     )
+
+
+class MachineryView(AdministratorRequiredMixin, TemplateView):
+    """Administrators: is the machinery running? The outbox, the periodic jobs, the workers."""
+
+    template_name = "messaging/machinery.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            outbox=machinery.outbox_state(),
+            jobs=machinery.periodic_jobs(),
+            workers=machinery.workers_answering(),
+            **kwargs,
+        )

@@ -22,6 +22,7 @@ ACCESS = {
     "core:home": PUBLIC,
     "core:healthz": PUBLIC,
     "core:readyz": PUBLIC,  # states only: ok, down, not configured
+    "messaging:machinery": ADMIN,
     "core:role-home": LOGIN,
     "core:resident-home": LOGIN,
     "core:staff-home": STAFF,
@@ -556,6 +557,7 @@ NO_PERSONAL_DATA = {
     "core:staff-home": "links and the signed-in user's own programs",
     "core:command-home": "links",
     "core:admin-home": "counts",
+    "messaging:machinery": "counts, times and kinds of error",
     "programs:staff-list": "programs",
     "programs:staff-create": "a new program",
     "programs:staff-detail": "a program, its team of staff and its events",

@@ -369,7 +369,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 1
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"timeout": 2.0}}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One beat schedules at a time (core/beat.py): start one per machine, the others stand by.
+CELERY_BEAT_SCHEDULER = "engagement_portal.core.beat:SingleBeatScheduler"
 # The embedded default's worker (`make run`): CELERY_BROKER_URL=filesystem:// keeps the
 # queue in files under .run/broker, so the web server and one worker with its beat run
 # the portal's jobs on one machine with no server to install. No results are kept.

@@ -233,6 +233,23 @@ STORAGES = {
         )
     },
 }
+# Several machines: keep the uploads in an S3-compatible bucket (AWS, MinIO, Ceph, ...)
+# through django-storages. Private objects, reached only through the portal's views
+# (which stream them after checking who asks), never overwritten. The credentials are
+# boto3's usual AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or an instance role).
+if PORTAL_S3_BUCKET := env.str("PORTAL_S3_BUCKET", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": PORTAL_S3_BUCKET,
+            "endpoint_url": env.str("PORTAL_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("PORTAL_S3_REGION", default="") or None,
+            "location": env.str("PORTAL_S3_PREFIX", default="private-media"),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

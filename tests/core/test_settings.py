@@ -105,3 +105,22 @@ def test_pages_contain_no_inline_script_or_style(client, db):
         html = client.get(url).content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
         assert " style=" not in html and "<style" not in html, url
+
+
+def test_a_bucket_setting_keeps_uploads_in_s3_through_django_storages():
+    result = run_manage(
+        "shell",
+        "-c",
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.location, s.default_acl)",
+        PORTAL_S3_BUCKET="portal-uploads",
+        PORTAL_S3_ENDPOINT_URL="https://minio.example.gov",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-5:] == [
+        "S3Storage",
+        "portal-uploads",
+        "https://minio.example.gov",
+        "private-media",
+        "private",
+    ]

@@ -412,7 +412,7 @@ CELERY_BEAT_SCHEDULE = {
     # due and anything queued while no worker was running.
     "send-pending-messages": {
         "task": "engagement_portal.messaging.tasks.send_pending_messages",
-        "schedule": timedelta(minutes=1),
+        "schedule": timedelta(seconds=30),
     },
     "send-due-reminders": {
         "task": "events.tasks.send_due_reminders",

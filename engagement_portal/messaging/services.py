@@ -34,9 +34,10 @@ MAX_ATTEMPTS = 5
 CLAIM_TIMEOUT = timedelta(minutes=1)
 RENEW_AFTER = CLAIM_TIMEOUT / 3
 # When the mail relay (or the SMS gateway) cannot be reached, the messages are not at
-# fault: each counts the attempt and records the error, and all wait this long at most,
-# so delivery resumes within a minute of the relay's return. They never fail for it.
-RELAY_RETRY = timedelta(minutes=1)
+# fault: each counts the attempt and records the error, and all wait this long; with the
+# sweep every 30 seconds (CELERY_BEAT_SCHEDULE), delivery resumes within a minute of the
+# relay's return. They never fail for it.
+RELAY_RETRY = timedelta(seconds=20)
 # The relay answered and refused this message: it is retried with backoff, then failed.
 MESSAGE_ERRORS = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 OPT_OUT_SALT = "messaging.opt-out"
@@ -203,7 +204,7 @@ SEND_WAKE_KEY = "messaging:send-queued"
 def start_sending() -> None:
     """Ask a worker to send what is due, once the current transaction commits: one run for
     a burst of commits (see jobs.wake), and never an error in the request that queued the
-    message (the row is the truth; the one-minute beat sends what a wake-up missed)."""
+    message (the row is the truth; the 30-second sweep sends what a wake-up missed)."""
     transaction.on_commit(_wake_sender)
 
 
@@ -434,7 +435,7 @@ def send_pending(*, batch_size: int = 200, now=None) -> dict[str, int]:
                 _relay_down(message, batch, error)
                 counts["retry"] += 1
                 logger.warning(
-                    "%s relay unreachable, retrying within a minute: %s", message.channel, error
+                    "%s relay unreachable, retrying in 20 seconds: %s", message.channel, error
                 )
                 continue
             except Exception as exc:  # noqa: BLE001 — any delivery error is recorded on the row

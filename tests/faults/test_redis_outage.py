@@ -169,7 +169,7 @@ def test_a_redis_outage_shows_no_error_page_and_loses_no_registration(down, shar
     )
     keys = {f"registration:{pk}:received" for pk in registrations.values_list("pk", flat=True)}
     assert set(OutboxMessage.objects.values_list("key", flat=True)) >= keys
-    # Redis is back: the one-minute sweep (send_pending_messages) sends what waited.
+    # Redis is back: the 30-second sweep (send_pending_messages) sends what waited.
     mail.outbox = []
     send_pending(batch_size=50, now=timezone.now() + timedelta(minutes=1))
     assert OutboxMessage.objects.filter(key__in=keys, status=OutboxMessage.Status.SENT).count() == 6

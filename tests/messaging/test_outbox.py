@@ -249,5 +249,5 @@ def test_a_broker_outage_after_commit_keeps_the_message_and_raises_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         message = queue()
     assert OutboxMessage.objects.get(pk=message.pk).status == Status.PENDING
-    # The one-minute beat sends it once the broker is back.
+    # The 30-second sweep sends it once the broker is back.
     assert services.send_pending()["sent"] == 1

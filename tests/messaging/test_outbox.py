@@ -251,3 +251,81 @@ def test_a_broker_outage_after_commit_keeps_the_message_and_raises_nothing(
     assert OutboxMessage.objects.get(pk=message.pk).status == Status.PENDING
     # The 30-second sweep sends it once the broker is back.
     assert services.send_pending()["sent"] == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_sender_claims_past_rows_another_sender_is_claiming():
+    """Two senders at once each get a batch of their own: rows another sender has locked
+    are skipped (SKIP LOCKED), not waited for and then found taken (an empty batch, which
+    would end that sender's run while messages are still due)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    for n in range(10):
+        queue(key=f"notice:{n}", send_now=False)
+    first_five = list(OutboxMessage.objects.order_by("pk").values_list("pk", flat=True)[:5])
+    locked, release = threading.Event(), threading.Event()
+
+    def other_sender():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():
+                list(OutboxMessage.objects.filter(pk__in=first_five).select_for_update())
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_sender)
+    thread.start()
+    try:
+        assert locked.wait(timeout=10)
+        _, claimed = services.claim_batch(size=5)
+    finally:
+        release.set()
+        thread.join()
+    assert len(claimed) == 5
+    assert not {m.pk for m in claimed} & set(first_five)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_sender_commits_its_marks_without_waiting_for_the_disk_and_resets_after(
+    monkeypatch,
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    seen = []
+    deliver = services._deliver
+    monkeypatch.setattr(
+        services, "_deliver", lambda *args: (seen.append(setting()), deliver(*args))
+    )
+    queue(send_now=False)
+    assert services.send_pending()["sent"] == 1
+    assert seen == ["off"]
+    assert setting() == "on"  # the connection goes back to the pool as it came
+    message = OutboxMessage.objects.get()
+    assert message.status == Status.SENT and message.attempts == 1
+    assert message.sent_at is not None and message.link_secrets == ""
+
+
+def test_a_long_run_hands_the_rest_to_a_fresh_run_before_its_time_limit(db, monkeypatch):
+    """Cut off by the soft time limit between the relay's answer and the mark, a message
+    would go twice: a sender stops after its time budget and wakes a fresh run instead."""
+    from engagement_portal.core import jobs
+    from engagement_portal.messaging import tasks
+
+    woken = []
+    monkeypatch.setattr(jobs, "wake", lambda task, *, key: woken.append((task, key)))
+    for n in range(5):
+        queue(key=f"notice:{n}", send_now=False)
+    totals = tasks.send_pending_messages(batch_size=2, time_budget=0)
+    assert totals["sent"] == 2
+    assert woken == [(tasks.send_pending_messages.name, services.SEND_WAKE_KEY)]
+    assert OutboxMessage.objects.filter(status=Status.PENDING).count() == 3
+    assert tasks.send_pending_messages(batch_size=2)["sent"] == 3

@@ -23,6 +23,7 @@ count honest). Contacts from a CSV who are not on file are taken as staff's own 
 """
 
 import csv
+import functools
 import io
 import time
 from collections.abc import Iterable
@@ -32,7 +33,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, Count, F, Prefetch, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
@@ -411,7 +412,8 @@ def prepare_invitations(
     """Create one pending invitation per distinct contact. Run twice, it adds nobody twice.
 
     The (survey, contact) unique constraint also keeps out contacts already invited by an
-    earlier distribution of the same survey; they are counted as "already invited". The
+    earlier distribution of the same survey (sent, or waiting to be: a skipped invitation,
+    never sent, does not count); they are counted as "already invited". The
     token hash stored now is that of a random token nobody keeps (see the module docstring).
     """
     survey = distribution.survey
@@ -508,8 +510,19 @@ def cancel_distribution(distribution: Distribution) -> bool:
 # --- Sending -------------------------------------------------------------------------------
 
 
+_TOKEN_STAND_IN = "0" * 43
+
+
 def _link(token: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("surveys:invitation", args=[token])
+    # reverse() once per batch, not per invitation: the address is the same but the token.
+    return _link_pattern().replace(_TOKEN_STAND_IN, token)
+
+
+@functools.cache
+def _link_pattern() -> str:
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(
+        "surveys:invitation", args=[_TOKEN_STAND_IN]
+    )
 
 
 def _queue(invitation: Invitation, survey: Survey, token: str, *, key: str, template: str, n=0):
@@ -599,9 +612,31 @@ def run_batch(distribution: Distribution, *, size: int | None = None, now=None) 
             invitation.last_sent_at = now
         # One INSERT for the batch's messages (the claim lock means no key can collide).
         queue_messages(messages)
-        Invitation.objects.bulk_update(batch, ["token_hash", "status", "last_sent_at"])
+        _mark_queued(batch, now)
         start_sending()  # runs when this batch commits
     return claimed
+
+
+def _mark_queued(batch: list[Invitation], now) -> None:
+    """Mark the batch queued at `now`, each with its new token's hash, in one statement.
+
+    bulk_update() writes a CASE over every row for every field, and cost more than the
+    rest of the batch together; this is one UPDATE ... FROM (VALUES ...), which PostgreSQL
+    and SQLite (3.33 and later) both run, joined on the id."""
+    if not batch:
+        return
+    table = connection.ops.quote_name(Invitation._meta.db_table)
+    rows = ", ".join(["(%s, %s)"] * len(batch))
+    sql = (
+        f"UPDATE {table} SET token_hash = v.column2, status = %s, last_sent_at = %s "
+        f"FROM (VALUES {rows}) AS v WHERE {table}.id = v.column1"
+    )
+    last_sent_at = Invitation._meta.get_field("last_sent_at").get_db_prep_value(now, connection)
+    params = [Invitation.Status.QUEUED, last_sent_at]
+    for invitation in batch:
+        params += [invitation.pk, invitation.token_hash]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def send_distribution(

@@ -365,11 +365,18 @@ class Invitation(models.Model):
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         constraints = [
+            # One live invitation per contact and survey. A skipped one (its distribution
+            # was discarded or cancelled before it went, or the person was found sensitive)
+            # was never sent: it must not keep that person out of a later distribution.
             models.UniqueConstraint(
-                fields=["survey", "contact"], name="invitation_once_per_contact"
+                fields=["survey", "contact"],
+                condition=~models.Q(status="skipped"),
+                name="invitation_once_per_contact",
             )
         ]
-        indexes = [models.Index(fields=["distribution", "status"])]
+        # With the id last, a runner's claim (pending, oldest first, 500 at a time) reads the
+        # index in order and stops, instead of sorting every pending row of the run.
+        indexes = [models.Index(fields=["distribution", "status", "id"])]
 
     def __str__(self) -> str:
         return f"{self.survey} → {self.contact}"

@@ -671,3 +671,32 @@ def test_consent_rows_are_never_created_by_a_distribution(run_all, alice):
     contacts = services.read_contacts_csv(csv_bytes(["A,a@example.net,,"])).contacts
     run_all(distribute(make_survey(alice), alice, "csv", contacts=contacts))
     assert Consent.objects.count() == before
+
+
+@pytest.mark.parametrize("queued_first", [0, 1])
+def test_a_discarded_or_cancelled_distribution_does_not_keep_its_people_out(
+    alice, queued_first, commits
+):
+    """Issue 17, item 1: only invitations that went (or are on their way) count as
+    "already invited"; those a discarded or cancelled distribution never sent do not."""
+    event = EventFactory(program=ProgramFactory(owner=alice))
+    people = [resident() for _ in range(3)]
+    for person in people:
+        RegistrationFactory(event=event, resident=person)
+    survey = make_survey(alice)
+    first = distribute(survey, alice, Distribution.Audience.EVENT_REGISTRANTS, event=event.pk)
+    if queued_first:  # a running distribution, cancelled after its first invitation went
+        Distribution.objects.filter(pk=first.pk).update(status=Distribution.Status.RUNNING)
+        with commits():
+            services.run_batch(first, size=queued_first)
+    assert services.cancel_distribution(first)
+    assert services.progress(first)["cancelled"] == 3 - queued_first
+
+    again = distribute(survey, alice, Distribution.Audience.EVENT_REGISTRANTS, event=event.pk)
+    assert again.invitations.count() == 3 - queued_first
+    assert again.parameters["already_invited"] == queued_first
+    with commits():
+        services.start_distribution(again)
+    queued = Invitation.objects.filter(survey=survey, status=Invitation.Status.QUEUED)
+    assert queued.count() == 3
+    assert sorted(queued.values_list("contact", flat=True)) == sorted(p.email for p in people)

@@ -85,12 +85,14 @@ class SmtpSink:
         from aiosmtpd.controller import Controller
 
         self.count = 0
+        self.arrivals: list[float] = []  # time.perf_counter() of each message, in order
         self._lock = threading.Lock()
         self._controller = Controller(self, hostname="127.0.0.1", port=port)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         with self._lock:
             self.count += 1
+            self.arrivals.append(time.perf_counter())
         return "250 OK"
 
     def start(self) -> "SmtpSink":

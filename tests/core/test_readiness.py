@@ -1,18 +1,14 @@
 """/readyz: the database, the broker and the cache, each checked within about a second."""
 
-import socket
-
 import pytest
 from django.urls import reverse
 
 from engagement_portal.core import readiness
+from tests.local_servers import free_port
 
 
 def _dead_redis() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"redis://127.0.0.1:{port}/0"  # nothing listens there
+    return f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
 
 
 def test_ready_in_the_embedded_default(client, settings, db):

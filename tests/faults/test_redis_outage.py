@@ -28,6 +28,7 @@ from engagement_portal.messaging.services import send_pending
 from events.models import Event, Registration
 from tests.conftest import skip_or_fail
 from tests.factories import ProgramFactory
+from tests.local_servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,12 +58,6 @@ time.sleep(0.5)
 during = [post(n) for n in range(1, 6)]
 print(json.dumps({"before": before, "during": during}))
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _start_redis(port: int) -> subprocess.Popen:
@@ -125,7 +120,7 @@ def test_a_redis_outage_shows_no_error_page_and_loses_no_registration(down, shar
         starts_at=start,
         ends_at=start + timedelta(hours=2),
     )
-    port = _free_port()
+    port = free_port()
     doomed = f"redis://127.0.0.1:{port}/0"
     redis = _start_redis(port)
     try:

@@ -5,7 +5,6 @@ Message-ID. The relay is a real SMTP server (aiosmtpd) on a local port."""
 
 import email
 import smtplib
-import socket
 from datetime import timedelta
 
 import pytest
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from engagement_portal.messaging import services
 from engagement_portal.messaging.models import OutboxMessage
+from tests.local_servers import free_port
 
 Status = OutboxMessage.Status
 
@@ -28,17 +28,11 @@ class Sink:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def relay(settings):
     """Settings for an SMTP relay on a local port where nothing listens yet; `start()`
     brings it up (and it is stopped after the test)."""
-    port = _free_port()
+    port = free_port()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False

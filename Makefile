@@ -21,15 +21,18 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 
 ## run: a working portal with demo data on http://127.0.0.1:8000/ (SQLite, console email)
 ##      and a Celery worker with its beat beside it: reminders, distributions and the
-##      dashboards' refresh happen as in production, the queue kept in files (.run/broker)
+##      dashboards' refresh happen as in production, the queue kept in files (.run/broker).
+##      `make run PORT=8001` serves on another port; links in messages follow it.
+PORT ?= 8000
+run: export PORTAL_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --reminder-soon
 	export CELERY_BROKER_URL=filesystem://; \
 	$(BIN)/celery -A engagement_portal worker --beat -Q default,mail --pool solo \
 	  --loglevel info & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 ## test: the whole suite (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set);
 ##       `make test AS_OF=2027-12-31T23:30` runs it as of another instant, ARGS= adds pytest arguments

@@ -414,9 +414,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engagement_portal.messaging.tasks.send_pending_messages",
         "schedule": timedelta(seconds=30),
     },
+    # Every minute: a reminder goes out within a minute of its time (the sweep is one
+    # indexed query when nothing is due).
     "send-due-reminders": {
         "task": "events.tasks.send_due_reminders",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(minutes=1),
     },
     # Also tried after each anonymous submission commits (in-process in the embedded
     # default); this sweep catches up and publishes the leftovers of closed surveys.

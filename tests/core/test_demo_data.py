@@ -119,6 +119,35 @@ def test_demo_data_twice_changes_nothing(demo, db, settings):
     assert counts() == before
 
 
+def test_make_runs_demo_has_reminders_falling_due_within_minutes(demo, db):
+    """`make run` seeds with --reminder-soon, so a newcomer sees the worker send reminders
+    (issue 16): they fall due a few minutes from now, the sweep sends each once, and
+    seeding again while they are ahead adds no second event."""
+    from events.models import Reminder
+    from events.services import queue_due_reminders
+
+    now = timezone.now()
+    output = io.StringIO()
+    call_command("seed_demo", force=True, reminder_soon=True, stdout=output)
+    assert "watch the console" in output.getvalue()
+    due = Reminder.objects.filter(queued_at__isnull=True, due_at__gt=now)
+    soonest = due.order_by("due_at").first()
+    assert soonest is not None
+    assert timedelta(minutes=2) <= soonest.due_at - now <= timedelta(minutes=8)
+    soon = list(due.filter(due_at=soonest.due_at))
+    assert len(soon) == 3
+    assert "resident@example.org" in {r.registration.resident.email for r in soon}
+
+    call_command("seed_demo", force=True, reminder_soon=True, stdout=output)
+    assert "already due" in output.getvalue()
+    assert due.filter(due_at__lte=now + timedelta(minutes=15)).count() == 3
+
+    assert queue_due_reminders(now=soonest.due_at + timedelta(minutes=1)) == 3
+    reminders = OutboxMessage.objects.filter(key__in=[f"reminder:{r.pk}" for r in soon])
+    assert reminders.count() == 3
+    assert reminders.filter(recipient="resident@example.org").exists()
+
+
 def test_every_tier_has_participation_in_the_last_90_days(demo, db):
     since = timezone.localdate() - timedelta(days=90)
     by_tier = dict(

@@ -98,3 +98,38 @@ def test_the_embedded_worker_and_beat_send_a_due_reminder(tmp_path):
     assert "To: rosa@example.net" in printed
     assert "You are registered: Coffee with a Cop" in printed  # the confirmation, by the worker
     assert printed.count("Reminder: Coffee with a Cop") == 1  # the 2-hour one; the 24-hour skipped
+
+
+def test_make_run_serves_on_the_port_asked_for_and_links_follow_it(tmp_path):
+    """Issue 17, item 7: `make run PORT=8011` serves there, and the worker and the demo
+    build the links in messages on that address (unless PORTAL_BASE_URL says otherwise).
+    The commands are stand-ins that write down how they were called."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / ".runtime").touch()
+    calls = tmp_path / "calls.log"
+    for name in ("python", "celery"):
+        script = venv / "bin" / name
+        script.write_text(f'#!/bin/sh\necho "{name} $* | $PORTAL_BASE_URL" >> {calls}\n')
+        script.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "PORTAL_BASE_URL"}
+
+    def make_run(*args, **extra):
+        calls.write_text("")
+        subprocess.run(
+            ["make", "-s", "run", f"VENV={venv}", *args],
+            cwd=ROOT,
+            env={**env, **extra},
+            check=True,
+            timeout=60,
+            capture_output=True,
+        )
+        return calls.read_text().splitlines()
+
+    lines = make_run("PORT=8011")
+    assert any("runserver 127.0.0.1:8011" in line for line in lines), lines
+    assert all(line.endswith("| http://127.0.0.1:8011") for line in lines), lines
+    assert any(line.startswith("celery") for line in lines) and len(lines) == 4
+    lines = make_run(PORTAL_BASE_URL="https://portal.example.org")
+    assert any("runserver 127.0.0.1:8000" in line for line in lines), lines
+    assert all(line.endswith("| https://portal.example.org") for line in lines), lines

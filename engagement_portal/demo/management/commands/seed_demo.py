@@ -20,7 +20,7 @@ from engagement_portal.accounts.models import (
     User,
 )
 from engagement_portal.accounts.services import assign_role, find_or_create_resident
-from engagement_portal.demo.loader import already_seeded, build_activity
+from engagement_portal.demo.loader import already_seeded, build_activity, soon
 from engagement_portal.demo.loader.boundaries import demo_outlines
 from programs import readiness
 from programs.in_person.models import PartnerOrganisation
@@ -355,8 +355,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Run even with DEBUG off (never in production)."
         )
+        parser.add_argument(
+            "--reminder-soon",
+            action="store_true",
+            help="Also put on an event tomorrow whose 24-hour reminder falls due a few "
+            "minutes from now, for the worker to send (what `make run` shows a newcomer).",
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, reminder_soon=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "Demo data creates accounts with a public password; refusing with DEBUG off."
@@ -371,7 +377,21 @@ class Command(BaseCommand):
                 self.stdout.write("Playing a year of activity in the demo programs…")
                 for label, value in build_activity(stdout=self.stdout).items():
                     self.stdout.write(f"  {label}: {value}")
+            if reminder_soon:
+                self.reminder_soon()
         self.stdout.write(f"Demo ready in {time.monotonic() - started:.1f} s.")
+
+    def reminder_soon(self):
+        event = soon.reminder_soon()
+        if event is None:
+            self.stdout.write("A demo reminder is already due in the next few minutes.")
+            return
+        due = timezone.localtime(event.starts_at - soon.REMINDER)
+        self.stdout.write(
+            f"“{event.title}” starts {timezone.localtime(event.starts_at):%a %H:%M}: its "
+            f"24-hour reminders fall due at {due:%H:%M}, and the worker's reminder sweep "
+            "(every minute) sends them; watch the console."
+        )
 
     def agency(self):
         """Neighbourhoods, units, accounts, partners and programs. Idempotent."""

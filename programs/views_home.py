@@ -17,6 +17,7 @@ from engagement_portal.core.mixins import (
     StaffRequiredMixin,
 )
 from events.selectors import registrations_for_user
+from programs.information.selectors import events_with_questions_waiting
 from programs.models import EngagementType, Program
 from programs.selectors import programs_managed_by, public_programs, spectrum_overview
 
@@ -59,8 +60,10 @@ class StaffHomeView(StaffRequiredMixin, TemplateView):
     template_name = "core/staff_home.html"
 
     def get_context_data(self, **kwargs):
-        programs = list(programs_managed_by(self.request.user).order_by("status", "title"))
-        return super().get_context_data(programs=programs, **kwargs)
+        managed = programs_managed_by(self.request.user)
+        programs = list(managed.order_by("status", "title"))
+        questions = list(events_with_questions_waiting(managed.values("pk")))
+        return super().get_context_data(programs=programs, questions=questions, **kwargs)
 
 
 class CommandHomeView(CommandRequiredMixin, TemplateView):

@@ -6,7 +6,8 @@ import phonenumbers
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
-from programs.information.models import Announcement, AnnouncementReply
+from events.models import Event
+from programs.information.models import Announcement, AnnouncementReply, PressQuestion
 from programs.models import Program
 
 OPEN = Q(handled_at__isnull=True)
@@ -77,3 +78,26 @@ def contact_link(contact: str) -> tuple[str, str]:
         else (phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     )
     return phonenumbers.format_number(number, style), f"tel:{contact}"
+
+
+# --- Questions sent in advance of a press conference ---------------------------------------
+
+WAITING = Q(press_questions__status=PressQuestion.Status.SUBMITTED)
+
+
+def question_counts(event: Event) -> dict[str, int]:
+    """How many questions an event has and how many wait for moderation, in one query."""
+    return event.press_questions.aggregate(
+        total=Count("pk"), waiting=Count("pk", filter=Q(status=PressQuestion.Status.SUBMITTED))
+    )
+
+
+def events_with_questions_waiting(programs: QuerySet[Program]) -> QuerySet[Event]:
+    """Events of `programs` with questions waiting for moderation (annotated `waiting`),
+    soonest first: work to do on a staff member's home page."""
+    return (
+        Event.objects.filter(WAITING, program__in=programs)
+        .annotate(waiting=Count("press_questions", filter=WAITING))
+        .select_related("program")
+        .order_by("starts_at", "pk")
+    )

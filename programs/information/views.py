@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from engagement_portal.core.http import limit_public_posts, too_many_requests
 from engagement_portal.core.mixins import staff_only
 from engagement_portal.core.services import audit_view
+from events.hooks import Panel
 from events.models import Event
 from events.selectors import event_for_public_page
 from programs.information import selectors as reply_selectors
@@ -414,3 +415,14 @@ def staff_replies(request, pk):
 def _replies_url(announcement: Announcement, show: str) -> str:
     url = reverse("announcements:staff-replies", args=[announcement.pk])
     return f"{url}?show={show}" if show in ("open", "handled") else url
+
+
+def event_panel(request, event) -> Panel | None:
+    """On a press conference's staff page: the questions sent in advance, and the way to
+    moderate them (events.hooks)."""
+    if not services.is_press_conference(event):
+        return None
+    return Panel(
+        "information/announcements/_event_questions_panel.html",
+        reply_selectors.question_counts(event),
+    )

@@ -428,3 +428,41 @@ def test_moderation_queue_404_for_events_that_are_not_press_conferences(client, 
     client.force_login(alice)
     event = EventFactory(program=program)
     assert client.get(reverse("announcements:staff-questions", args=[event.pk])).status_code == 404
+
+
+def test_questions_waiting_for_moderation_are_reachable_from_the_event_and_staff_home(
+    client, alice, bob, briefing, program
+):
+    """Issue 17, item 3: the moderation page is linked from the press conference's staff
+    page, and questions waiting show as work to do on the staff home of its program's staff
+    (not of others)."""
+    queue_url = reverse("announcements:staff-questions", args=[briefing.pk])
+    PressQuestion.objects.create(event=briefing, question="Budget?")
+    PressQuestion.objects.create(event=briefing, question="Staffing?")
+    PressQuestion.objects.create(
+        event=briefing, question="Parking?", status=PressQuestion.Status.APPROVED
+    )
+    client.force_login(alice)
+    page = client.get(reverse("events:staff-detail", args=[briefing.pk])).content.decode()
+    assert queue_url in page
+    assert "2 questions are waiting for moderation." in page and "3 questions in all." in page
+    home = client.get(reverse("core:staff-home")).content.decode()
+    assert queue_url in home and "Spring briefing: 2 questions to moderate" in home
+
+    other = client.get(
+        reverse("events:staff-detail", args=[EventFactory(program=program).pk])
+    ).content.decode()
+    assert "Questions sent in advance" not in other  # not a press conference
+
+    PressQuestion.objects.filter(status=PressQuestion.Status.SUBMITTED).update(
+        status=PressQuestion.Status.REJECTED
+    )
+    assert queue_url not in client.get(reverse("core:staff-home")).content.decode()
+    assert (
+        "Every question has been moderated."
+        in client.get(reverse("events:staff-detail", args=[briefing.pk])).content.decode()
+    )
+
+    PressQuestion.objects.create(event=briefing, question="Budget again?")
+    client.force_login(bob)  # staff, not on the press program
+    assert queue_url not in client.get(reverse("core:staff-home")).content.decode()

@@ -44,8 +44,8 @@ def reminder_soon(*, now: datetime | None = None) -> Event | None:
     event = create_event(
         world,
         world.programs[PROGRAM],
-        title="Coffee with a Cop — Eastgate, tomorrow",
-        description="An extra Coffee with a Cop, tomorrow: the officers who patrol Eastgate "
+        title="Coffee with a Cop — Eastgate, extra session",
+        description="An extra Coffee with a Cop: the officers who patrol Eastgate "
         "answer your questions over a coffee.",
         start=start,
         minutes=60,

@@ -297,17 +297,35 @@ def save_meeting_record(
     Publishing twice keeps the first publication time. Minutes must be written to publish.
     """
     _require_meeting(event)
+    now = now or timezone.now()
     Event.objects.select_for_update().get(pk=event.pk)
     record, _created = MeetingRecord.objects.get_or_create(event=event)
     record.agenda = agenda.strip()
     record.minutes = minutes.strip()
+    if record.minutes and not meeting_has_started(event, now):
+        raise ValidationError(
+            {"minutes": _not_yet(event, _("Write the agenda now, and the minutes after it."))}
+        )
     if publish:
         if not record.minutes:
             raise ValidationError(_("Write the minutes before publishing them."))
         if record.minutes_published_at is None:
-            record.minutes_published_at = now or timezone.now()
+            record.minutes_published_at = now
     record.save()
     return record
+
+
+def meeting_has_started(event: Event, now) -> bool:
+    """Minutes and attendance record what happened: a meeting ahead has neither yet."""
+    return event.starts_at <= now
+
+
+def _not_yet(event: Event, advice: str) -> str:
+    when = _local_date(event.starts_at)
+    return _("This meeting has not taken place yet (it starts %(when)s). %(advice)s") % {
+        "when": when,
+        "advice": advice,
+    }
 
 
 @transaction.atomic
@@ -330,9 +348,11 @@ def record_meeting_attendance(
     Residents who were not serving that day are ignored.
     """
     _require_meeting(event)
+    now = now or timezone.now()
+    if not meeting_has_started(event, now):
+        raise ValidationError(_not_yet(event, _("Take attendance once it has begun.")))
     # One writer per meeting at a time, so two staff saving at once cannot both insert.
     Event.objects.select_for_update().get(pk=event.pk)
-    now = now or timezone.now()
     present_ids = {int(pk) for pk in present_resident_ids}
     serving = {m.resident_id for m in serving_members(event.program, meeting_day(event))}
     existing = {a.resident_id: a for a in Attendance.objects.filter(event=event)}

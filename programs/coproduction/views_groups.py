@@ -460,17 +460,21 @@ def staff_meeting(request, pk):
         messages.success(request, _("The minutes are no longer on the public page."))
         return redirect("groups:staff-meeting", pk=event.pk)
     elif action == "attendance" and attendance_form.is_valid():
-        result = services.record_meeting_attendance(
-            event=event,
-            present_resident_ids=attendance_form.cleaned_data["present"],
-            user=request.user,
-        )
-        messages.success(
-            request,
-            _("Attendance saved: %(present)s of %(serving)s members present.")
-            % {"present": result["present"], "serving": result["serving"]},
-        )
-        return redirect("groups:staff-meeting", pk=event.pk)
+        try:
+            result = services.record_meeting_attendance(
+                event=event,
+                present_resident_ids=attendance_form.cleaned_data["present"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            _refuse(attendance_form, error)
+        else:
+            messages.success(
+                request,
+                _("Attendance saved: %(present)s of %(serving)s members present.")
+                % {"present": result["present"], "serving": result["serving"]},
+            )
+            return redirect("groups:staff-meeting", pk=event.pk)
     return render(
         request,
         "coproduction/groups/staff_meeting.html",

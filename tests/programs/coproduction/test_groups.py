@@ -1233,3 +1233,46 @@ def test_documents_go_through_the_storage_api_whatever_the_store(
     download = client.get(reverse("groups:document", args=[document.pk]))
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF
+
+
+def test_minutes_and_attendance_wait_for_the_meeting_to_take_place(client, alice, committee):
+    """Issue 17, item 5: a meeting dated ahead takes an agenda, but its minutes and its
+    attendance are refused with a message that says when it starts, keeping what was typed."""
+    event = meeting(committee, title="December meeting", days_from_now=16)
+    members = [GroupMemberFactory(program=committee) for _ in range(2)]
+    client.force_login(alice)
+    url = reverse("groups:staff-meeting", args=[event.pk])
+
+    agenda_only = client.post(
+        url, {"action": "record", "record-agenda": "1. Welcome", "record-minutes": ""}
+    )
+    assert agenda_only.status_code == 302
+    assert MeetingRecord.objects.get(event=event).agenda == "1. Welcome"
+
+    for action in ("record", "publish"):
+        response = client.post(
+            url,
+            {"action": action, "record-agenda": "1. Welcome", "record-minutes": "We agreed."},
+        )
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "This meeting has not taken place yet" in page
+        assert ">\nWe agreed.</textarea>" in page
+    record = MeetingRecord.objects.get(event=event)
+    assert record.minutes == "" and record.minutes_published_at is None
+
+    response = client.post(
+        url, {"action": "attendance", "attendance-present": [members[0].resident_id]}
+    )
+    assert response.status_code == 200
+    assert "Take attendance once it has begun." in response.content.decode()
+    assert not Attendance.objects.filter(event=event).exists()
+
+    with pytest.raises(ValidationError):
+        services.record_meeting_attendance(
+            event=event, present_resident_ids=[], user=alice, now=event.starts_at - timedelta(1)
+        )
+    result = services.record_meeting_attendance(
+        event=event, present_resident_ids=[members[0].resident_id], user=alice, now=event.ends_at
+    )
+    assert result["present"] == 1

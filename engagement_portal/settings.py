@@ -188,6 +188,8 @@ LANGUAGES = [
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
+# English times without a trailing full stop ("6:30 PM", not "6:30 p.m."): see the module.
+FORMAT_MODULE_PATH = ["engagement_portal.formats"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="America/Chicago")
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_COOKIE_SAMESITE = "Lax"

@@ -238,7 +238,7 @@ def test_event_page_shows_time_in_the_agency_zone(client, make_event, settings):
     with time_machine.travel(start - timedelta(days=5)):
         event = make_event(starts_at=start)
         page = html(client.get(event.get_absolute_url()))
-    assert "6:30 p.m." in page and "CDT" in page
+    assert "6:30 PM" in page and "CDT" in page
 
 
 def test_event_page_offers_party_size_when_guests_are_allowed(client, make_event):

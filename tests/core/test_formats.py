@@ -1,0 +1,31 @@
+"""Dates and times as the pages write them (issue 17, item 12)."""
+
+from datetime import datetime
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone, translation
+
+MOMENT = datetime(2026, 12, 8, 10, 0)
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_sentence_that_ends_with_a_time_ends_with_one_full_stop(language, settings):
+    settings.USE_TZ = True
+    moment = timezone.make_aware(MOMENT)
+    template = Template(
+        '{% load i18n %}{% blocktranslate with start=start|date:"DATETIME_FORMAT" %}'
+        "Staff propose {{ start }}.{% endblocktranslate %} "
+        '{{ start|time:"TIME_FORMAT" }}.'
+    )
+    with translation.override(language):
+        text = template.render(Context({"start": moment}))
+    assert ".." not in text, text
+    assert "10" in text
+
+
+def test_english_times_read_as_hours_and_minutes_with_am_or_pm():
+    template = Template('{{ start|time:"TIME_FORMAT" }} · {{ start|date:"DATETIME_FORMAT" }}')
+    with translation.override("en"):
+        text = template.render(Context({"start": MOMENT.replace(hour=18, minute=30)}))
+    assert text == "6:30 PM · Dec. 8, 2026, 6:30 PM"

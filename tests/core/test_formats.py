@@ -29,3 +29,22 @@ def test_english_times_read_as_hours_and_minutes_with_am_or_pm():
     with translation.override("en"):
         text = template.render(Context({"start": MOMENT.replace(hour=18, minute=30)}))
     assert text == "6:30 PM · Dec. 8, 2026, 6:30 PM"
+
+
+def test_a_non_field_error_shows_once_with_the_summary_and_still_shows_without_it():
+    from django import forms
+
+    class Form(forms.Form):
+        name = forms.CharField()
+
+        def clean(self):
+            raise forms.ValidationError("These dates overlap.")
+
+    with_summary = Template(
+        '{% load crispy_forms_tags %}{% include "partials/_form_errors.html" %}{{ form|crispy }}'
+    ).render(Context({"form": Form({"name": "Rosa"})}))
+    assert with_summary.count("These dates overlap.") == 1
+    without = Template("{% load crispy_forms_tags %}{{ form|crispy }}").render(
+        Context({"form": Form({"name": "Rosa"})})
+    )
+    assert without.count("These dates overlap.") == 1

@@ -48,3 +48,11 @@ def test_a_non_field_error_shows_once_with_the_summary_and_still_shows_without_i
         Context({"form": Form({"name": "Rosa"})})
     )
     assert without.count("These dates overlap.") == 1
+
+
+@pytest.mark.parametrize("language, expected", [("en", "Tue 8 Dec 2026"), ("es", "mar 8 dic 2026")])
+def test_short_dates_in_drop_downs_are_written_out(language, expected):
+    from django.utils.formats import date_format
+
+    with translation.override(language):
+        assert date_format(MOMENT, "SHORT_DATE_FORMAT") == expected

@@ -104,14 +104,22 @@ def public_detail(request, public_id):
     )
 
 
+def feed_language(request) -> str:
+    """The feed's language: `?lang=` when it names one of the portal's languages (the news
+    page links the feed in the reader's language), else the portal's default. Feed readers
+    send no cookie and rarely an Accept-Language, so the address carries it."""
+    asked = request.GET.get("lang", "")
+    return asked if asked in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
 class AnnouncementFeed(Feed):
-    """The latest published announcements as Atom, in the portal's default language, for
-    social-media tools to pick up."""
+    """The latest published announcements as Atom, for feed readers and social-media tools,
+    in the language the address asks for (see feed_language)."""
 
     feed_type = Atom1Feed
 
     def __call__(self, request, *args, **kwargs):
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(feed_language(request)):
             return super().__call__(request, *args, **kwargs)
 
     def title(self):
@@ -127,10 +135,10 @@ class AnnouncementFeed(Feed):
         return published_announcements()[:FEED_SIZE]
 
     def item_title(self, item):
-        return pick(item.title, settings.LANGUAGE_CODE)
+        return pick(item.title, get_language())
 
     def item_description(self, item):
-        return Truncator(pick(item.body, settings.LANGUAGE_CODE)).words(60)
+        return Truncator(pick(item.body, get_language())).words(60)
 
     def item_link(self, item):
         return reverse("announcements:public-detail", args=[item.public_id])

@@ -466,3 +466,27 @@ def test_questions_waiting_for_moderation_are_reachable_from_the_event_and_staff
     PressQuestion.objects.create(event=briefing, question="Budget again?")
     client.force_login(bob)  # staff, not on the press program
     assert queue_url not in client.get(reverse("core:staff-home")).content.decode()
+
+
+def test_the_feed_is_in_the_language_its_address_asks_for_and_the_news_page_links_it(client, alice):
+    """Issue 17, item 9: the news page, read in Spanish, links the Spanish feed; an unknown
+    language falls back to the default."""
+    make_announcement(
+        alice,
+        title={"en": "Road closed", "es": "Calle cerrada"},
+        body={"en": "Main St is closed.", "es": "La calle Mayor está cerrada."},
+    )
+    make_announcement(alice, title={"en": "Only in English"}, body={"en": "English only."})
+    client.cookies["django_language"] = "es"
+    page = client.get(NEWS).content.decode()
+    assert f'href="{FEED}?lang=es"' in page
+
+    root = ET.fromstring(client.get(FEED, {"lang": "es"}).content)
+    titles = sorted(e.find(f"{ATOM}title").text for e in root.findall(f"{ATOM}entry"))
+    assert titles == ["Calle cerrada", "Only in English"]
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "es"
+    assert "noticias" in root.find(f"{ATOM}title").text.lower()
+
+    root = ET.fromstring(client.get(FEED, {"lang": "xx"}).content)
+    titles = sorted(e.find(f"{ATOM}title").text for e in root.findall(f"{ATOM}entry"))
+    assert titles == ["Only in English", "Road closed"]

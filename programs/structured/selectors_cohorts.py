@@ -32,6 +32,17 @@ def held_sessions(cohort: Cohort, now: datetime | None = None) -> QuerySet[Event
     )
 
 
+def sessions_ahead(cohort: Cohort, now: datetime | None = None) -> QuerySet[Event]:
+    """Sessions not held yet and not cancelled, soonest first: closing the cohort now would
+    leave them out of everyone's completion."""
+    now = now or timezone.now()
+    return (
+        Event.objects.filter(cohort_session__cohort=cohort, starts_at__gt=now)
+        .exclude(status=Event.Status.CANCELLED)
+        .order_by("starts_at", "pk")
+    )
+
+
 @dataclass
 class MemberProgress:
     member: CohortMember

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.models import Resident
@@ -37,7 +37,7 @@ from programs.structured.models_cohorts import (
     CohortMember,
     CohortSession,
 )
-from programs.structured.selectors_cohorts import held_sessions
+from programs.structured.selectors_cohorts import held_sessions, sessions_ahead
 
 MemberStatus = CohortMember.Status
 
@@ -405,12 +405,28 @@ def _notify_completed(member: CohortMember, cohort: Cohort) -> None:
     )
 
 
-def close_cohort(*, cohort: Cohort, user, now: datetime | None = None) -> CloseResult:
+def describe_sessions(sessions: list[Event]) -> str:
+    """'“Session 7” (Tue 8 Dec 2026)' for each, joined: for messages about sessions."""
+    return ", ".join(
+        _("“%(title)s” (%(date)s)")
+        % {
+            "title": session.title,
+            "date": formats.date_format(timezone.localtime(session.starts_at), "SHORT_DATE_FORMAT"),
+        }
+        for session in sessions
+    )
+
+
+def close_cohort(
+    *, cohort: Cohort, user, now: datetime | None = None, early: bool = False
+) -> CloseResult:
     """Work out completion for every active member and send the certificate links.
 
     A member completes when they attended at least `completion_percent` of the sessions
     held (started by `now` and not cancelled). Closing twice changes nothing and sends
-    nothing again. Raises ValidationError while no session has been held.
+    nothing again. Raises ValidationError while no session has been held, and while
+    sessions are still ahead unless `early` says staff confirmed closing before them (those
+    sessions then count for nobody).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -422,6 +438,16 @@ def close_cohort(*, cohort: Cohort, user, now: datetime | None = None) -> CloseR
         if not held:
             raise ValidationError(
                 _("No session of this cohort has been held yet, so nobody can complete it.")
+            )
+        ahead = list(sessions_ahead(locked, now))
+        if ahead and not early:
+            raise ValidationError(
+                _(
+                    "Not closed: %(sessions)s still ahead. Close the cohort after the last "
+                    "session, or confirm that you want to close it now."
+                )
+                % {"sessions": describe_sessions(ahead)},
+                code="sessions_ahead",
             )
         members = list(
             CohortMember.objects.select_for_update(of=("self",))

@@ -186,6 +186,9 @@ def staff_detail(request, pk):
             "unrecorded": [s for s in held if not s.recorded_count],
             "counts": counts,
             "invitations": selectors.invitations_by_program(cohort),
+            "ahead": [
+                s for s in sessions if s.starts_at > now and s.status != Event.Status.CANCELLED
+            ],
         },
     )
 
@@ -413,7 +416,9 @@ def staff_close(request, pk):
     if refused := _refuse_method(request, ("POST",)):
         return refused
     try:
-        result = services.close_cohort(cohort=cohort, user=request.user)
+        result = services.close_cohort(
+            cohort=cohort, user=request.user, early=request.POST.get("early") == "yes"
+        )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return _detail(cohort)

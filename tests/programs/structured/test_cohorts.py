@@ -363,7 +363,7 @@ def test_close_completes_members_at_exactly_the_rule(cohort, run, alice):
     attend(ivan, held[:7] + [cancelled] + future)
     attend(left, held)
 
-    result = services.close_cohort(cohort=cohort, user=alice)
+    result = services.close_cohort(cohort=cohort, user=alice, early=True)
 
     assert (result.completed, result.not_completed, result.already_closed) == (1, 1, False)
     rosa.refresh_from_db(), ivan.refresh_from_db(), left.refresh_from_db()
@@ -378,7 +378,7 @@ def test_close_sends_the_certificate_link_in_the_members_language(cohort, run, a
     held, _cancelled, _future = run
     rosa = CohortMemberFactory(cohort=cohort, language="es")
     attend(rosa, held)
-    services.close_cohort(cohort=cohort, user=alice)
+    services.close_cohort(cohort=cohort, user=alice, early=True)
     message = OutboxMessage.objects.get(key=f"cohort-completed:{rosa.pk}")
     assert message.language == "es"
     assert message.recipient == rosa.resident.email
@@ -391,7 +391,7 @@ def test_closing_twice_changes_nothing(cohort, run, alice):
     held, _cancelled, _future = run
     rosa = CohortMemberFactory(cohort=cohort)
     attend(rosa, held)
-    services.close_cohort(cohort=cohort, user=alice)
+    services.close_cohort(cohort=cohort, user=alice, early=True)
     rosa.refresh_from_db()
     cohort.refresh_from_db()
     first = (rosa.status, rosa.completed_at, cohort.closed_at)
@@ -411,7 +411,7 @@ def test_close_is_refused_before_any_session_is_held(cohort, alice):
     session(cohort, days=3)
     CohortMemberFactory(cohort=cohort)
     with pytest.raises(ValidationError, match="No session"):
-        services.close_cohort(cohort=cohort, user=alice)
+        services.close_cohort(cohort=cohort, user=alice, early=True)
     cohort.refresh_from_db()
     assert cohort.closed_at is None
 
@@ -419,7 +419,7 @@ def test_close_is_refused_before_any_session_is_held(cohort, alice):
 def test_a_closed_cohort_takes_no_more_attendance_or_members(cohort, run, alice):
     held, _cancelled, _future = run
     member = CohortMemberFactory(cohort=cohort)
-    services.close_cohort(cohort=cohort, user=alice)
+    services.close_cohort(cohort=cohort, user=alice, early=True)
     with pytest.raises(ValidationError, match="closed"):
         services.record_attendance(
             cohort=cohort, session=held[0], present={member.resident_id}, user=alice
@@ -473,7 +473,7 @@ def test_certificate_facts(cohort, run, alice):
     held, cancelled, _future = run
     member = CohortMemberFactory(cohort=cohort)
     attend(member, held[1:] + [cancelled])
-    services.close_cohort(cohort=cohort, user=alice)
+    services.close_cohort(cohort=cohort, user=alice, early=True)
     member.refresh_from_db()
     facts = selectors.certificate_facts(member)
     assert (facts.attended, facts.held) == (9, 10)
@@ -559,7 +559,7 @@ def test_closing_from_many_places_at_once_closes_once(postgres_only, cohort, ali
         attend(member, held)
     results = []
     errors = run_at_once(
-        6, lambda i: results.append(services.close_cohort(cohort=cohort, user=alice))
+        6, lambda i: results.append(services.close_cohort(cohort=cohort, user=alice, early=True))
     )
     assert errors == []
     assert sorted(r.already_closed for r in results) == [False] + [True] * 5
@@ -600,3 +600,31 @@ def test_inviting_from_many_places_at_once_invites_each_alumnus_once(
     assert sum(r.invited for r in results) == 3
     assert AlumniInvitation.objects.count() == 3
     assert OutboxMessage.objects.filter(key__startswith="alumni-invitation:").count() == 3
+
+
+def test_close_before_the_last_session_is_refused_until_staff_confirm(cohort, run, alice):
+    """Issue 17, item 4: with sessions still ahead, closing says which and changes nothing;
+    confirmed, it closes, and those sessions count for nobody."""
+    held, _cancelled, future = run
+    rosa = CohortMemberFactory(cohort=cohort)
+    attend(rosa, held)
+    with pytest.raises(ValidationError) as refused:
+        services.close_cohort(cohort=cohort, user=alice)
+    message = " ".join(refused.value.messages)
+    assert "still ahead" in message
+    for session in future:
+        assert f"“{session.title}”" in message
+    cohort.refresh_from_db()
+    rosa.refresh_from_db()
+    assert cohort.closed_at is None and rosa.status == Status.ACTIVE
+    assert not OutboxMessage.objects.exists()
+
+    result = services.close_cohort(cohort=cohort, user=alice, early=True)
+    assert result.completed == 1
+
+
+def test_close_after_the_last_session_needs_no_confirmation(cohort, run, alice):
+    held, _cancelled, future = run
+    attend(CohortMemberFactory(cohort=cohort), held)
+    after_the_last = future[-1].ends_at + timedelta(hours=1)
+    assert services.close_cohort(cohort=cohort, user=alice, now=after_the_last).completed == 1

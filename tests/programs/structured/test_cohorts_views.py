@@ -378,6 +378,25 @@ def test_close_through_the_page(client, cohort, alice):
     assert "already closed" in response.content.decode()
 
 
+def test_the_page_warns_of_sessions_ahead_and_closes_only_when_confirmed(client, cohort, alice):
+    held = [session(cohort, days=-7)]
+    ahead = session(cohort, days=7)
+    attend(CohortMemberFactory(cohort=cohort), held)
+    client.force_login(alice)
+    page = client.get(reverse("cohorts:staff-detail", args=[cohort.pk])).content.decode()
+    assert "1 session is still ahead:" in page and ahead.title in page
+    assert 'name="early"' in page
+    url = reverse("cohorts:staff-close", args=[cohort.pk])
+    refused = client.post(url, follow=True).content.decode()
+    assert "Not closed:" in refused and ahead.title in refused
+    cohort.refresh_from_db()
+    assert cohort.closed_at is None
+    closed = client.post(url, {"early": "yes"}, follow=True).content.decode()
+    assert "1 completed, 0 did not" in closed
+    cohort.refresh_from_db()
+    assert cohort.closed_at is not None
+
+
 def test_close_before_any_session_explains(client, cohort, alice):
     session(cohort, days=3)
     client.force_login(alice)
@@ -433,7 +452,7 @@ def spanish_graduate(cohort, alice):
     )
     for event in sessions[1:]:  # 4 of 5: exactly 80 %
         AttendanceFactory(event=event, resident=member.resident)
-    services_cohorts.close_cohort(cohort=cohort, user=alice)
+    services_cohorts.close_cohort(cohort=cohort, user=alice, early=True)
     member.refresh_from_db()
     return member
 
@@ -462,7 +481,7 @@ def test_certificate_in_english_for_an_english_member(client, cohort, alice):
     attend(member, [held])
     from programs.structured import services_cohorts
 
-    services_cohorts.close_cohort(cohort=cohort, user=alice)
+    services_cohorts.close_cohort(cohort=cohort, user=alice, early=True)
     client.cookies["django_language"] = "es"
     response = client.get(reverse("cohorts:certificate", args=[member.certificate_id]))
     text = response.content.decode()

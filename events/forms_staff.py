@@ -338,6 +338,14 @@ class AddRegistrantForm(forms.Form):
     wants_reminders = forms.BooleanField(
         label=_("The resident agreed to receive reminders"), required=False
     )
+    is_sensitive = forms.BooleanField(
+        label=_("Sensitive contact"),
+        required=False,
+        help_text=_(
+            "A victim, a young person without guardian consent, or anyone who must not be "
+            "surveyed automatically: no survey distribution will include this registration."
+        ),
+    )
 
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)

@@ -197,6 +197,7 @@ def register(
     wants_reminders: bool = False,
     user=None,
     source: str = Registration.Source.WEB,
+    is_sensitive: bool = False,
     now=None,
 ) -> RegistrationResult:
     """Give the resident a seat, or a place on the waiting list when the event is full.
@@ -264,6 +265,8 @@ def register(
         language=language,
         wants_reminders=wants_reminders,
         source=source,
+        # Staff taking a registration may say the person must never be surveyed.
+        is_sensitive=is_sensitive and by_staff,
         created_at=now,
         queued_at=now,
     )
@@ -646,6 +649,16 @@ def set_accommodation_fulfilled(*, request: AccommodationRequest, fulfilled: boo
             program_id=request.registration.event.program_id,
         )
     return request
+
+
+def mark_sensitive(registration: Registration) -> bool:
+    """Mark one registration a sensitive contact (never surveyed automatically). Twice,
+    it changes nothing the second time; returns whether it changed."""
+    changed = Registration.objects.filter(pk=registration.pk, is_sensitive=False).update(
+        is_sensitive=True
+    )
+    registration.is_sensitive = True
+    return bool(changed)
 
 
 def queue_due_reminders(*, now=None, batch_size: int = 500) -> int:

@@ -240,11 +240,14 @@ def add_registrant(request, pk):
                 interpretation=data["interpretation"],
                 wants_reminders=data["wants_reminders"],
                 source=Registration.Source.STAFF,
+                is_sensitive=data["is_sensitive"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             registration = result.registration
+            if data["is_sensitive"]:
+                services.mark_sensitive(registration)  # also when they were registered already
             if not result.created:
                 text = _("%(name)s was already registered: nothing was added.")
             elif registration.status == Registration.Status.WAITLISTED:

@@ -448,6 +448,47 @@ def test_staff_add_a_registrant_by_hand(client, alice, event):
     assert registration.status == Status.CONFIRMED
 
 
+def test_staff_can_mark_one_registrant_sensitive_and_no_distribution_includes_them(
+    client, alice, event
+):
+    """Issue 17, item 9: one registration, not only a whole event or program, can be a
+    sensitive contact; ticking the box for someone registered already marks theirs."""
+    from surveys.distribution import sensitive_resident_ids
+
+    client.force_login(alice)
+    page = client.get(url("staff-add-registrant", event.pk)).content.decode()
+    assert 'name="is_sensitive"' in page
+    base = {"party_size": "1", "language": "en"}
+    client.post(
+        url("staff-add-registrant", event.pk),
+        {**base, "name": "Rosa Ruiz", "email": "rosa@example.net", "is_sensitive": "on"},
+    )
+    client.post(
+        url("staff-add-registrant", event.pk),
+        {**base, "name": "Sam Soto", "email": "sam@example.net"},
+    )
+    rosa = Registration.objects.get(resident__name="Rosa Ruiz")
+    sam = Registration.objects.get(resident__name="Sam Soto")
+    assert rosa.is_sensitive and not sam.is_sensitive
+    assert sensitive_resident_ids() == {rosa.resident_id}
+
+    client.post(
+        url("staff-add-registrant", event.pk),
+        {**base, "name": "Sam Soto", "email": "sam@example.net", "is_sensitive": "on"},
+    )
+    sam.refresh_from_db()
+    assert sam.is_sensitive and Registration.objects.count() == 2
+
+
+def test_a_resident_registering_cannot_mark_themselves_sensitive(event):
+    from events import services
+
+    result = services.register(
+        event=event, name="Rosa Ruiz", email="rosa@example.net", is_sensitive=True
+    )
+    assert not result.registration.is_sensitive
+
+
 def test_adding_a_registrant_to_a_full_event_waitlists(client, alice, event):
     event.capacity = 1
     event.save()

@@ -210,3 +210,21 @@ def waitlist_position(registration: Registration) -> int | None:
         | Q(queued_at=registration.queued_at, pk__lt=registration.pk)
     )
     return ahead.count() + 1
+
+
+def open_accommodations_for(user, now) -> QuerySet[AccommodationRequest]:
+    """Accessibility and interpretation requests not arranged yet, for events of the
+    programs `user` runs (all of them for those who manage every program) that have not
+    ended, from people still registered or waiting: soonest event first."""
+    requests = AccommodationRequest.objects.filter(
+        fulfilled=False,
+        registration__event__ends_at__gte=now,
+        registration__status__in=[*Registration.HOLDS_SEAT, Registration.Status.WAITLISTED],
+    ).exclude(registration__event__status=Event.Status.CANCELLED)
+    if not user.has_perm("programs.manage_all_programs"):
+        requests = requests.filter(
+            Q(registration__event__program__owner=user) | Q(registration__event__program__team=user)
+        ).distinct()
+    return requests.select_related(
+        "registration__event__program", "registration__resident"
+    ).order_by("registration__event__starts_at", "registration__event_id", "pk")

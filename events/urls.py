@@ -39,5 +39,6 @@ urlpatterns = [
     path("staff/events/<int:pk>/no-shows/", staff.no_shows, name="staff-no-shows"),
     path("staff/events/<int:pk>/roster.csv", staff.roster_csv, name="staff-export"),
     path("staff/events/<int:pk>/personnel/", staff.personnel, name="staff-personnel"),
+    path("staff/events/requests/", staff.accommodations, name="staff-requests"),
     path("staff/events/requests/<int:pk>/", staff.accommodation_toggle, name="staff-accommodation"),
 ]

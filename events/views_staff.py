@@ -9,6 +9,7 @@ import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotAllowed
@@ -16,9 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_safe
 
 from engagement_portal.core.mixins import staff_only
 from engagement_portal.core.services import audit_view
@@ -263,6 +266,27 @@ def add_registrant(request, pk):
     )
 
 
+@login_required
+@permission_required("programs.change_program", raise_exception=True)
+@require_safe
+def accommodations(request):
+    """Accessibility and interpretation requests not arranged yet, across the events of
+    the programs the user runs: the work to do before those events."""
+    requests = selectors.open_accommodations_for(request.user, timezone.now())
+    page = Paginator(requests, 50).get_page(request.GET.get("page"))
+    audit_view(
+        actor=request.user,
+        page="events:staff-requests",
+        target="open accommodation requests",
+        residents=[r.registration.resident_id for r in page.object_list],
+    )
+    return render(
+        request,
+        "events/staff_requests.html",
+        {"page": page, "request_path": request.get_full_path()},
+    )
+
+
 @staff_only
 def accommodation_toggle(request, pk):
     accommodation = get_object_or_404(
@@ -284,6 +308,11 @@ def accommodation_toggle(request, pk):
             messages.success(request, _("Request marked as not arranged yet."))
     else:
         messages.error(request, _("Nothing was changed."))
+    back = request.POST.get("next", "")
+    if back.startswith("/") and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)  # the list of open requests, where the button was
     return redirect(f"{event.get_staff_url()}#requests")
 
 

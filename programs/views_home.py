@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
@@ -16,7 +17,7 @@ from engagement_portal.core.mixins import (
     CommandRequiredMixin,
     StaffRequiredMixin,
 )
-from events.selectors import registrations_for_user
+from events.selectors import open_accommodations_for, registrations_for_user
 from programs.information.selectors import events_with_questions_waiting
 from programs.models import EngagementType, Program
 from programs.selectors import programs_managed_by, public_programs, spectrum_overview
@@ -63,7 +64,14 @@ class StaffHomeView(StaffRequiredMixin, TemplateView):
         managed = programs_managed_by(self.request.user)
         programs = list(managed.order_by("status", "title"))
         questions = list(events_with_questions_waiting(managed.values("pk")))
-        return super().get_context_data(programs=programs, questions=questions, **kwargs)
+        accommodations = (
+            open_accommodations_for(self.request.user, timezone.now()).count()
+            if self.request.user.has_perm("programs.change_program")
+            else 0
+        )
+        return super().get_context_data(
+            programs=programs, questions=questions, accommodations=accommodations, **kwargs
+        )
 
 
 class CommandHomeView(CommandRequiredMixin, TemplateView):

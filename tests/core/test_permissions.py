@@ -81,6 +81,7 @@ ACCESS = {
     "events:staff-export": PROGRAM,
     "events:staff-personnel": PROGRAM,
     "events:staff-accommodation": PROGRAM,
+    "events:staff-requests": CREATE,  # opens for program staff, listing their events' only
     "surveys:invitation": PUBLIC,
     "surveys:answer": PUBLIC,
     "surveys:thanks": PUBLIC,
@@ -518,6 +519,7 @@ PERSONAL_DATA = {
     "events:staff-check-in": REFUSED,
     "events:staff-no-shows": REFUSED,
     "events:staff-accommodation": REFUSED,
+    "events:staff-requests": SCOPED,
     "events:staff-cancel": REFUSED,  # tells every registrant
     "events:staff-delete": REFUSED,
     "applications:staff-queue": AUDITED,

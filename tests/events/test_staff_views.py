@@ -771,3 +771,60 @@ def test_only_the_programs_staff_delete_its_events(client, bob, event):
     client.force_login(bob)
     assert client.post(url("staff-delete", event.pk)).status_code == 403
     assert Event.objects.filter(pk=event.pk).exists()
+
+
+# --- Open accessibility and interpretation requests across events ------------------------
+
+
+def test_open_requests_across_the_programs_events_and_marking_one_arranged_returns_there(
+    client, alice, bob, event, make_event, program
+):
+    """Issue 17, item 9: one list of what is still to arrange, for the events of the
+    programs the user runs; arranged, past and cancelled ones drop off it."""
+    from engagement_portal.core.models import AuditLog
+
+    later = make_event(
+        program=program,
+        title="Town hall",
+        capacity=10,
+        starts_at=timezone.now() + timedelta(days=10),
+    )
+    rosa = register(event, "Rosa Ruiz", accessibility="Step-free seating, please.")
+    register(later, "Sam Soto", interpretation="Spanish, please.")
+    register(event, "Ana Ortiz", accessibility="Already sorted.")
+    AccommodationRequest.objects.filter(details="Already sorted.").update(fulfilled=True)
+    gone = register(later, "Lee Park", accessibility="A chair near the door.")
+    Registration.objects.filter(pk=gone.pk).update(status=Registration.Status.CANCELLED)
+    other = ProgramFactory(owner=bob)
+    register(make_event(program=other, title="Bob's walk"), "Kim Lee", accessibility="Ramp.")
+
+    client.force_login(alice)
+    page = client.get(url("staff-requests")).content.decode()
+    assert "Step-free seating, please." in page and "Spanish, please." in page
+    assert "Already sorted." not in page and "A chair near the door." not in page
+    assert "Ramp." not in page and "Kim Lee" not in page
+    assert "2 requests to arrange" in page
+    assert page.index("Step-free seating") < page.index("Spanish, please.")  # soonest first
+    entry = AuditLog.objects.get(actor=alice, details__page="events:staff-requests")
+    sam = Registration.objects.get(resident__name="Sam Soto")
+    assert set(entry.residents.all()) == {rosa.resident, sam.resident}
+    home = client.get(reverse("core:staff-home")).content.decode()
+    assert "2 accessibility or interpretation requests to arrange" in home
+
+    request = rosa.accommodations.get()
+    response = client.post(
+        url("staff-accommodation", request.pk),
+        {"fulfilled": "1", "next": url("staff-requests")},
+    )
+    assert response.status_code == 302 and response["Location"] == url("staff-requests")
+    request.refresh_from_db()
+    assert request.fulfilled
+    bounced = client.post(
+        url("staff-accommodation", request.pk),
+        {"fulfilled": "0", "next": "https://elsewhere.example.com/"},
+    )
+    assert bounced["Location"].startswith(event.get_staff_url())
+
+    client.force_login(bob)
+    page = client.get(url("staff-requests")).content.decode()
+    assert "Ramp." in page and "Spanish, please." not in page

@@ -1277,3 +1277,26 @@ def test_minutes_and_attendance_wait_for_the_meeting_to_take_place(client, alice
         event=event, present_resident_ids=[members[0].resident_id], user=alice, now=event.ends_at
     )
     assert result["present"] == 1
+
+
+def test_staff_who_do_not_run_a_group_see_only_the_pages_open_to_them(
+    client, alice, bob, committee
+):
+    """Issue 17, item 6: the program page offered staff not on the group links to its
+    meetings and members, which refused them, beside a representation page they could open.
+    Now they see the representation link only, and why."""
+    program_page = reverse("programs:staff-detail", args=[committee.pk])
+    members = reverse("groups:staff-members", args=[committee.pk])
+    representation = reverse("groups:staff-representation", args=[committee.pk])
+
+    client.force_login(bob)
+    page = client.get(program_page).content.decode()
+    assert representation in page and members not in page
+    assert reverse("groups:staff-group", args=[committee.pk]) not in page
+    assert "for the staff who run it" in page
+    assert client.get(representation).status_code == 200
+    assert client.get(members).status_code == 403
+
+    client.force_login(alice)
+    page = client.get(program_page).content.decode()
+    assert representation in page and members in page

@@ -51,6 +51,9 @@ from engagement_portal.messaging.services import (
     queue_messages,
     start_sending,
 )
+from engagement_portal.messaging.services import hold as hold_messages
+from engagement_portal.messaging.services import release as release_messages
+from engagement_portal.messaging.services import withdraw as withdraw_messages
 from events.models import Event, Registration
 from programs.models import Program
 
@@ -467,17 +470,36 @@ def start_distribution(distribution: Distribution, *, now=None) -> bool:
             ],
         ).update(status=Distribution.Status.RUNNING)
         if changed:
+            release_messages(_invitation_messages(distribution), now=now)
             pk = distribution.pk
             transaction.on_commit(lambda: jobs.enqueue("surveys.tasks.run_distribution", pk))
     distribution.refresh_from_db()
     return bool(changed)
 
 
+def _invitation_messages(distribution: Distribution):
+    """The outbox rows of this distribution's invitations (not of its reminders)."""
+    keys = distribution.invitations.annotate(
+        key=Concat(Value(INVITATION_KEY), Cast("pk", CharField()), output_field=CharField())
+    ).values("key")
+    return OutboxMessage.objects.filter(key__in=keys)
+
+
 def pause_distribution(distribution: Distribution) -> bool:
-    """Pause after the batch in flight. Pausing twice changes nothing the second time."""
-    changed = Distribution.objects.filter(
-        pk=distribution.pk, status=Distribution.Status.RUNNING
-    ).update(status=Distribution.Status.PAUSED)
+    """Pause what the residents will receive: no more invitations are queued after the
+    batch in flight, and those queued and not sent yet are held in the outbox. A
+    distribution whose invitations are all queued ("done") can be paused while some are
+    still on their way. Pausing twice changes nothing the second time."""
+    with transaction.atomic():
+        messages = _invitation_messages(distribution)
+        statuses = [Distribution.Status.RUNNING]
+        if messages.filter(status=OutboxMessage.Status.PENDING).exists():
+            statuses.append(Distribution.Status.DONE)
+        changed = Distribution.objects.filter(pk=distribution.pk, status__in=statuses).update(
+            status=Distribution.Status.PAUSED
+        )
+        if changed:
+            hold_messages(messages)
     distribution.refresh_from_db()
     return bool(changed)
 
@@ -488,7 +510,9 @@ def resume_distribution(distribution: Distribution, *, now=None) -> bool:
 
 
 def cancel_distribution(distribution: Distribution) -> bool:
-    """Cancel: invitations not yet queued are marked skipped. Cancelling twice is a no-op."""
+    """Cancel: invitations not yet queued are marked skipped, and those queued but not
+    sent yet are withdrawn from the outbox (skipped too: they never went). What a sender
+    has in flight still goes. Cancelling twice is a no-op."""
     with transaction.atomic():
         changed = Distribution.objects.filter(
             pk=distribution.pk,
@@ -499,10 +523,14 @@ def cancel_distribution(distribution: Distribution) -> bool:
             ],
         ).update(status=Distribution.Status.CANCELLED)
         if changed:
-            # Rows a runner holds are waited for; by then they are queued and stay so.
+            # Rows a runner holds are waited for; by then they are queued.
             distribution.invitations.filter(status=Invitation.Status.PENDING).update(
                 status=Invitation.Status.SKIPPED
             )
+            withdrawn = withdraw_messages(_invitation_messages(distribution))
+            distribution.invitations.filter(
+                pk__in=[int(key.removeprefix(INVITATION_KEY)) for key in withdrawn]
+            ).update(status=Invitation.Status.SKIPPED)
     distribution.refresh_from_db()
     return bool(changed)
 
@@ -777,6 +805,7 @@ def progress(distribution: Distribution) -> dict[str, int]:
     counts["failed"] = by_status.get(S.FAILED, 0)
     counts["suppressed"] = by_status.get(S.SUPPRESSED, 0)
     counts["sending"] = by_status.get(S.PENDING, 0) + by_status.get(S.SENDING, 0)
+    counts["held"] = by_status.get(S.HELD, 0)
     counts["skipped_sensitive"] = distribution.skipped_sensitive
     counts["skipped_opted_out"] = distribution.skipped_opted_out
     params = distribution.parameters or {}

@@ -82,14 +82,19 @@ def distribution_list(request, pk):
 @staff_only
 def distribution_detail(request, distribution_pk):
     distribution = _distribution_for_manager(request, distribution_pk)
-    auto = distribution.status == Distribution.Status.RUNNING and request.GET.get("auto") != "off"
+    counts = services.progress(distribution)
+    # Also while its queued invitations are still on their way, after the last is queued.
+    working = distribution.status == Distribution.Status.RUNNING or (
+        distribution.status == Distribution.Status.DONE and counts["sending"]
+    )
+    auto = working and request.GET.get("auto") != "off"
     response = render(
         request,
         "surveys/distribution_detail.html",
         {
             "distribution": distribution,
             "survey": distribution.survey,
-            "counts": services.progress(distribution),
+            "counts": counts,
             "auto_refresh": auto,
             "refresh_seconds": REFRESH_SECONDS,
             "survey_problem": services.answering_problem(distribution.survey),

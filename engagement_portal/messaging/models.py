@@ -21,6 +21,9 @@ class OutboxMessage(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         SUPPRESSED = "suppressed", _("Not sent: no consent")
+        # A survey distribution paused or cancelled before its message went out.
+        HELD = "held", _("Held: sending paused")
+        WITHDRAWN = "withdrawn", _("Not sent: withdrawn")
 
     # Unique through Meta.constraints: the same guarantee as unique=True, without the second
     # (LIKE pattern) index PostgreSQL would also get, which every write would pay for.

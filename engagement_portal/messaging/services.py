@@ -250,7 +250,12 @@ def claim_batch(*, size: int, now=None) -> tuple[uuid.UUID, list[OutboxMessage]]
     return claim, list(claimed)
 
 
-FINAL = (OutboxMessage.Status.SENT, OutboxMessage.Status.FAILED, OutboxMessage.Status.SUPPRESSED)
+FINAL = (
+    OutboxMessage.Status.SENT,
+    OutboxMessage.Status.FAILED,
+    OutboxMessage.Status.SUPPRESSED,
+    OutboxMessage.Status.WITHDRAWN,
+)
 
 
 def _mark(message: OutboxMessage, claim: uuid.UUID, **fields) -> bool:
@@ -526,6 +531,37 @@ def _send_pending(*, batch_size: int, now) -> dict[str, int]:
     finally:
         batch.close()
     return counts
+
+
+def hold(messages) -> int:
+    """Keep messages that wait to be sent from going out until `release`: a sender
+    already holding one (in flight) still sends it. Returns how many were held."""
+    return messages.filter(status=OutboxMessage.Status.PENDING).update(
+        status=OutboxMessage.Status.HELD
+    )
+
+
+def release(messages, *, now=None) -> int:
+    """Let held messages go out again, now; starts a sender after commit."""
+    released = messages.filter(status=OutboxMessage.Status.HELD).update(
+        status=OutboxMessage.Status.PENDING, not_before=now or timezone.now()
+    )
+    if released:
+        start_sending()
+    return released
+
+
+def withdraw(messages) -> list[str]:
+    """Never send messages still waiting (or held); their private links are wiped.
+    Returns the keys of those withdrawn. Call it inside a transaction."""
+    waiting = messages.filter(status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.HELD])
+    # Locked until the caller's transaction ends: a sender cannot claim one meanwhile, so
+    # every key returned is a message that will not go.
+    keys = list(waiting.select_for_update().values_list("key", flat=True))
+    OutboxMessage.objects.filter(
+        key__in=keys, status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.HELD]
+    ).update(status=OutboxMessage.Status.WITHDRAWN, link_secrets="")
+    return keys
 
 
 def has_due_messages(now=None) -> bool:

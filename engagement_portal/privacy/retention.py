@@ -58,6 +58,7 @@ FINISHED_MESSAGES = (
     OutboxMessage.Status.SENT,
     OutboxMessage.Status.FAILED,
     OutboxMessage.Status.SUPPRESSED,
+    OutboxMessage.Status.WITHDRAWN,
 )
 
 

@@ -700,3 +700,72 @@ def test_a_discarded_or_cancelled_distribution_does_not_keep_its_people_out(
     queued = Invitation.objects.filter(survey=survey, status=Invitation.Status.QUEUED)
     assert queued.count() == 3
     assert sorted(queued.values_list("contact", flat=True)) == sorted(p.email for p in people)
+
+
+def _queued_not_sent(alice, n=6):
+    """A distribution whose invitations are all queued ('done') and none sent yet."""
+    contacts = services.read_contacts_csv(
+        csv_bytes([f"P{i},p{i}@example.net,," for i in range(n)])
+    ).contacts
+    d = distribute(make_survey(alice), alice, "csv", contacts=contacts)
+    Distribution.objects.filter(pk=d.pk).update(status=Distribution.Status.RUNNING)
+    assert services.send_distribution(d.pk) == "done"  # queued; the sender has not run
+    d.refresh_from_db()
+    return d
+
+
+def test_pause_holds_what_was_queued_and_not_sent_and_resume_sends_it(alice, commits):
+    """Issue 17, item 12: pause pauses what residents receive, not only the queueing."""
+    from engagement_portal.messaging.services import send_pending
+
+    d = _queued_not_sent(alice)
+    assert services.progress(d)["sending"] == 6
+    assert services.pause_distribution(d)
+    assert d.status == Distribution.Status.PAUSED
+    counts = services.progress(d)
+    assert (counts["held"], counts["sending"]) == (6, 0)
+    mail.outbox = []
+    send_pending()
+    assert mail.outbox == []  # held: the sender leaves them alone
+
+    with commits():
+        assert services.resume_distribution(d)
+    send_pending()
+    assert len(mail.outbox) == 6
+    d.refresh_from_db()
+    assert d.status == Distribution.Status.DONE
+    assert services.progress(d)["sent"] == 6
+
+
+def test_cancel_withdraws_what_was_queued_and_not_sent(alice):
+    from engagement_portal.messaging.services import send_pending
+
+    d = _queued_not_sent(alice)
+    assert services.pause_distribution(d)
+    assert services.cancel_distribution(d)
+    mail.outbox = []
+    send_pending()
+    assert mail.outbox == []
+    counts = services.progress(d)
+    assert counts["cancelled"] == 6 and counts["sent"] == 0
+    assert not OutboxMessage.objects.exclude(link_secrets="").exists()
+    # Never sent, so not "already invited": a new distribution may invite them.
+    again = distribute(d.survey, alice, "csv", contacts=contacts_from(d))
+    assert again.invitations.count() == 6
+
+
+def contacts_from(distribution):
+    return services.contacts_from_rows(
+        {"name": "", "email": email, "phone": "", "language": "en"}
+        for email in contacts_of(distribution)
+    )
+
+
+def test_the_page_says_what_is_still_on_its_way_after_the_last_is_queued(client, alice):
+    d = _queued_not_sent(alice, n=3)
+    client.force_login(alice)
+    page = client.get(reverse("surveys:staff-distribution", args=[d.pk]))
+    text = page.content.decode()
+    assert "All queued, still sending" in text
+    assert "3 are still on their way" in text
+    assert "Refresh" in page.headers and "pause" in text

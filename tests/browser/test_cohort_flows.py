@@ -176,7 +176,13 @@ def test_staff_prepare_run_and_close_a_youth_cohort(
     assert_accessible(phone, "cohort page after attendance (phone)")
     assert_fits_phone(phone, "cohort page after attendance")
 
-    phone.get_by_role("button", name="Close the cohort and work out completion").click()
+    # Three sessions are still ahead: the page says so, and closing needs a confirmation.
+    expect(phone.get_by_text("3 sessions are still ahead:")).to_be_visible()
+    close = phone.get_by_role("button", name="Close the cohort and work out completion")
+    close.click()  # the box is required: nothing is sent
+    assert Cohort.objects.get().closed_at is None
+    phone.get_by_label("Yes, close it before those sessions").check()
+    close.click()
     expect(phone.get_by_role("status").first).to_contain_text("2 completed, 0 did not")
     assert set(CohortMember.objects.values_list("status", flat=True)) == {"completed"}
     assert_accessible(phone, "closed cohort (phone)")

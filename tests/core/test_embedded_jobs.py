@@ -112,6 +112,16 @@ def test_make_run_serves_on_the_port_asked_for_and_links_follow_it(tmp_path):
         script = venv / "bin" / name
         script.write_text(f'#!/bin/sh\necho "{name} $* | $PORTAL_BASE_URL" >> {calls}\n')
         script.chmod(0o755)
+    # The worker starts in the background and make kills it when the server stops; the
+    # stand-in server waits (at most 10 s) until the worker has written its line, as the
+    # real one runs until Ctrl-C. Without this the kill can beat the worker's echo.
+    (venv / "bin" / "python").write_text(
+        "#!/bin/sh\n"
+        f'echo "python $* | $PORTAL_BASE_URL" >> {calls}\n'
+        'case "$*" in *runserver*)\n'
+        f"  for _ in $(seq 100); do grep -q ^celery {calls} && break; sleep 0.1; done;;\n"
+        "esac\n"
+    )
     env = {k: v for k, v in os.environ.items() if k != "PORTAL_BASE_URL"}
 
     def make_run(*args, **extra):

@@ -18,6 +18,7 @@ from engagement_portal.core.mixins import (
     StaffRequiredMixin,
 )
 from events.selectors import open_accommodations_for, registrations_for_user
+from programs.in_person.selectors_requests import open_requests_for, unrouted_requests
 from programs.information.selectors import events_with_questions_waiting
 from programs.models import EngagementType, Program
 from programs.selectors import programs_managed_by, public_programs, spectrum_overview
@@ -64,13 +65,17 @@ class StaffHomeView(StaffRequiredMixin, TemplateView):
         managed = programs_managed_by(self.request.user)
         programs = list(managed.order_by("status", "title"))
         questions = list(events_with_questions_waiting(managed.values("pk")))
+        can_handle = self.request.user.has_perm("programs.change_program")
         accommodations = (
-            open_accommodations_for(self.request.user, timezone.now()).count()
-            if self.request.user.has_perm("programs.change_program")
-            else 0
+            open_accommodations_for(self.request.user, timezone.now()).count() if can_handle else 0
         )
+        requests = open_requests_for(self.request.user).count() if can_handle else 0
         return super().get_context_data(
-            programs=programs, questions=questions, accommodations=accommodations, **kwargs
+            programs=programs,
+            questions=questions,
+            accommodations=accommodations,
+            resident_requests=requests,
+            **kwargs,
         )
 
 
@@ -113,5 +118,6 @@ class AdminHomeView(AdministratorRequiredMixin, TemplateView):
             neighbourhood_count=Neighbourhood.objects.count(),
             type_count=EngagementType.objects.count(),
             import_url=reverse("admin:accounts_neighbourhood_import"),
+            unrouted_requests=unrouted_requests().count(),
             **kwargs,
         )

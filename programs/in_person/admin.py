@@ -5,6 +5,7 @@ from programs.in_person.models import (
     PartnerAgreement,
     PartnerContact,
     PartnerOrganisation,
+    RequestRoute,
     ResidentRequest,
 )
 
@@ -36,3 +37,9 @@ class ResidentRequestAdmin(AuditedPersonalDataAdmin, admin.ModelAdmin):
     search_fields = ["resident__name", "details"]
     readonly_fields = ["public_id", "token_hash", "created_event", "created_at"]
     raw_id_fields = ["resident", "program", "created_event"]
+
+
+@admin.register(RequestRoute)
+class RequestRouteAdmin(admin.ModelAdmin):
+    list_display = ["kind", "unit"]
+    autocomplete_fields = ["handlers"]

@@ -224,3 +224,40 @@ class ResidentRequest(models.Model):
         return [
             t for t in (self.preferred_time_1, self.preferred_time_2, self.preferred_time_3) if t
         ]
+
+
+class RequestRoute(models.Model):
+    """Who answers a kind of resident request besides the staff of the active programs of
+    that kind: a unit, named staff, or both. Administrators name them, so that a request
+    reaches someone even while no program of its kind is running."""
+
+    kind = models.CharField(
+        _("kind of request"), max_length=12, choices=ResidentRequest.Kind.choices, unique=True
+    )
+    unit = models.ForeignKey(
+        "accounts.Unit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Everyone in this unit who handles programs sees these requests."),
+    )
+    handlers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff"),
+        blank=True,
+        related_name="+",
+        help_text=_(
+            "These staff see these requests and may accept them into any active "
+            "program of their kind."
+        ),
+    )
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("routing of resident requests")
+        verbose_name_plural = _("routing of resident requests")
+
+    def __str__(self) -> str:
+        return str(self.get_kind_display())

@@ -26,9 +26,13 @@ from programs.in_person.forms_requests import (
     ResidentRequestForm,
 )
 from programs.in_person.models import ResidentRequest
-from programs.in_person.selectors_requests import requests_for_staff, user_can_see_request
-from programs.models import Program
-from programs.selectors import programs_for_staff, user_can_manage_program
+from programs.in_person.selectors_requests import (
+    active_programs_of_kind,
+    programs_for_accepting,
+    requests_for_staff,
+    unrouted_requests,
+    user_can_see_request,
+)
 
 limit_posts = limit_public_posts("resident-requests")
 
@@ -105,15 +109,6 @@ def request_status(request, token):
 # --- Staff ----------------------------------------------------------------------------
 
 
-def _programs_for_accepting(user, resident_request: ResidentRequest):
-    programs = programs_for_staff().filter(
-        engagement_type__slug=resident_request.type_slug, status=Program.Status.ACTIVE
-    )
-    if not user.has_perm("programs.manage_all_programs"):
-        programs = programs.filter(owner=user) | programs.filter(team=user)
-    return programs.distinct().order_by("title")
-
-
 @request_handlers
 @require_safe
 def staff_list(request):
@@ -127,6 +122,10 @@ def staff_list(request):
         requests = requests.filter(status=status)
     if options.get("kind"):
         requests = requests.filter(kind=options["kind"])
+    can_route = request.user.has_perm("programs.manage_all_programs")
+    unrouted = unrouted_requests().count() if can_route else 0
+    if can_route and request.GET.get("reach") == "nobody":
+        requests = requests.filter(pk__in=unrouted_requests().values("pk"))
     query = request.GET.copy()
     query.pop("page", None)
     page = Paginator(requests, 25).get_page(request.GET.get("page"))
@@ -140,7 +139,13 @@ def staff_list(request):
     return render(
         request,
         "in_person/requests/staff_list.html",
-        {"filter_form": filters, "page": page, "query": query.urlencode()},
+        {
+            "filter_form": filters,
+            "page": page,
+            "query": query.urlencode(),
+            "unrouted": unrouted,
+            "reach_nobody": can_route and request.GET.get("reach") == "nobody",
+        },
     )
 
 
@@ -156,7 +161,7 @@ def staff_detail(request, pk):
         raise PermissionDenied
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
-    programs = _programs_for_accepting(request.user, resident_request)
+    programs = programs_for_accepting(request.user, resident_request)
     data = request.POST if request.method == "POST" else None
     action = data.get("action") if data else None
     initial_start = resident_request.proposed_start
@@ -175,8 +180,7 @@ def staff_detail(request, pk):
         data = form.cleaned_data
         try:
             if action == "accept":
-                if not user_can_manage_program(request.user, data["program"]):
-                    raise PermissionDenied
+                # The form's choices are the programs this user may accept into.
                 services.accept_request(
                     request=resident_request,
                     program=data["program"],
@@ -213,5 +217,12 @@ def staff_detail(request, pk):
     return render(
         request,
         "in_person/requests/staff_detail.html",
-        {"resident_request": resident_request, "has_programs": programs.exists(), **forms},
+        {
+            "resident_request": resident_request,
+            "has_programs": programs.exists(),
+            "programs_of_kind": (
+                [] if programs.exists() else list(active_programs_of_kind(resident_request))
+            ),
+            **forms,
+        },
     )

@@ -132,8 +132,9 @@ def test_spectrum_page(client, alice, world, django_assert_max_num_queries):
 def test_staff_home(client, alice, world, django_assert_max_num_queries):
     client.force_login(alice)
     # 7 for the programs; one for the events with press questions waiting, one to count the
-    # accessibility and interpretation requests to arrange ("Waiting for you").
-    response = get(client, reverse("core:staff-home"), 9, django_assert_max_num_queries)
+    # accessibility and interpretation requests to arrange and one to count the resident
+    # requests to answer ("Waiting for you").
+    response = get(client, reverse("core:staff-home"), 10, django_assert_max_num_queries)
     assert len(response.context["programs"]) >= 3
 
 

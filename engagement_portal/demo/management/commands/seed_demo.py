@@ -23,7 +23,7 @@ from engagement_portal.accounts.services import assign_role, find_or_create_resi
 from engagement_portal.demo.loader import already_seeded, build_activity, soon
 from engagement_portal.demo.loader.boundaries import demo_outlines
 from programs import readiness
-from programs.in_person.models import PartnerOrganisation
+from programs.in_person.models import PartnerOrganisation, RequestRoute, ResidentRequest
 from programs.models import EngagementType, Program
 
 DEMO_PASSWORD = "engage-demo-2026"
@@ -336,6 +336,11 @@ PROGRAMS = [
     ),
 ]
 
+REQUEST_ROUTES = [
+    (ResidentRequest.Kind.BRIEFING, "Community Outreach"),
+    (ResidentRequest.Kind.RIDE_OUT, "Patrol — North District"),
+]
+
 # The governing policy of each program whose type needs one, and the checklist items done.
 # Active programs have every item done (they could not have been activated otherwise).
 POLICIES = {
@@ -480,6 +485,10 @@ class Command(BaseCommand):
                 program.neighbourhoods.set([neighbourhoods[c] for c in hoods])
                 program.languages.set([languages[c] for c in langs])
                 program.partners.set([partners[p] for p in partner_names])
+        # Who answers residents' requests for briefings and ride-outs besides the staff of
+        # the programs of those kinds (while none runs, they are the only ones).
+        for kind, unit in REQUEST_ROUTES:
+            RequestRoute.objects.get_or_create(kind=kind, defaults={"unit": units[unit]})
         for slug, (policy, done) in POLICIES.items():
             program = Program.objects.select_related("engagement_type").get(slug=slug)
             if program.governing_policy:

@@ -201,6 +201,14 @@ PORTAL_AGENCY_NAME = env.str("PORTAL_AGENCY_NAME", default="Riverside Police Dep
 PORTAL_EMERGENCY_NUMBER = env.str("PORTAL_EMERGENCY_NUMBER", default="911")
 # Absolute address of the portal, for links in emails and text messages.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# A survey kiosk (a tablet passed from person to person) warns after this many seconds
+# without a touch or a key, and clears the answers for the next person this many seconds
+# after the warning.
+PORTAL_KIOSK_IDLE_SECONDS = env.int("PORTAL_KIOSK_IDLE_SECONDS", default=90)
+PORTAL_KIOSK_WARNING_SECONDS = env.int("PORTAL_KIOSK_WARNING_SECONDS", default=30)
+# Should the tablet's script not run, the server forgets a kiosk's answers untouched for
+# this long (longer than the warning: the server cannot see someone typing a long answer).
+PORTAL_KIOSK_FORGET_SECONDS = env.int("PORTAL_KIOSK_FORGET_SECONDS", default=20 * 60)
 # Text messages go through this class (see engagement_portal/messaging/sms.py).
 PORTAL_SMS_BACKEND = env.str(
     "PORTAL_SMS_BACKEND", default="engagement_portal.messaging.sms.ConsoleSMSBackend"

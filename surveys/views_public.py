@@ -157,7 +157,27 @@ def _load_state(request, key: str) -> dict:
 
 
 def _save_state(request, key: str, state: dict) -> None:
+    # When the answers were last touched: a kiosk forgets them after a while (_stale).
+    state["seen"] = timezone.now().timestamp()
     request.session[key] = sealing.seal(state, purpose=STATE)
+
+
+def _stale(state: dict) -> bool:
+    """A kiosk's answers left untouched for PORTAL_KIOSK_FORGET_SECONDS: the tablet's script
+    restarts the survey much sooner, and this keeps them from the next person should it not
+    have run."""
+    seen = state.get("seen")
+    age = timezone.now().timestamp() - seen if isinstance(seen, (int, float)) else 0
+    return age > settings.PORTAL_KIOSK_FORGET_SECONDS
+
+
+def _kiosk_context(survey: Survey) -> dict:
+    return {
+        "base_template": "surveys/kiosk_base.html",
+        "kiosk_url": reverse("surveys:kiosk", args=[survey.public_id]),
+        "kiosk_idle_seconds": settings.PORTAL_KIOSK_IDLE_SECONDS,
+        "kiosk_warning_seconds": settings.PORTAL_KIOSK_WARNING_SECONDS,
+    }
 
 
 def _forget_state(request, key: str) -> None:
@@ -193,6 +213,11 @@ def _answer(request, survey: Survey, *, kiosk: bool) -> HttpResponse:
         return _remember_language(request, _problem_page(request, survey, problem, language))
     key = _state_key(survey, kiosk)
     state = _load_state(request, key)
+    if kiosk and state and _stale(state):
+        _forget_state(request, key)
+        state = {}
+        if request.method == "POST":  # a page left open too long: start from the top
+            return redirect(here)
 
     if kiosk and request.method == "POST" and request.POST.get("action") == "restart":
         # A new respondent at the tablet: nothing of the last one may remain.
@@ -201,7 +226,8 @@ def _answer(request, survey: Survey, *, kiosk: bool) -> HttpResponse:
         response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
         return response
     if kiosk and state.get("done"):
-        return _render(request, "surveys/public_kiosk_done.html", {"survey": survey}, language)
+        context = {"survey": survey, **_kiosk_context(survey)}
+        return _render(request, "surveys/public_kiosk_done.html", context, language)
 
     questions = _questions(survey)
     answers = state.get("answers", {})
@@ -308,6 +334,7 @@ def _page_context(survey, numbers, number, form, language, kiosk) -> dict:
         "language": language,
         "survey_languages": [(code, names.get(code, code)) for code in _offered(survey)],
         "kiosk": kiosk,
+        **(_kiosk_context(survey) if kiosk else {}),
     }
 
 

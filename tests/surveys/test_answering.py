@@ -682,6 +682,46 @@ def test_kiosk_start_again_mid_survey_forgets_the_answers(client, survey):
     assert not [k for k, _v in client.session.items() if k.startswith("survey-")]
 
 
+def test_a_kiosk_shows_only_the_survey(client, survey, alice):
+    """Issue 17, item 8: no site menu, no "Log in", no footer links to wander off through;
+    the restart form and the idle settings are on every kiosk page."""
+    for page in (html(client.get(kiosk_url(survey))), html(client.get(answer_url(survey)))):
+        assert ("Log in" in page) is ("survey-kiosk" not in page)
+    kiosk = html(client.get(kiosk_url(survey)))
+    assert 'id="main-nav"' not in kiosk and "You said, we did" not in kiosk
+    assert 'id="kiosk-reset"' in kiosk and 'data-idle-seconds="90"' in kiosk
+    assert "js/kiosk.js" in kiosk and "Are you still there?" in kiosk
+    # Signed-in staff setting the tablet up see no staff menu either.
+    client.force_login(alice)
+    assert "My work" not in html(client.get(kiosk_url(survey)))
+    answer_everything(client, survey, url=kiosk_url(survey))
+    done = html(client.get(kiosk_url(survey)))
+    assert "Start a new survey" in done and 'id="kiosk-reset"' in done and "Log in" not in done
+
+
+def test_a_kiosk_forgets_answers_left_untouched_even_without_its_script(client, survey, settings):
+    settings.PORTAL_KIOSK_FORGET_SECONDS = 600
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        post_page(client, survey, 1, page_one(survey), url=kiosk_url(survey))
+    with time_machine.travel(start + timedelta(seconds=590), tick=False):
+        kept = html(client.get(kiosk_url(survey)))
+    assert "Page 2 of 3" in kept  # still the same person
+    with time_machine.travel(start + timedelta(seconds=590 + 601), tick=False):
+        fresh = html(client.get(kiosk_url(survey)))
+    assert "Page 1 of 3" in fresh and "checked" not in fresh
+
+    # A page posted after such a pause starts over too, keeping nothing of the last person.
+    with time_machine.travel(start + timedelta(seconds=1300), tick=False):
+        post_page(client, survey, 1, page_one(survey), url=kiosk_url(survey))
+    with time_machine.travel(start + timedelta(seconds=1300 + 601), tick=False):
+        posted = post_page(client, survey, 2, {}, url=kiosk_url(survey))
+        again = html(client.get(kiosk_url(survey)))
+    assert posted.status_code == 302
+    assert "Page 1 of 3" in again and "checked" not in again
+    assert not HeldResponse.objects.exists()
+
+
 # --- QR code and paper ---------------------------------------------------------------------
 
 

@@ -35,3 +35,32 @@ def add_co_facilitator(
     )
     ledger.record(ledger.PARTICIPATED, program_id=event.program_id, day=event.starts_at)
     return co_facilitator
+
+
+@transaction.atomic
+def update_co_facilitator(
+    *, co_facilitator: EventCoFacilitator, name: str, role: str, partner
+) -> EventCoFacilitator:
+    """Correct a co-facilitator's name, role or organisation. A name another co-facilitator
+    of the same session already has is refused (one person, one row)."""
+    event = Event.objects.select_for_update().get(pk=co_facilitator.event_id)
+    name = name.strip()
+    if event.co_facilitators.filter(name__iexact=name).exclude(pk=co_facilitator.pk).exists():
+        raise ValidationError(
+            _("%(name)s is already a co-facilitator of this session.") % {"name": name}
+        )
+    return update_changed(
+        co_facilitator,
+        {"name": name, "role": role, "partner": partner},
+        ("name", "role", "partner"),
+    )
+
+
+@transaction.atomic
+def remove_co_facilitator(*, co_facilitator: EventCoFacilitator) -> None:
+    """Take a co-facilitator off a session (recorded by mistake, or who did not come): the
+    session's participation is counted again without them. Removing twice changes nothing."""
+    event = co_facilitator.event
+    deleted, _rows = EventCoFacilitator.objects.filter(pk=co_facilitator.pk).delete()
+    if deleted:
+        ledger.record(ledger.PARTICIPATED, program_id=event.program_id, day=event.starts_at)

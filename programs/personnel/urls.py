@@ -10,4 +10,14 @@ urlpatterns = [
         views.co_facilitators,
         name="staff-co-facilitators",
     ),
+    path(
+        "staff/co-facilitators/<int:pk>/edit/",
+        views.edit_co_facilitator,
+        name="staff-co-facilitator-edit",
+    ),
+    path(
+        "staff/co-facilitators/<int:pk>/remove/",
+        views.remove_co_facilitator,
+        name="staff-co-facilitator-remove",
+    ),
 ]

@@ -138,6 +138,8 @@ ACCESS = {
     "partners:agreement-add": CREATE,
     "partners:agreement-edit": CREATE,
     "personnel:staff-co-facilitators": PROGRAM,  # the session's program staff
+    "personnel:staff-co-facilitator-edit": PROGRAM,
+    "personnel:staff-co-facilitator-remove": PROGRAM,
     "requests:form": PUBLIC,
     "requests:status": PUBLIC,  # the private token is the key; a bad one is a clear 404 page
     # Residents' contact details: the staff a request is routed to (selectors_requests).
@@ -216,6 +218,7 @@ POST_ONLY = {
     "announcements:staff-moderate",
     "cohorts:staff-close",
     "groups:staff-moderate",
+    "personnel:staff-co-facilitator-remove",
 }
 
 # Which classes each persona may open. Everything else must be refused.
@@ -264,6 +267,8 @@ def url_for(name, objects):
         "groups:staff-item": blocks["item"],
         "groups:staff-moderate": blocks["item"],
         "announcements:staff-replies": announcement,
+        "personnel:staff-co-facilitator-edit": blocks["co_facilitator"],
+        "personnel:staff-co-facilitator-remove": blocks["co_facilitator"],
         "core:privacy-resident": registration.resident,
         "core:privacy-export": registration.resident,
         "core:privacy-erase": registration.resident,
@@ -420,6 +425,7 @@ def objects(alice):
 
 def building_blocks(program, event):
     """One of each building-block record on alice's program, for the URL walk."""
+    from programs.personnel.models import EventCoFacilitator
     from tests import factories as f
 
     form = f.ApplicationFormFactory(program=program)
@@ -438,6 +444,7 @@ def building_blocks(program, event):
         "item": item,
         "document": f.ReviewDocumentFactory(item=item),
         "comment": f.PublicCommentFactory(item=item),
+        "co_facilitator": EventCoFacilitator.objects.create(event=event, name="Dana Reyes"),
     }
 
 
@@ -606,6 +613,8 @@ NO_PERSONAL_DATA = {
     "partners:agreement-add": "an agreement and the staff member responsible",
     "partners:agreement-edit": "an agreement and the staff member responsible",
     "personnel:staff-co-facilitators": "co-facilitators on a training session, by role",
+    "personnel:staff-co-facilitator-edit": "a co-facilitator's name, role and organisation",
+    "personnel:staff-co-facilitator-remove": "taking a co-facilitator off a session",
     "applications:staff-settings": "the application form",
     "applications:staff-question-edit": "the application form",
     "cohorts:staff-create": "a new cohort",

@@ -124,3 +124,57 @@ def test_the_event_page_shows_the_personnel_panel_only_through_the_hook(client, 
     finally:
         hooks._PANELS.extend(saved)
     assert 'id="co-facilitators"' not in page
+
+
+# --- Correcting and removing (issue 17, item 9) --------------------------------------------
+
+
+def test_staff_correct_a_co_facilitator_and_a_clash_of_names_keeps_what_was_typed(
+    client, alice, training, partner
+):
+    dana = personnel.add_co_facilitator(event=training, partner=None, name="Dana Reyes")
+    personnel.add_co_facilitator(event=training, partner=None, name="Lee Park")
+    client.force_login(alice)
+    url = reverse("personnel:staff-co-facilitator-edit", args=[dana.pk])
+    assert "Dana Reyes" in client.get(url).content.decode()
+
+    clash = client.post(url, {"name": "lee park", "role": "Advocate", "partner": partner.pk})
+    page = clash.content.decode()
+    assert clash.status_code == 200 and "already a co-facilitator of this session" in page
+    assert 'value="Advocate"' in page  # nothing typed is lost
+    response = client.post(url, {"name": "Dana Reyes-Cruz", "role": "Lead", "partner": partner.pk})
+
+    assert response.status_code == 302
+    dana.refresh_from_db()
+    assert (dana.name, dana.role, dana.partner) == ("Dana Reyes-Cruz", "Lead", partner)
+
+
+def test_staff_remove_a_co_facilitator_and_the_figures_follow(client, alice, training):
+    from engagement_portal.core.models import LedgerEntry
+
+    dana = personnel.add_co_facilitator(event=training, partner=None, name="Dana Reyes")
+    client.force_login(alice)
+    before = LedgerEntry.objects.count()
+    page = client.get(training.get_staff_url()).content.decode()
+    assert 'Remove<span class="visually-hidden"> Dana Reyes</span>' in page
+
+    url = reverse("personnel:staff-co-facilitator-remove", args=[dana.pk])
+    assert client.get(url).status_code == 405
+    assert client.post(url).status_code == 302
+    assert client.post(url).status_code == 404  # gone; nothing more happens
+
+    assert not EventCoFacilitator.objects.exists()
+    assert LedgerEntry.objects.count() == before + 1
+    assert "Dana Reyes" not in client.get(training.get_staff_url()).content.decode()
+
+
+def test_staff_of_another_program_cannot_edit_or_remove(client, bob, training):
+    dana = personnel.add_co_facilitator(event=training, partner=None, name="Dana Reyes")
+    client.force_login(bob)
+
+    edit = reverse("personnel:staff-co-facilitator-edit", args=[dana.pk])
+    assert client.get(edit).status_code == 403
+    assert client.post(edit, {"name": "X"}).status_code == 403
+    remove = reverse("personnel:staff-co-facilitator-remove", args=[dana.pk])
+    assert client.post(remove).status_code == 403
+    assert EventCoFacilitator.objects.get().name == "Dana Reyes"

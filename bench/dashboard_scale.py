@@ -965,6 +965,9 @@ class City:
                     "min_value": N,
                     "max_value": N,
                     "condition_choice_id": N,
+                    "condition_question_id": N,
+                    "condition_operator": "",
+                    "condition_value": N,
                     "standard_item_id": item,
                     "survey_id": survey,
                 }

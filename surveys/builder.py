@@ -8,7 +8,7 @@ never mix two wordings. Texts are {language: text} dicts; an empty text is left 
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from . import services
@@ -30,10 +30,13 @@ def _lock_survey(survey: Survey) -> Survey:
 
 
 def _check_conditions(questions: list[Question]) -> None:
-    """Each display condition must be a choice of an earlier single or multiple question."""
+    """Each display condition must be a choice of an earlier single or multiple question, or
+    a value within the range of an earlier yes/no, scale or number question."""
     seen: set[int] = set()
     number = {q.pk: n for n, q in enumerate(questions, start=1)}
+    by_pk = {q.pk: q for q in questions}
     for question in questions:
+        target = None
         choice = question.condition_choice
         if choice is not None:
             target = choice.question
@@ -41,16 +44,48 @@ def _check_conditions(questions: list[Question]) -> None:
                 raise ValidationError(
                     {"condition": _("A condition must be an answer of a choice question.")}
                 )
-            if target.pk not in seen:
+        elif question.condition_question_id is not None:
+            target = by_pk.get(question.condition_question_id)
+            if target is None or target.kind not in Question.VALUE_KINDS:
                 raise ValidationError(
                     {
                         "condition": _(
-                            "Question %(n)d depends on the answer to question %(m)d, "
-                            "so it must come after it."
+                            "Question %(n)d depends on a question whose answer is not a "
+                            "yes or no, a scale or a number."
                         )
-                        % {"n": number[question.pk], "m": number.get(target.pk, 0)}
+                        % {"n": number[question.pk]}
                     }
                 )
+            low, high = services.SCALES.get(target.kind, (target.min_value, target.max_value))
+            value = question.condition_value
+            if value is None:
+                raise ValidationError(
+                    {"condition_value": _("Give the number the answer is compared with.")}
+                )
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise ValidationError(
+                    {
+                        "condition_value": _(
+                            "Question %(m)d's answers go from %(low)s to %(high)s: compare "
+                            "with a number in that range."
+                        )
+                        % {
+                            "m": number[target.pk],
+                            "low": low if low is not None else "…",
+                            "high": high if high is not None else "…",
+                        }
+                    }
+                )
+        if target is not None and target.pk not in seen:
+            raise ValidationError(
+                {
+                    "condition": _(
+                        "Question %(n)d depends on the answer to question %(m)d, "
+                        "so it must come after it."
+                    )
+                    % {"n": number[question.pk], "m": number.get(target.pk, 0)}
+                }
+            )
         seen.add(question.pk)
 
 
@@ -167,6 +202,9 @@ def _question_fields(
     min_value,
     max_value,
     condition_choice,
+    condition_question=None,
+    condition_operator="",
+    condition_value=None,
 ) -> None:
     question.kind = kind
     question.text = clean_texts(text)
@@ -179,6 +217,13 @@ def _question_fields(
     question.min_value = min_value if is_number else None
     question.max_value = max_value if is_number else None
     question.condition_choice = condition_choice
+    # One condition at most: an answer picked, or a value compared.
+    has_value = condition_choice is None and condition_question is not None
+    question.condition_question = condition_question if has_value else None
+    question.condition_operator = (
+        (condition_operator or Question.Operator.EQUAL) if has_value else ""
+    )
+    question.condition_value = condition_value if has_value else None
 
 
 @transaction.atomic
@@ -195,6 +240,9 @@ def add_question(
     max_value: int | None = None,
     choices: list[dict] | None = None,
     condition_choice: Choice | None = None,
+    condition_question: Question | None = None,
+    condition_operator: str = "",
+    condition_value: int | None = None,
     standard_item: StandardItem | None = None,
 ) -> Question:
     """Add a question at the end of its page. Each call adds one more question."""
@@ -213,6 +261,9 @@ def add_question(
         min_value=min_value,
         max_value=max_value,
         condition_choice=condition_choice,
+        condition_question=condition_question,
+        condition_operator=condition_operator,
+        condition_value=condition_value,
     )
     question.position = 0 if last is None else last + 1
     question.save()
@@ -235,6 +286,9 @@ def update_question(
     max_value: int | None = None,
     choices: list[dict] | None = None,
     condition_choice: Choice | None = None,
+    condition_question: Question | None = None,
+    condition_operator: str = "",
+    condition_value: int | None = None,
 ) -> Question:
     """Save a question's wording and settings. Running it twice gives the same question.
 
@@ -255,6 +309,9 @@ def update_question(
         min_value=min_value,
         max_value=max_value,
         condition_choice=condition_choice,
+        condition_question=condition_question,
+        condition_operator=condition_operator,
+        condition_value=condition_value,
     )
     if question.page != old_page:
         last = survey.questions.filter(page=question.page).aggregate(last=Max("position"))
@@ -342,7 +399,8 @@ def delete_question(*, question: Question) -> None:
     """
     survey = _lock_survey(question.survey)
     services.ensure_editable(survey)
-    if Question.objects.filter(condition_choice__question_id=question.pk).exists():
+    depends = Q(condition_choice__question_id=question.pk) | Q(condition_question_id=question.pk)
+    if Question.objects.filter(depends).exists():
         raise ValidationError(
             _(
                 "Another question is shown only after an answer to this one. "

@@ -17,6 +17,7 @@ from programs.models import Program
 from . import selectors
 from .builder import MAX_CHOICES
 from .models import Question, StandardItem, Survey, pick
+from .services import SCALES
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
 MAX_TITLE = 200
@@ -172,14 +173,46 @@ class SurveyForm(TextsMixin, forms.Form):
 
 
 def condition_options(questions: list[Question], before: int) -> list[tuple[str, str]]:
-    """("<choice pk>", "Q2: Yes") for every choice of the first `before` questions that are
-    single or multiple choice."""
+    """The conditions the first `before` questions offer, as (value, label):
+    ("<choice pk>", "Q2: Yes") for each choice of a single or multiple choice question,
+    ("yes:<pk>", "Q3: Yes") and ("no:<pk>", "Q3: No") for a yes/no question, and
+    ("value:<pk>", "Q4: the answer compared below") for a scale or a number."""
     options = []
     for number, question in enumerate(questions[:before], start=1):
         if question.kind in Question.CHOICE_KINDS:
             for choice in question.choices.all():
                 options.append((str(choice.pk), f"Q{number}: {pick(choice.label)}"))
+        elif question.kind == Question.Kind.YES_NO:
+            options.append((f"yes:{question.pk}", f"Q{number}: {_('Yes')}"))
+            options.append((f"no:{question.pk}", f"Q{number}: {_('No')}"))
+        elif question.kind in Question.VALUE_KINDS:
+            low, high = SCALES.get(question.kind, (question.min_value, question.max_value))
+            if low is not None and high is not None:
+                scale = _("answer from %(low)s to %(high)s, compared below") % {
+                    "low": low,
+                    "high": high,
+                }
+            else:
+                scale = _("the number given, compared below")
+            options.append((f"value:{question.pk}", f"Q{number}: {scale}"))
     return options
+
+
+def condition_initial(question: Question) -> dict:
+    """The condition fields' values for a saved question."""
+    if question.condition_choice_id:
+        return {"condition": str(question.condition_choice_id)}
+    target = question.condition_question
+    if target is None:
+        return {}
+    equal = question.condition_operator == Question.Operator.EQUAL
+    if target.kind == Question.Kind.YES_NO and equal and question.condition_value in (0, 1):
+        return {"condition": f"{'yes' if question.condition_value else 'no'}:{target.pk}"}
+    return {
+        "condition": f"value:{target.pk}",
+        "condition_operator": question.condition_operator,
+        "condition_value": question.condition_value,
+    }
 
 
 class QuestionForm(TextsMixin, forms.Form):
@@ -211,15 +244,28 @@ class QuestionForm(TextsMixin, forms.Form):
         max_value=10**9,
         help_text=_("Number questions only. Blank means no limit."),
     )
-    condition = forms.TypedChoiceField(
+    condition = forms.ChoiceField(
         label=_("Show this question only if"),
         required=False,
-        coerce=int,
-        empty_value=None,
         help_text=_(
-            "Optional. An answer to an earlier single or multiple choice question. "
-            "Blank means the question is always shown."
+            "Optional. An answer to an earlier choice or yes/no question, or an earlier "
+            "scale or number compared with a value below. Blank means the question is "
+            "always shown."
         ),
+    )
+    condition_operator = forms.ChoiceField(
+        label=_("The answer"),
+        required=False,
+        choices=Question.Operator.choices,
+        initial=Question.Operator.EQUAL,
+        help_text=_("For a scale or a number chosen above."),
+    )
+    condition_value = forms.IntegerField(
+        label=_("Number"),
+        required=False,
+        min_value=-(10**9),
+        max_value=10**9,
+        help_text=_("For a scale or a number chosen above."),
     )
 
     def __init__(self, *args, survey: Survey, questions: list[Question], question=None, **kwargs):
@@ -271,7 +317,7 @@ class QuestionForm(TextsMixin, forms.Form):
                 page=question.page,
                 min_value=question.min_value,
                 max_value=question.max_value,
-                condition=question.condition_choice_id,
+                **condition_initial(question),
             )
         elif not self.is_bound and questions:
             self.initial["page"] = questions[-1].page
@@ -286,7 +332,43 @@ class QuestionForm(TextsMixin, forms.Form):
         self.choice_labels = []
         if kind in Question.CHOICE_KINDS:
             self._clean_choices()
+        self.condition = self._clean_condition(cleaned)
         return cleaned
+
+    def _clean_condition(self, cleaned) -> dict:
+        """The condition chosen, as question_data's condition_* values."""
+        none = {
+            "condition_choice": None,
+            "condition_question": None,
+            "condition_operator": "",
+            "condition_value": None,
+        }
+        raw = cleaned.get("condition") or ""
+        if raw.isdigit():
+            choice = next(
+                (c for q in self.questions for c in q.choices.all() if c.pk == int(raw)), None
+            )
+            return {**none, "condition_choice": choice}
+        how, _sep, pk = raw.partition(":")
+        target = next((q for q in self.questions if str(q.pk) == pk), None)
+        if target is None:
+            return none
+        if how in ("yes", "no"):
+            return {
+                **none,
+                "condition_question": target,
+                "condition_operator": Question.Operator.EQUAL,
+                "condition_value": 1 if how == "yes" else 0,
+            }
+        value = cleaned.get("condition_value")
+        if value is None:
+            self.add_error("condition_value", _("Give the number the answer is compared with."))
+        return {
+            **none,
+            "condition_question": target,
+            "condition_operator": cleaned.get("condition_operator") or Question.Operator.EQUAL,
+            "condition_value": value,
+        }
 
     def _clean_choices(self):
         lines = {}
@@ -332,17 +414,6 @@ class QuestionForm(TextsMixin, forms.Form):
 
     def question_data(self) -> dict:
         data = self.cleaned_data
-        condition = None
-        if data.get("condition"):
-            condition = next(
-                (
-                    choice
-                    for question in self.questions
-                    for choice in question.choices.all()
-                    if choice.pk == data["condition"]
-                ),
-                None,
-            )
         return {
             "kind": data["kind"],
             "text": self.texts("text"),
@@ -353,7 +424,7 @@ class QuestionForm(TextsMixin, forms.Form):
             "min_value": data.get("min_value"),
             "max_value": data.get("max_value"),
             "choices": self.choice_labels,
-            "condition_choice": condition,
+            **self.condition,
         }
 
 

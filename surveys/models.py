@@ -137,8 +137,15 @@ class Question(models.Model):
         LONG_TEXT = "long_text", _("Long text")
         NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")
 
+    class Operator(models.TextChoices):
+        EQUAL = "eq", _("is")
+        AT_LEAST = "gte", _("is at least")
+        AT_MOST = "lte", _("is at most")
+
     CHOICE_KINDS = (Kind.SINGLE, Kind.MULTIPLE)
     TEXT_KINDS = (Kind.SHORT_TEXT, Kind.LONG_TEXT)
+    # Kinds whose answer is a number, which a later question's condition can compare.
+    VALUE_KINDS = (Kind.YES_NO, Kind.AGREEMENT, Kind.RATING, Kind.SCALE, Kind.NUMBER)
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
     page = models.PositiveSmallIntegerField(_("page"), default=1)
@@ -164,6 +171,20 @@ class Question(models.Model):
         on_delete=models.SET_NULL,
         related_name="dependent_questions",
     )
+    # Or: show it only if an earlier yes/no, scale or number question's answer compares so
+    # with condition_value (yes is 1, no is 0).
+    condition_question = models.ForeignKey(
+        "self",
+        verbose_name=_("show only if the answer to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="value_dependents",
+    )
+    condition_operator = models.CharField(
+        _("comparison"), max_length=3, choices=Operator.choices, blank=True
+    )
+    condition_value = models.IntegerField(_("compared with"), null=True, blank=True)
     min_value = models.IntegerField(_("smallest number"), null=True, blank=True)
     max_value = models.IntegerField(_("largest number"), null=True, blank=True)
 
@@ -174,6 +195,16 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return pick(self.text)
+
+    def value_condition_met(self, value: int | None) -> bool:
+        """Whether `value`, the answer to condition_question, meets this condition."""
+        if value is None or self.condition_value is None:
+            return False
+        if self.condition_operator == self.Operator.AT_LEAST:
+            return value >= self.condition_value
+        if self.condition_operator == self.Operator.AT_MOST:
+            return value <= self.condition_value
+        return value == self.condition_value
 
 
 class Choice(models.Model):

@@ -1,11 +1,12 @@
 """Reads for survey pages: who manages a survey, the builder's lists and question order."""
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from programs.models import Program
 from programs.selectors import user_can_manage_program
 
-from .models import Question, Survey
+from .models import Question, Survey, pick
 
 STAFF_PORTAL = "accounts.access_staff_portal"
 MANAGE_ALL = "programs.manage_all_programs"
@@ -63,10 +64,31 @@ def ordered_questions(survey: Survey) -> list[Question]:
     their choices.
     """
     return list(
-        survey.questions.select_related("condition_choice", "standard_item")
+        survey.questions.select_related("condition_choice", "condition_question", "standard_item")
         .prefetch_related("choices")
         .order_by("page", "position", "pk")
     )
+
+
+def describe_condition(question: Question, numbers: dict[int, int]) -> dict | None:
+    """What a question's display condition says, for the builder and the paper version:
+    {"number": the question it depends on, "answer": the answer picked (a choice, Yes or
+    No)} or {"number", "operator": "is at least"..., "value"}. In the active language."""
+    if question.condition_choice_id:
+        choice = question.condition_choice
+        return {"number": numbers.get(choice.question_id), "answer": pick(choice.label)}
+    target = question.condition_question
+    if target is None:
+        return None
+    number = numbers.get(target.pk)
+    equal = question.condition_operator == Question.Operator.EQUAL
+    if target.kind == Question.Kind.YES_NO and equal:
+        return {"number": number, "answer": gettext("Yes" if question.condition_value else "No")}
+    return {
+        "number": number,
+        "operator": question.get_condition_operator_display(),
+        "value": question.condition_value,
+    }
 
 
 def number_questions(questions: list[Question]) -> dict[int, int]:

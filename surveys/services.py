@@ -170,6 +170,7 @@ def new_version(*, survey: Survey, user) -> Survey:
         question.pk = None
         question.survey = copy
         question.condition_choice = None
+        question.condition_question = None
         question.save()
         new_questions[old_pk] = question
         for choice in choices:
@@ -181,6 +182,10 @@ def new_version(*, survey: Survey, user) -> Survey:
     for old in survey.questions.filter(condition_choice__isnull=False):
         new_questions[old.pk].condition_choice = choice_map.get(old.condition_choice_id)
         new_questions[old.pk].save(update_fields=["condition_choice"])
+    for old in survey.questions.filter(condition_question__isnull=False):
+        copied = new_questions[old.pk]
+        copied.condition_question = new_questions.get(old.condition_question_id)
+        copied.save(update_fields=["condition_question"])
     survey.replaced_by = copy
     survey.save(update_fields=["replaced_by"])
     close_survey(survey=survey)
@@ -220,11 +225,46 @@ class CleanAnswers:
         return not self.errors
 
 
-def visible_questions(questions: list[Question], chosen: set[int]) -> list[Question]:
-    """Questions whose display condition (if any) is met by the choices made."""
-    return [
-        q for q in questions if q.condition_choice_id is None or q.condition_choice_id in chosen
-    ]
+def _number(values: list[str]) -> int | None:
+    """The whole number a single raw answer holds, else None."""
+    if len(values) != 1:
+        return None
+    try:
+        return int(values[0].strip())
+    except ValueError:
+        return None
+
+
+def visible_questions(questions: list[Question], raw: dict[str, list[str]]) -> list[Question]:
+    """The questions shown for the raw answers given so far (key "q<id>" → values), in
+    order. A question with a display condition shows when the question it depends on shows
+    and its answer meets the condition: a choice picked, or a yes/no, scale or number answer
+    compared with a value. `questions` come in order, with their choices prefetched."""
+    owner = {
+        choice.pk: question.pk
+        for question in questions
+        if question.kind in Question.CHOICE_KINDS
+        for choice in question.choices.all()
+    }
+    shown: list[Question] = []
+    shown_ids: set[int] = set()
+    for question in questions:
+        if question.condition_choice_id is not None:
+            target = owner.get(question.condition_choice_id)
+            met = target in shown_ids and str(question.condition_choice_id) in raw.get(
+                f"q{target}", []
+            )
+        elif question.condition_question_id is not None:
+            target = question.condition_question_id
+            met = target in shown_ids and question.value_condition_met(
+                _number(raw.get(f"q{target}", []))
+            )
+        else:
+            met = True
+        if met:
+            shown.append(question)
+            shown_ids.add(question.pk)
+    return shown
 
 
 def clean_answers(survey: Survey, raw: dict[str, list[str]], questions=None) -> CleanAnswers:
@@ -234,14 +274,11 @@ def clean_answers(survey: Survey, raw: dict[str, list[str]], questions=None) -> 
     answered; choices must belong to the question; numbers must be whole and in range;
     texts have a length limit. Never raises on bad input: errors come back per question.
     """
-    questions = questions or list(survey.questions.prefetch_related("choices"))
+    questions = questions or list(
+        survey.questions.prefetch_related("choices").order_by("page", "position", "pk")
+    )
     result = CleanAnswers()
-    chosen: set[int] = set()
-    for question in questions:
-        if question.kind in Question.CHOICE_KINDS:
-            valid = {str(c.pk): c.pk for c in question.choices.all()}
-            chosen.update(valid[v] for v in raw.get(f"q{question.pk}", []) if v in valid)
-    for question in visible_questions(questions, chosen):
+    for question in visible_questions(questions, raw):
         values = [v.strip() for v in raw.get(f"q{question.pk}", []) if v and v.strip()]
         required = question.required and not question.demographic
         if not values:

@@ -121,9 +121,7 @@ def _detail_context(survey: Survey) -> dict:
         question.number = numbers[question.pk]
         question.is_first = index == 0
         question.is_last = index == len(questions) - 1
-        choice = question.condition_choice
-        if choice is not None:
-            question.condition_number = numbers.get(choice.question_id)
+        question.condition = selectors.describe_condition(question, numbers)
         if not pages or pages[-1]["number"] != question.page:
             pages.append({"number": question.page, "questions": []})
         pages[-1]["questions"].append(question)

@@ -29,7 +29,7 @@ from engagement_portal.core.http import limit_public_posts, private_page, too_ma
 from . import sealing, services
 from .forms_public import AnswerForm, FollowUpForm, declined_name, field_name
 from .models import HeldResponse, Invitation, Question, Response, Survey, pick
-from .selectors import user_can_manage_survey
+from .selectors import describe_condition, user_can_manage_survey
 
 # Counted apart from event registration. The kiosk is one tablet answering for a whole
 # event, so it is not limited.
@@ -113,19 +113,10 @@ def _problem_page(request, survey: Survey, problem: str, language: str) -> HttpR
 # --- Pages and display conditions -------------------------------------------------------
 
 
-def _chosen(questions: list[Question], answers: dict[str, list[str]]) -> set[int]:
-    chosen = set()
-    for question in questions:
-        if question.kind in Question.CHOICE_KINDS:
-            picked = set(answers.get(field_name(question), []))
-            chosen.update(c.pk for c in question.choices.all() if str(c.pk) in picked)
-    return chosen
-
-
 def _pages(questions: list[Question], answers: dict) -> dict[int, list[Question]]:
     """Page number → its questions shown now, for pages with at least one question shown."""
     pages: dict[int, list[Question]] = {}
-    for question in services.visible_questions(questions, _chosen(questions, answers)):
+    for question in services.visible_questions(questions, answers):
         pages.setdefault(question.page, []).append(question)
     return pages
 
@@ -433,7 +424,7 @@ def printable(request, public_id, lang):
     if lang not in _offered(survey):
         raise Http404
     questions = list(
-        survey.questions.select_related("condition_choice__question")
+        survey.questions.select_related("condition_choice", "condition_question")
         .prefetch_related("choices")
         .order_by("page", "position", "pk")
     )
@@ -441,15 +432,8 @@ def printable(request, public_id, lang):
     form = AnswerForm(questions=questions, language=lang)
     pages: dict[int, list] = {}
     for item in form.items():
-        condition = item.question.condition_choice
-        item.condition = (
-            {
-                "number": numbers.get(condition.question_id),
-                "choice": pick(condition.label, lang),
-            }
-            if condition
-            else None
-        )
+        with translation.override(lang):
+            item.condition = describe_condition(item.question, numbers)
         item.number = numbers[item.question.pk]
         item.lines = range(5 if item.question.kind == Question.Kind.LONG_TEXT else 1)
         pages.setdefault(item.question.page, []).append(item)

@@ -852,3 +852,74 @@ def test_program_team_may_enter_paper_responses(client, alice, bob):
     add_question(survey, Kind.YES_NO, "Useful?")
     client.force_login(bob)
     assert client.get(paper_url(survey)).status_code == 200
+
+
+# --- Conditions on yes/no, scales and numbers (issue 17, item 9) ---------------------------
+
+
+def test_visible_questions_follow_yes_no_scale_and_number_answers(alice):
+    from surveys import builder
+
+    survey = builder.create_survey(owner=alice, title={"en": "S"}, languages=["en"])
+
+    def add(kind, **fields):
+        return builder.add_question(survey=survey, kind=kind, text={"en": kind}, **fields)
+
+    called = add(Question.Kind.YES_NO)
+    why = add(Question.Kind.SHORT_TEXT, condition_question=called, condition_value=1)
+    score = add(Question.Kind.SCALE)
+    low = add(
+        Question.Kind.LONG_TEXT,
+        condition_question=score,
+        condition_operator="lte",
+        condition_value=6,
+    )
+    years = add(Question.Kind.NUMBER)
+    old_timer = add(
+        Question.Kind.SHORT_TEXT,
+        condition_question=years,
+        condition_operator="gte",
+        condition_value=10,
+    )
+    # Depends on a question that is itself hidden: hidden too, whatever its answer says.
+    chained = add(Question.Kind.SHORT_TEXT, condition_question=called, condition_value=0)
+    questions = list(survey.questions.prefetch_related("choices").order_by("page", "position"))
+
+    def shown(answers=None):
+        raw = {f"q{q.pk}": [v] for q, v in (answers or {}).items()}
+        return {q.pk for q in services.visible_questions(questions, raw)}
+
+    base = {called.pk, score.pk, years.pk}
+    assert shown() == base
+    assert shown({called: "1", score: "6", years: "10"}) == base | {why.pk, low.pk, old_timer.pk}
+    assert shown({called: "0", score: "7", years: "9"}) == base | {chained.pk}
+    assert shown({score: "not a number", years: "1e3"}) == base
+
+
+def test_a_value_condition_shows_when_answering_and_on_paper(client, alice):
+    from surveys import builder
+
+    survey = builder.create_survey(
+        owner=alice, title={"en": "S", "es": "E"}, languages=["en", "es"]
+    )
+    score = builder.add_question(
+        survey=survey, kind=Question.Kind.SCALE, text={"en": "Score?", "es": "¿Nota?"}
+    )
+    builder.add_question(
+        survey=survey,
+        kind=Question.Kind.LONG_TEXT,
+        page=2,
+        text={"en": "What would make it a 10?", "es": "¿Qué haría falta para un 10?"},
+        condition_question=score,
+        condition_operator="lte",
+        condition_value=6,
+    )
+    Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.OPEN)
+
+    client.post(
+        answer_url(survey), {"page": 1, "action": "next", "lang": "en", f"q{score.pk}": "4"}
+    )
+    assert "What would make it a 10?" in html(client.get(answer_url(survey)))
+
+    paper = html(client.get(reverse("surveys:print", args=[survey.public_id, "en"])))
+    assert "Answer only if your answer to question 1 is at most 6." in paper

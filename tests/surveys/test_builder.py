@@ -630,3 +630,72 @@ def test_survey_page_runs_a_bounded_number_of_queries(
         response = client.get(url("staff-detail", survey.pk))
     assert response.status_code == 200
     assert response.text.count('class="card mb-2"') == survey.questions.count()
+
+
+# --- Conditions on yes/no, scales and numbers (issue 17, item 9) ---------------------------
+
+
+def test_a_condition_on_a_yes_no_answer_is_offered_saved_shown_and_edited(client, alice, survey):
+    contact = add(survey, kind=Kind.YES_NO, en="Did you call us this year?")
+    client.force_login(alice)
+    page = client.get(url("staff-question-add", survey.pk)).text
+    assert f'<option value="yes:{contact.pk}">Q1: Yes</option>' in page
+    assert f'<option value="no:{contact.pk}">Q1: No</option>' in page
+
+    response = client.post(
+        url("staff-question-add", survey.pk), question_post(condition=f"yes:{contact.pk}")
+    )
+
+    assert response.status_code == 302
+    question = survey.questions.get(kind=Kind.RATING)
+    assert (question.condition_question, question.condition_operator) == (contact, "eq")
+    assert question.condition_value == 1 and question.condition_choice is None
+    assert "Shown only if Q1 = Yes" in client.get(url("staff-detail", survey.pk)).text
+    edit = client.get(url("staff-question-edit", question.pk)).text
+    assert f'<option value="yes:{contact.pk}" selected>' in edit
+
+
+def test_a_condition_on_a_scale_compares_with_a_number_in_its_range(client, alice, survey):
+    scale = add(survey, kind=Kind.SCALE, en="How likely are you to recommend us?")
+    client.force_login(alice)
+    post = question_post(condition=f"value:{scale.pk}", condition_operator="lte")
+
+    missing = client.post(url("staff-question-add", survey.pk), post)
+    too_big = client.post(url("staff-question-add", survey.pk), {**post, "condition_value": "11"})
+    saved = client.post(url("staff-question-add", survey.pk), {**post, "condition_value": "6"})
+
+    assert missing.status_code == 200 and "Give the number the answer is compared with." in (
+        missing.text
+    )
+    assert too_big.status_code == 200 and "answers go from 0 to 10" in too_big.text
+    assert 'value="11"' in too_big.text  # what was typed stays
+    assert saved.status_code == 302
+    question = survey.questions.get(kind=Kind.RATING)
+    assert (question.condition_operator, question.condition_value) == ("lte", 6)
+    detail = client.get(url("staff-detail", survey.pk)).text
+    assert "Shown only if the answer to Q1 is at most 6" in detail
+    edit = client.get(url("staff-question-edit", question.pk)).text
+    assert 'value="6"' in edit and '<option value="lte" selected>' in edit
+
+
+def test_a_question_a_value_condition_depends_on_cannot_be_deleted_or_become_text(survey):
+    number = add(survey, kind=Kind.NUMBER, en="How many years here?", min_value=0, max_value=120)
+    add(survey, condition_question=number, condition_operator="gte", condition_value=10)
+
+    with pytest.raises(ValidationError):
+        builder.delete_question(question=number)
+    with pytest.raises(ValidationError):
+        builder.update_question(question=number, kind=Kind.SHORT_TEXT, text={"en": "Years?"})
+    number.refresh_from_db()
+    assert number.kind == Kind.NUMBER
+
+
+def test_a_new_version_keeps_value_conditions_on_its_own_questions(survey, alice):
+    scale = add(survey, kind=Kind.SCALE)
+    add(survey, condition_question=scale, condition_operator="gte", condition_value=7)
+
+    copy = services.new_version(survey=survey, user=alice)
+
+    copied = list(copy.questions.order_by("page", "position"))
+    assert copied[1].condition_question == copied[0]
+    assert (copied[1].condition_operator, copied[1].condition_value) == ("gte", 7)

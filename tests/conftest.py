@@ -10,7 +10,7 @@ from engagement_portal.accounts import roles
 
 from .factories import PASSWORD, StaffUserFactory, UnitFactory, UserFactory
 
-pytest_plugins = ["tests.clock"]
+pytest_plugins = ["tests.clock", "tests.shards"]
 
 REQUIRE_ALL = os.environ.get("PORTAL_REQUIRE_ALL_TESTS") == "1"
 

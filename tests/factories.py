@@ -477,6 +477,15 @@ class EventCoFacilitatorFactory(factory.django.DjangoModelFactory):
     role = "Peer trainer"
 
 
+class RequestRouteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "in_person.RequestRoute"
+
+    # One route per kind: a test may make three.
+    kind = factory.Iterator(["ride_out", "briefing", "front_porch"])
+    unit = factory.SubFactory(UnitFactory)
+
+
 class ResidentRequestFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "in_person.ResidentRequest"

@@ -95,3 +95,15 @@ def test_the_as_of_option_moves_the_whole_session(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
     assert "clock: as of 2027-12-31T23:30:00-06:00" in result.stdout
+
+
+def test_the_shards_of_a_run_cover_every_test_once():
+    """CI's calendar runs each take a third of the tests (tests/shards.py)."""
+    from tests.shards import in_shard
+
+    ids = [f"tests/x/test_{n}.py::test_{m}" for n in range(40) for m in range(25)]
+    slices = [{i for i in ids if in_shard(i, k, 3)} for k in range(3)]
+
+    assert set().union(*slices) == set(ids)
+    assert sum(len(s) for s in slices) == len(ids)
+    assert all(len(s) > len(ids) / 4 for s in slices)  # roughly even

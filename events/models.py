@@ -21,7 +21,14 @@ class EventSeries(models.Model):
     class Frequency(models.TextChoices):
         WEEKLY = "weekly", _("Every week")
         EVERY_N_WEEKS = "every_n_weeks", _("Every few weeks")
-        MONTHLY_BY_WEEKDAY = "monthly_weekday", _("Monthly on the same weekday")
+        MONTHLY_BY_WEEKDAY = (
+            "monthly_weekday",
+            _("Monthly on the same weekday (the second Tuesday, the last Friday…)"),
+        )
+        MONTHLY_BY_DAY = (
+            "monthly_day",
+            _("Monthly on the same day of the month (the 15th…; the last day of shorter months)"),
+        )
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="series")
     frequency = models.CharField(_("repeats"), max_length=20, choices=Frequency.choices)

@@ -774,6 +774,11 @@ def series_dates(*, first_start, frequency: str, interval: int, occurrences: int
             count=occurrences,
             byweekday=rr_weekday(naive.weekday())(nth if nth < 5 else -1),
         )
+    elif frequency == EventSeries.Frequency.MONTHLY_BY_DAY:
+        # Day N of each month; from the 29th on, a month without day N takes its last day
+        # (the first of "day N" and "the last day" that the month has).
+        days = (naive.day,) if naive.day <= 28 else (naive.day, -1)
+        rule = rrule(MONTHLY, dtstart=naive, count=occurrences, bymonthday=days, bysetpos=1)
     else:
         step = 1 if frequency == EventSeries.Frequency.WEEKLY else max(interval, 1)
         rule = rrule(WEEKLY, dtstart=naive, interval=step, count=occurrences)

@@ -828,3 +828,47 @@ def test_open_requests_across_the_programs_events_and_marking_one_arranged_retur
     client.force_login(bob)
     page = client.get(url("staff-requests")).content.decode()
     assert "Ramp." in page and "Spanish, please." not in page
+
+
+def test_monthly_series_on_day_n_takes_the_last_day_of_shorter_months(client, alice, program):
+    """Issue 17, item 9: "day N of the month" beside "the second Tuesday"."""
+    client.force_login(alice)
+    page = client.get(url("staff-series", program_pk=program.pk)).text
+    assert "Monthly on the same day of the month" in page
+    data = event_post(
+        starts_at="2031-01-31T18:00",
+        ends_at="2031-01-31T19:00",
+        frequency="monthly_day",
+        interval="",
+        occurrences="4",
+    )
+
+    response = client.post(url("staff-series", program_pk=program.pk), data)
+
+    assert response.status_code == 302
+    local = [timezone.localtime(e.starts_at, CHICAGO) for e in Event.objects.order_by("starts_at")]
+    assert [(d.month, d.day, d.hour) for d in local] == [
+        (1, 31, 18),
+        (2, 28, 18),
+        (3, 31, 18),
+        (4, 30, 18),
+    ]
+
+
+def test_monthly_series_on_the_15th_stays_on_the_15th(client, alice, program):
+    client.force_login(alice)
+    data = event_post(
+        starts_at="2031-10-15T09:30",
+        ends_at="2031-10-15T11:00",
+        frequency="monthly_day",
+        interval="",
+        occurrences="3",
+    )
+    client.post(url("staff-series", program_pk=program.pk), data)
+    local = [timezone.localtime(e.starts_at, CHICAGO) for e in Event.objects.order_by("starts_at")]
+    # 2 November 2031 the clocks go back: the session keeps its 9:30 wall-clock time.
+    assert [(d.month, d.day, d.hour, d.minute) for d in local] == [
+        (10, 15, 9, 30),
+        (11, 15, 9, 30),
+        (12, 15, 9, 30),
+    ]

@@ -120,6 +120,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "engagement_portal.core.context_processors.portal",
             ],
+            # {{ value|abbr_date:"j M Y" }} everywhere, without a {% load %} in each template.
+            "builtins": ["engagement_portal.core.templatetags.dates"],
         },
     },
 ]

@@ -1,11 +1,12 @@
 """Forms for sending a survey to an audience. Parsing a CSV here writes nothing."""
 
 from django import forms
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from engagement_portal.accounts.models import Neighbourhood
+from engagement_portal.core.dates import abbr_date
 from events.models import Event
 from programs.models import Program
 
@@ -20,7 +21,7 @@ MAX_ERRORS_SHOWN = 50
 
 class EventChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, event: Event) -> str:
-        when = formats.date_format(timezone.localtime(event.starts_at), "j M Y")
+        when = abbr_date(timezone.localtime(event.starts_at), "j M Y")
         return f"{event.title} — {when} ({event.program.title})"
 
 

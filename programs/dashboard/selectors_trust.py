@@ -35,6 +35,7 @@ from django.utils.formats import date_format, get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from engagement_portal.core.dates import abbr_date
 from engagement_portal.core.privacy import Figure, Ledger, count, rate
 from programs.dashboard.charts import PALETTE, TrendChart, TrendRow, trend_chart
 from programs.dashboard.models import (
@@ -401,7 +402,7 @@ class _Words:
 
     def __init__(self, months: list[date]):
         self.labels = {m: month_label(m) for m in months}
-        self.ticks = {m: date_format(m, "M") for m in months}
+        self.ticks = {m: abbr_date(m, "M") for m in months}
         self.no_answers = _("no answers")
         self.few = _("fewer than 10 answers")
         self.figures = _("mean %(mean)s, 95 %% interval %(low)s to %(high)s, %(n)s answers")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from engagement_portal.accounts.services import find_or_create_resident
 from engagement_portal.core import ledger
+from engagement_portal.core.dates import abbr_date
 from engagement_portal.core.services import audit
 from engagement_portal.core.tokens import new_token
 from engagement_portal.messaging.models import OutboxMessage
@@ -583,7 +584,7 @@ def log_hours(
                 "Change the times, or ask the staff to correct the other entry."
             )
             % {
-                "day": formats.date_format(start, "D j M Y"),
+                "day": abbr_date(start, "D j M Y"),
                 "start": formats.time_format(start, "H:i"),
                 "end": formats.time_format(end, "H:i"),
             },

@@ -56,3 +56,29 @@ def test_short_dates_in_drop_downs_are_written_out(language, expected):
 
     with translation.override(language):
         assert date_format(MOMENT, "SHORT_DATE_FORMAT") == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "Tue 8 Dec 2026 · 8 Dec 2026, 10:00"), ("es", "mar 8 dic 2026 · 8 dic 2026, 10:00")],
+)
+def test_month_abbreviations_are_written_as_each_language_writes_them(language, expected):
+    """Spanish writes "dic", not "Dic" (Django's format M capitalises it)."""
+    template = Template('{{ day|abbr_date:"D j M Y" }} · {{ day|abbr_date:"j M Y, H:i" }}')
+    with translation.override(language):
+        assert template.render(Context({"day": MOMENT})) == expected
+
+
+def test_no_template_writes_a_month_abbreviation_with_django_s_own_date_filter():
+    """Every `date:"... M ..."` in a template would capitalise Spanish months again."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    pattern = re.compile(r'\|date:"(?![A-Z_]+FORMAT")[^"]*M[^"]*"')
+    offenders = [
+        f"{path.relative_to(root)}: {match.group(0)}"
+        for path in root.rglob("*.html")
+        for match in pattern.finditer(path.read_text())
+    ]
+    assert offenders == []

@@ -3,3 +3,6 @@ Month abbreviations stay lower case ("dic"), as Spanish writes them; format M wo
 capitalise them."""
 
 SHORT_DATE_FORMAT = "D j b Y"
+
+# core/dates.py: templates' abbr_date filter writes "7 dic 2026", not "7 Dic 2026".
+LOWERCASE_MONTH_ABBREVIATIONS = True

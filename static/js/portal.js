@@ -10,9 +10,23 @@ document.addEventListener("DOMContentLoaded", function () {
   // scroll what they can focus, so a wrapper that really scrolls becomes a named,
   // focusable region (named after its table's caption). Wrappers that fit stay out of
   // the tab order.
+  // A note above it says so (its words come from the page: data-scroll-hint on <body>).
+  var hintText = document.body.dataset.scrollHint;
+
   function markScrollableTables() {
     document.querySelectorAll(".table-responsive").forEach(function (wrapper) {
       var scrolls = wrapper.scrollWidth > wrapper.clientWidth + 1;
+      wrapper.classList.toggle("is-scrollable", scrolls);
+      var hint = wrapper.previousElementSibling;
+      var hasHint = hint && hint.classList.contains("scroll-hint");
+      if (scrolls && !hasHint && hintText) {
+        hint = document.createElement("p");
+        hint.className = "scroll-hint";
+        hint.textContent = hintText;
+        wrapper.parentNode.insertBefore(hint, wrapper);
+      } else if (!scrolls && hasHint) {
+        hint.remove();
+      }
       if (scrolls && !wrapper.hasAttribute("tabindex")) {
         var caption = wrapper.querySelector("caption");
         wrapper.setAttribute("tabindex", "0");

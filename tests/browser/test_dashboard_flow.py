@@ -129,7 +129,34 @@ def test_dashboard_pages_fit_a_phone(
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         assert_accessible(page, f"{label} on a phone")
         assert_fits_phone(page, label)
+        assert_tables_that_scroll_say_so(page, label)
+        if label == "spectrum":
+            assert min(chart_label_heights(page)) >= 11, "chart labels too small on a phone"
     assert card_value_on(page, f"/command/dashboard/?{query}", "Participations") == "54"
+    page.goto("/command/dashboard/reach/")
+    assert min(chart_label_heights(page)) >= 11, "ranked bars' labels too small on a phone"
+
+
+def chart_label_heights(page) -> list[float]:
+    """The drawn height, in CSS pixels, of each label of the bar charts that show."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.dashboard-chart svg'))
+            .filter(svg => svg.getBoundingClientRect().width > 0)
+            .flatMap(svg => Array.from(svg.querySelectorAll('.chart-label')))
+            .map(text => text.getBoundingClientRect().height)"""
+    )
+
+
+def assert_tables_that_scroll_say_so(page, label: str) -> None:
+    """Issue 17, item 12: a table cut off at the screen's edge says it scrolls."""
+    silent = page.evaluate(
+        """() => Array.from(document.querySelectorAll('.table-responsive'))
+            .filter(w => w.scrollWidth > w.clientWidth + 1)
+            .filter(w => !(w.previousElementSibling
+                           && w.previousElementSibling.classList.contains('scroll-hint')))
+            .length"""
+    )
+    assert silent == 0, f"{label}: {silent} table(s) scroll sideways without saying so"
 
 
 def card_value_on(page, path: str, label: str) -> str:

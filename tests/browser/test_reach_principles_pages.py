@@ -208,6 +208,17 @@ def test_command_staff_read_reach_and_principles(
     ):
         expect(page.get_by_role("heading", name=re.compile(title))).to_be_visible()
     assert_accessible(page, "principles, Eastgate")
+    # Each "See the list" link says, to a screen reader, which figure's list it opens.
+    expect(
+        page.get_by_role(
+            "link",
+            name="See the list for “Accessibility and interpretation requests arranged”",
+            exact=True,
+        )
+    ).to_be_visible()
+    expect(
+        page.get_by_role("link", name="Reach by neighbourhood for “Representation score”")
+    ).to_be_visible()
     page.get_by_role("link", name="Reset").click()
     assert_accessible(page, "principles")
     shoot(page, "principles-desktop")

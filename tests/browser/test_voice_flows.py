@@ -123,6 +123,15 @@ def test_resident_follows_an_answer_and_asks_a_press_question_on_a_phone(
     expect(main.get_by_role("link", name=answered.title)).to_be_visible()
     expect(main.get_by_role("link", name=voice["open"].title)).to_be_visible()
     check("you said, we did (phone)")
+    # In Spanish a pending recommendation's badge is a whole sentence ("Recibida: en espera
+    # de la respuesta de la agencia"): it wraps instead of widening the page.
+    language = {"name": "django_language", "url": live_server.url}
+    page.context.add_cookies([{**language, "value": "es"}])
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    check("you said, we did in Spanish (phone)")
+    page.context.add_cookies([{**language, "value": "en"}])
+    page.reload()
 
     page.get_by_label("Status", exact=True).select_option(label="Partially adopted")
     main.get_by_role("button", name="Apply").click()

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "engagement_portal.core.middleware.RejectNullCharactersMiddleware",
+    "engagement_portal.core.links.RequestBaseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -203,6 +204,9 @@ PORTAL_AGENCY_NAME = env.str("PORTAL_AGENCY_NAME", default="Riverside Police Dep
 PORTAL_EMERGENCY_NUMBER = env.str("PORTAL_EMERGENCY_NUMBER", default="911")
 # Absolute address of the portal, for links in emails and text messages.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Unset, and with DEBUG on, links built while answering a request follow the request's own
+# address (engagement_portal/core/links.py).
+PORTAL_BASE_URL_SET = "PORTAL_BASE_URL" in os.environ
 # A survey kiosk (a tablet passed from person to person) warns after this many seconds
 # without a touch or a key, and clears the answers for the next person this many seconds
 # after the warning.

@@ -4,12 +4,12 @@ import io
 from datetime import UTC
 
 import segno
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from engagement_portal.core.links import base_url
 from engagement_portal.messaging.services import QrCode, qr_png
 
 from .models import Event, Registration
@@ -35,7 +35,7 @@ def _vevent(event: Event) -> CalendarEvent:
     where = ", ".join(p for p in [event.venue_name, event.address] if p) or event.online_url
     if where:
         item.add("location", where)
-    item.add("url", settings.PORTAL_BASE_URL.rstrip("/") + event.get_absolute_url())
+    item.add("url", base_url() + event.get_absolute_url())
     description = event.description
     if event.accessibility_notes:
         description += "\n\n" + event.accessibility_notes
@@ -62,7 +62,7 @@ def feed_ics(name: str, events) -> bytes:
 def check_in_url(registration: Registration | str) -> str:
     code = registration if isinstance(registration, str) else registration.check_in_code
     path = reverse("events:staff-check-in-code", args=[code])
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return base_url() + path
 
 
 def check_in_qr_png(registration: Registration | str, scale: int = 6) -> bytes:

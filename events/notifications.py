@@ -3,9 +3,9 @@
 import secrets
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.urls import reverse
 
+from engagement_portal.core.links import base_url
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import build_message, queue_built, queue_message
 
@@ -25,7 +25,7 @@ def _address(registration: Registration) -> tuple[str, str] | None:
 
 def _context(registration: Registration, token: str | None = None) -> dict:
     event = registration.event
-    base = settings.PORTAL_BASE_URL.rstrip("/")
+    base = base_url()
     context = {
         "registration": registration,
         "event": event,

@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy
 from engagement_portal.accounts.models import Consent, Resident, normalise_email
 from engagement_portal.accounts.services import normalise_phone
 from engagement_portal.core import jobs, ledger
+from engagement_portal.core.links import base_url
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import (
     build_message,
@@ -548,9 +549,7 @@ def _link(token: str) -> str:
 
 @functools.cache
 def _link_pattern() -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(
-        "surveys:invitation", args=[_TOKEN_STAND_IN]
-    )
+    return base_url() + reverse("surveys:invitation", args=[_TOKEN_STAND_IN])
 
 
 def _queue(invitation: Invitation, survey: Survey, token: str, *, key: str, template: str, n=0):

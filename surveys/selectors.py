@@ -3,6 +3,7 @@
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 
+from engagement_portal.core.links import base_url
 from programs.models import Program
 from programs.selectors import user_can_manage_program
 
@@ -100,7 +101,6 @@ def number_questions(questions: list[Question]) -> dict[int, int]:
 def follow_up_survey_url(event) -> str:
     """The open survey about this event, else about its program: asked in the thank-you
     (registered with events.hooks)."""
-    from django.conf import settings
 
     from .models import Survey
 
@@ -113,4 +113,4 @@ def follow_up_survey_url(event) -> str:
     )
     if survey is None:
         return ""
-    return settings.PORTAL_BASE_URL.rstrip("/") + survey.get_absolute_url()
+    return base_url() + survey.get_absolute_url()

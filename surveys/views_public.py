@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from engagement_portal.core.http import limit_public_posts, private_page, too_many_requests
+from engagement_portal.core.links import base_url
 
 from . import sealing, services
 from .forms_public import AnswerForm, FollowUpForm, declined_name, field_name
@@ -392,7 +393,7 @@ def thanks(request, public_id):
 
 
 def public_link(survey: Survey) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + survey.get_absolute_url()
+    return base_url() + survey.get_absolute_url()
 
 
 @require_safe

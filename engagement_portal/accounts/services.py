@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement_portal.core import ledger
+from engagement_portal.core.links import base_url
 
 from . import outbox, roles
 from .models import Consent, Neighbourhood, Resident, User, normalise_email, validate_demographics
@@ -225,8 +226,7 @@ def send_email_confirmation(user: User, *, neighbourhood=None, now=None) -> None
         template="account_confirm",
         context={
             "name": user.full_name,
-            "confirm_url": settings.PORTAL_BASE_URL.rstrip("/")
-            + reverse("confirm-email", args=[token]),
+            "confirm_url": base_url() + reverse("confirm-email", args=[token]),
         },
         essential=True,
     )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagement_portal.core import ledger
+from engagement_portal.core.links import base_url
 from engagement_portal.core.tokens import hash_token, new_token
 
 from . import outbox
@@ -168,8 +169,7 @@ def _send_claim_link(claim: ContactClaim, existing: Resident, token: str, *, now
         template="contact_claim",
         context={
             "name": existing.name,
-            "confirm_url": settings.PORTAL_BASE_URL.rstrip("/")
-            + reverse("confirm-contact", args=[token]),
+            "confirm_url": base_url() + reverse("confirm-contact", args=[token]),
         },
         essential=True,
         now=now,

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from engagement_portal.core import jobs
+from engagement_portal.core.links import base_url
 
 from . import private_links
 from .models import OutboxMessage
@@ -91,7 +92,7 @@ def render_message(template: str, context: dict, language: str) -> tuple[str, st
 
 def opt_out_url(resident_id: int, channel: str) -> str:
     token = signing.dumps({"r": resident_id, "c": channel}, salt=OPT_OUT_SALT, compress=True)
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("messaging:opt-out", args=[token])
+    return base_url() + reverse("messaging:opt-out", args=[token])
 
 
 def read_opt_out_token(token: str) -> dict | None:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from engagement_portal.accounts.models import Neighbourhood, Resident
 from engagement_portal.accounts.services import find_or_create_resident
 from engagement_portal.core import ledger
+from engagement_portal.core.links import base_url
 from engagement_portal.core.services import audit
 from engagement_portal.core.tokens import new_public_id
 from engagement_portal.messaging.models import OutboxMessage
@@ -97,7 +98,7 @@ def _check_term(
 
 
 def members_area_url(program: Program) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("groups:member-home", args=[program.slug])
+    return base_url() + reverse("groups:member-home", args=[program.slug])
 
 
 def _welcome(member: GroupMember) -> None:
@@ -124,7 +125,7 @@ def _welcome(member: GroupMember) -> None:
             "resident": resident,
             "program": member.program,
             "members_area_url": members_area_url(member.program),
-            "signup_url": settings.PORTAL_BASE_URL.rstrip("/") + reverse("signup"),
+            "signup_url": base_url() + reverse("signup"),
         },
         resident=resident,
         essential=True,

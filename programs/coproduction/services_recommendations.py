@@ -14,6 +14,7 @@ from engagement_portal.accounts.services_claims import (
     person_on_file,
     resident_for_public_form,
 )
+from engagement_portal.core.links import base_url
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import build_message, queue_messages
 from programs.coproduction.models_recommendations import (
@@ -26,12 +27,12 @@ from programs.models import Program
 
 def _public_url(recommendation: Recommendation) -> str:
     path = reverse("recommendations:public-detail", args=[recommendation.public_id])
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return base_url() + path
 
 
 def _staff_url(recommendation: Recommendation) -> str:
     path = reverse("recommendations:staff-detail", args=[recommendation.pk])
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return base_url() + path
 
 
 def create_recommendation(*, form, program: Program, user) -> Recommendation:

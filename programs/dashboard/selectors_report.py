@@ -17,11 +17,11 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from engagement_portal.core.links import base_url
 from programs.dashboard import selectors_overview, selectors_reach
 from programs.dashboard.charts import BarChart
 from programs.dashboard.scope import Scope
@@ -119,9 +119,7 @@ class Report:
 
 
 def report_url(first: date) -> str:
-    return (
-        settings.PORTAL_BASE_URL.rstrip("/") + reverse("dashboard:report") + f"?month={first:%Y-%m}"
-    )
+    return base_url() + reverse("dashboard:report") + f"?month={first:%Y-%m}"
 
 
 def _against_previous_month(current, previous) -> list:

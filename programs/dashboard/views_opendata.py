@@ -18,6 +18,7 @@ from django.utils import translation
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
 
+from engagement_portal.core.links import base_url
 from programs.dashboard import selectors_opendata as selectors
 from programs.dashboard.tables import csv_text
 
@@ -53,7 +54,7 @@ def open_data_file(request, fmt: str):
         if fmt == "csv":
             body = csv_text(selectors.csv_headers(), [cell.csv_row() for cell in data.cells])
         else:
-            url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("dashboard:open-data")
+            url = base_url() + reverse("dashboard:open-data")
             document = selectors.json_document(data, agency=settings.PORTAL_AGENCY_NAME, url=url)
             body = json.dumps(document, ensure_ascii=False, indent=1)
     content = body.encode("utf-8")

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from engagement_portal.core.links import base_url
 from engagement_portal.core.services import update_changed
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import build_message, queue_messages
@@ -92,7 +93,7 @@ def remind_agreement_renewals(*, today: date | None = None) -> int:
     due = [agreement for agreement in upcoming if agreement.renewal_is_due(today)]
     keys = {agreement.pk: renewal_key(agreement) for agreement in due}
     already = set(OutboxMessage.objects.filter(key__in=keys.values()).values_list("key", flat=True))
-    base_url = settings.PORTAL_BASE_URL.rstrip("/")
+    portal = base_url()
     messages = []
     for agreement in due:
         key = keys[agreement.pk]
@@ -110,7 +111,7 @@ def remind_agreement_renewals(*, today: date | None = None) -> int:
                     "agreement": agreement,
                     "user": user,
                     "days_left": (agreement.renews_on - today).days,
-                    "url": base_url + reverse("partners:staff-detail", args=[agreement.partner_id]),
+                    "url": portal + reverse("partners:staff-detail", args=[agreement.partner_id]),
                 },
                 essential=True,  # work for staff, not a resident's opt-in message
             )

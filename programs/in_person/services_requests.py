@@ -8,7 +8,6 @@ the second sees the first one's decision and changes nothing.
 
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from engagement_portal.accounts.models import Neighbourhood
 from engagement_portal.accounts.services_claims import resident_for_public_form
 from engagement_portal.core import ledger
+from engagement_portal.core.links import base_url
 from engagement_portal.core.tokens import hash_token, new_token
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import queue_message
@@ -39,7 +39,7 @@ def request_by_token(token: str) -> ResidentRequest | None:
 
 
 def status_url(token: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("requests:status", args=[token])
+    return base_url() + reverse("requests:status", args=[token])
 
 
 def _notify(request: ResidentRequest, step: str, *, token: str | None = None) -> None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from engagement_portal.accounts.models import Neighbourhood
 from engagement_portal.accounts.services import normalise_phone
 from engagement_portal.core import ledger
+from engagement_portal.core.links import base_url
 from engagement_portal.core.services import audit
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import queue_message
@@ -248,7 +249,7 @@ def reply_problem(announcement: Announcement) -> str | None:
 
 def staff_replies_url(announcement: Announcement) -> str:
     path = reverse("announcements:staff-replies", args=[announcement.pk])
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return base_url() + path
 
 
 def _notify_reply(reply: AnnouncementReply) -> None:

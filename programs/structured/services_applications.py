@@ -19,7 +19,6 @@ import base64
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -35,6 +34,7 @@ from engagement_portal.accounts.services_claims import (
     resident_for_public_form,
     same_contact_ids,
 )
+from engagement_portal.core.links import base_url
 from engagement_portal.core.services import audit
 from engagement_portal.core.tokens import hash_token
 from engagement_portal.messaging.models import OutboxMessage
@@ -102,7 +102,7 @@ def guardian_token(application: Application) -> str | None:
 
 
 def _absolute(url: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + url
+    return base_url() + url
 
 
 def status_url(token: str) -> str:

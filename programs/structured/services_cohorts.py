@@ -12,7 +12,6 @@ staff acting at once are serialised: the second sees what the first did.
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from engagement_portal.accounts.models import Resident
 from engagement_portal.accounts.services import find_or_create_resident
 from engagement_portal.core import ledger
+from engagement_portal.core.links import base_url
 from engagement_portal.core.services import audit
 from engagement_portal.messaging.models import OutboxMessage
 from engagement_portal.messaging.services import queue_message
@@ -59,9 +59,7 @@ def _require_manager(user, program: Program) -> None:
 
 
 def certificate_url(member: CohortMember) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(
-        "cohorts:certificate", args=[member.certificate_id]
-    )
+    return base_url() + reverse("cohorts:certificate", args=[member.certificate_id])
 
 
 # --- Cohort and sessions ----------------------------------------------------------------
@@ -522,9 +520,7 @@ def invite_alumni(
     their channel is recorded as invited but the message is kept back (counted in not_sent).
     """
     now = now or timezone.now()
-    apply_url = settings.PORTAL_BASE_URL.rstrip("/") + reverse(
-        "applications:apply", args=[program.slug]
-    )
+    apply_url = base_url() + reverse("applications:apply", args=[program.slug])
     with transaction.atomic():
         locked = _lock(cohort)
         _require_manager(user, locked.program)

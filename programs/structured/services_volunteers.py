@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from engagement_portal.accounts.services import find_or_create_resident
 from engagement_portal.core import ledger
 from engagement_portal.core.dates import abbr_date
+from engagement_portal.core.links import base_url
 from engagement_portal.core.services import audit
 from engagement_portal.core.tokens import new_token
 from engagement_portal.messaging.models import OutboxMessage
@@ -48,13 +49,11 @@ LAPSED_LOOKBACK_DAYS = 7
 
 
 def private_url(token: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("volunteers:home", args=[token])
+    return base_url() + reverse("volunteers:home", args=[token])
 
 
 def _staff_url(volunteer: Volunteer) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + reverse(
-        "volunteers:staff-detail", args=[volunteer.pk]
-    )
+    return base_url() + reverse("volunteers:staff-detail", args=[volunteer.pk])
 
 
 def _reach(resident) -> tuple[str, str] | None:

@@ -159,6 +159,10 @@ class Metric:
     unit: str = ""
     compare: bool = True  # False for figures taken "now" rather than over the period
     note: str = ""
+    # Why there is no figure, this period and the previous one, when there is none: a dash
+    # alone reads as an error or a secret (issue 17, item 10).
+    absent: str = ""
+    previous_absent: str = ""
 
     @property
     def change(self) -> Change | None:
@@ -558,6 +562,11 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
             return Figure(None, n)
         return privacy.count(n)
 
+    def no_fill_reason(when: str) -> str:
+        if not events[f"held_{when}"]:
+            return gettext("No event was held in the period.")
+        return gettext("None of the events held had a seat limit, so no seats were filled.")
+
     def fill_figure(when: str) -> Figure | None:
         mean = events[f"fill_{when}"]
         if mean is None:
@@ -600,6 +609,10 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
         figure = residents_ledger(scope).figure(("hood", scope.neighbourhood.pk))
         return figure if figure.base == reach["now"] else privacy.count(reach["now"])
 
+    no_invitation = gettext(
+        "No survey invitation was sent in the period: a response rate needs invitations."
+    )
+    no_answer = gettext("No recommendation was answered in the period.")
     groups = [
         (
             _("Reach and participation"),
@@ -628,6 +641,8 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
                     response_rate("now"),
                     response_rate("before"),
                     unit=PERCENT,
+                    absent=no_invitation,
+                    previous_absent=no_invitation,
                 ),
                 Metric(
                     "volunteer-hours",
@@ -653,6 +668,8 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
                     fill_figure("now"),
                     fill_figure("before"),
                     unit=PERCENT,
+                    absent=no_fill_reason("now"),
+                    previous_absent=no_fill_reason("before"),
                 ),
                 Metric(
                     "no-show-rate",
@@ -696,6 +713,8 @@ def overview(scope: Scope, *, today: date | None = None) -> Overview:
                     recommendations["median_now"],
                     recommendations["median_before"],
                     unit=DAYS,
+                    absent=no_answer,
+                    previous_absent=no_answer,
                 ),
             ],
         ),

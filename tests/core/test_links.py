@@ -39,9 +39,7 @@ def _status_link() -> str:
     return next(word for word in body.split() if "/take-part/request/" in word)
 
 
-def test_in_development_links_follow_the_address_the_portal_was_reached_at(
-    client, db, development
-):
+def test_in_development_links_follow_the_address_the_portal_was_reached_at(client, db, development):
     response = _ask_for_a_ride_out(client, HTTP_HOST="portal.test:8001")
 
     assert response.status_code == 302

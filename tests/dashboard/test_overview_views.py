@@ -132,7 +132,8 @@ def test_overview_shows_every_figure_with_its_change(client, carol, town, frozen
         "Average fill rate 62.5%",
         "No-show rate 11.5%",
         "Walk-ins 11",
-        "Previous period: fewer than 10 No comparison shown.",
+        "Previous period: fewer than 10 No comparison shown: one of the figures is hidden to "
+        "protect privacy.",
         "Recommendations received 4",
         "Recommendations answered 3",
         "Overdue now 2 As of today.",
@@ -412,3 +413,29 @@ def test_query_count_does_not_grow_with_the_data(
         for params in (query, filtered):
             with django_assert_max_num_queries(QUERY_BOUND, info=f"{name} {kwargs} {params}"):
                 assert get(client, name, kwargs, **params).status_code == 200
+
+
+def test_a_figure_that_cannot_be_given_says_why(client, carol, db):
+    """Issue 17, item 10: "Average fill rate —" with events held and no word on why. With no
+    event, no invitation and no answered recommendation in the period, each dash says why,
+    on the overview and in the monthly report."""
+    from events.models import Event
+
+    from ..factories import ProgramFactory
+
+    client.force_login(carol)
+    program = ProgramFactory()
+    start = timezone.now() - timedelta(days=3)
+    Event.objects.create(  # held, with no seat limit: nothing to fill
+        program=program, title="Open house", starts_at=start, ends_at=start + timedelta(hours=1)
+    )
+    rebuild()
+    overview = text(get(client, "dashboard:overview"))
+    month = timezone.localtime(start).strftime("%Y-%m")  # the month it was held in
+    report = text(client.get(reverse("dashboard:report"), {"month": month}))
+
+    for page in (overview, report):
+        assert "None of the events held had a seat limit, so no seats were filled." in page
+        assert "No survey invitation was sent in the period" in page
+        assert "No recommendation was answered in the period." in page
+    assert "No comparison: one of the periods has no figure." in overview

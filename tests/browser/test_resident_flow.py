@@ -54,8 +54,12 @@ def test_resident_browses_the_catalogue_in_spanish_on_a_phone(
     menu = page.get_by_role("button", name="Menu")
     menu.click()
     expect(menu).to_have_attribute("aria-expanded", "true")
+    # Wait for the menu to finish opening: a click while it still slides open can land on
+    # the button's old place and submit nothing (seen once in CI on a loaded machine).
+    expect(page.locator("#main-nav")).to_have_class(re.compile(r"(^|\s)show(\s|$)"))
     language.select_option("es")
-    page.get_by_role("button", name="Change", exact=True).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Change", exact=True).click()
 
     expect(page.locator("html")).to_have_attribute("lang", "es")
     expect(page).to_have_url(re.compile(r"/$"))

@@ -168,6 +168,14 @@ class Event(models.Model):
     def allows_guests(self) -> bool:
         return self.max_party_size > 1
 
+    @property
+    def status_label(self) -> str:
+        """The event's state as staff read it: a scheduled event that has ended was held
+        (nothing needs to mark it so; a cancelled one stays cancelled)."""
+        if self.status == self.Status.SCHEDULED and self.ends_at <= timezone.now():
+            return str(_("Held"))
+        return self.get_status_display()
+
 
 class EventPersonnel(models.Model):
     """An officer or civilian employee who took part in an event, with their part in it."""

@@ -110,6 +110,34 @@ def test_demo_data_builds_an_agency_with_every_role_and_tier(demo, db):
     assert staff.rank and staff.unit
 
 
+def test_the_demo_shows_every_type_in_a_believable_state(demo, db, client):
+    """Issue 17, item 11: every engagement type has a program; briefings and ride-outs run
+    and their requests reach someone; no resident wrote in the future; past events read as
+    held, not scheduled."""
+    from programs.in_person.models import RequestRoute
+    from programs.in_person.selectors_requests import unrouted_requests
+    from programs.models import EngagementType
+
+    missing = EngagementType.objects.exclude(programs__isnull=False).values_list("slug", flat=True)
+    assert list(missing) == []
+    for slug in ("neighbourhood-briefings", "ride-outs", "hiring-promotion-boards"):
+        assert Program.objects.filter(
+            engagement_type__slug=slug, status=Program.Status.ACTIVE
+        ).exists(), slug
+    assert RequestRoute.objects.count() == 2 and not unrouted_requests().exists()
+    today = timezone.localdate()
+    assert not PressQuestion.objects.filter(submitted_on__gt=today).exists()
+    assert not ResidentRequest.objects.filter(created_at__gt=timezone.now()).exists()
+
+    past = Event.objects.filter(ends_at__lt=timezone.now(), status=Event.Status.SCHEDULED)
+    assert past.exists() and {e.status_label for e in past} == {"Held"}
+    client.force_login(User.objects.get(email="staff@example.org"))
+    press = Program.objects.get(slug="chiefs-press-briefings")
+    page = client.get(reverse("events:staff-list"), {"program": press.pk, "when": "past"})
+    page = page.content.decode()
+    assert "Held" in page
+
+
 def test_demo_data_twice_changes_nothing(demo, db, settings):
     settings.DEBUG = True
     before = counts()

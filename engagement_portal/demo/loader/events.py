@@ -469,7 +469,11 @@ class Calendar:
                 question=text,
                 name=w.people.pick(1)[0].name if k % 2 == 0 else "",
                 neighbourhood=w.hoods[code],
-                now=event.starts_at - timedelta(days=6 - k, hours=3),
+                # Sent in the week before the briefing, and never after today.
+                now=min(
+                    event.starts_at - timedelta(days=6 - k, hours=3),
+                    w.now - timedelta(days=3 - k, hours=2),
+                ),
             )
             if past:
                 if k == 3:

@@ -48,10 +48,13 @@ format: $(VENV)/.dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## messages: refresh the catalogues after changing strings, then translate and compile
+## messages: refresh every catalogue under locale/ after changing strings, compile them and
+##           say how much of each is translated (README, "Languages")
+LOCALES := $(notdir $(wildcard locale/*))
 messages: $(VENV)/.dev
-	$(BIN)/python manage.py makemessages -l es --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
+	$(BIN)/python manage.py makemessages $(addprefix -l ,$(LOCALES)) --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
 	$(BIN)/python manage.py compilemessages --ignore=.venv
+	$(BIN)/python manage.py translation_status
 
 worker: $(VENV)/.runtime
 	$(BIN)/celery -A engagement_portal worker -Q default,mail -l info

@@ -184,10 +184,24 @@ AXES_CLIENT_IP_CALLABLE = "engagement_portal.core.net.client_ip"
 # --- Internationalisation -------------------------------------------------------------
 # Adding a language takes its catalogue in locale/<code>/ and an entry here.
 LANGUAGE_CODE = "en"
-LANGUAGES = [
-    ("en", _("English")),
-    ("es", _("Spanish")),
-]
+# The interface languages, from the environment: PORTAL_LANGUAGES=en,es,ar. Each one but
+# English needs its catalogue, locale/<code>/LC_MESSAGES/django.po (README, "Languages");
+# its name and direction (right to left for Arabic, Hebrew, Persian, Urdu...) come from
+# Django's own table of languages, names translated by Django's catalogues.
+PORTAL_LANGUAGES = env.list("PORTAL_LANGUAGES", default=["en", "es"])
+
+
+def _language_name(code: str) -> str:
+    from django.conf.locale import LANG_INFO
+
+    if code not in LANG_INFO:
+        raise ImproperlyConfigured(f"PORTAL_LANGUAGES: {code!r} is not a language Django knows")
+    return _(LANG_INFO[code]["name"])  # noqa: INT001 (Django's catalogues hold the names)
+
+
+LANGUAGES = [(code, _language_name(code)) for code in PORTAL_LANGUAGES]
+if LANGUAGE_CODE not in PORTAL_LANGUAGES:
+    raise ImproperlyConfigured("PORTAL_LANGUAGES must include English, the source language")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

@@ -1,6 +1,7 @@
-"""The Spanish catalogue is complete, compiled, in step with the code, and actually served.
+"""Every catalogue under locale/ (Spanish, Arabic...) is complete, compiled, in step with the
+code, and actually served; every enabled interface language has one.
 
-Residents choose English or Spanish; every string they can see must be in the catalogue and
+Residents choose their language; every string they can see must be in its catalogue and
 translated. These tests catch the usual ways that breaks: a new string nobody ran
 makemessages for, a translation left empty or fuzzy, a .po edited but not compiled, and a
 placeholder lost or renamed in translation (which raises KeyError at render time).
@@ -21,16 +22,20 @@ from django.utils import translation
 from tests.conftest import skip_or_fail
 
 BASE_DIR = Path(settings.BASE_DIR)
-PO_PATH = BASE_DIR / "locale" / "es" / "LC_MESSAGES" / "django.po"
-MO_PATH = PO_PATH.with_suffix(".mo")
+CATALOGUES = sorted(
+    path.parent.parent.name for path in (BASE_DIR / "locale").glob("*/LC_MESSAGES/django.po")
+)
+
+
+def po_path(code: str) -> Path:
+    return BASE_DIR / "locale" / code / "LC_MESSAGES" / "django.po"
+
 
 # Everything makemessages scans in the real project (tests/, .venv/ and staticfiles/ are ignored).
 SOURCES = ["templates", "engagement_portal", "programs", "events", "surveys", "locale", "manage.py"]
 # Keep in step with the README / Makefile: the one way to regenerate the catalogue.
 MAKEMESSAGES = [
     "makemessages",
-    "-l",
-    "es",
     "--no-obsolete",
     "--no-location",
     "--ignore=.venv",
@@ -53,9 +58,17 @@ def _back_to_default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
-@pytest.fixture(scope="module")
-def po():
-    return polib.pofile(str(PO_PATH))
+@pytest.fixture(scope="module", params=CATALOGUES)
+def po(request):
+    catalogue = polib.pofile(str(po_path(request.param)))
+    catalogue.code = request.param
+    return catalogue
+
+
+def test_every_enabled_language_has_a_catalogue():
+    enabled = {code for code, _name in settings.LANGUAGES} - {settings.LANGUAGE_CODE}
+    assert enabled <= set(CATALOGUES), f"no catalogue for {sorted(enabled - set(CATALOGUES))}"
+    assert "es" in enabled
 
 
 def _key(entry):
@@ -85,8 +98,8 @@ def test_every_entry_is_translated_and_none_is_fuzzy(po):
     assert len(po) > 0
     untranslated = [e.msgid for e in po.untranslated_entries()]
     fuzzy = [e.msgid for e in po.fuzzy_entries()]
-    assert not untranslated, f"untranslated entries in {PO_PATH.name}: {untranslated}"
-    assert not fuzzy, f"fuzzy entries in {PO_PATH.name} (review, then drop the flag): {fuzzy}"
+    assert not untranslated, f"untranslated entries in {po.code}: {untranslated}"
+    assert not fuzzy, f"fuzzy entries in {po.code} (review, then drop the flag): {fuzzy}"
     assert not po.metadata_is_fuzzy, "the catalogue header is still marked fuzzy"
     empty_plurals = [e.msgid for e in po if e.msgid_plural and not all(e.msgstr_plural.values())]
     assert not empty_plurals, f"plural entries with an empty form: {empty_plurals}"
@@ -97,12 +110,13 @@ def test_every_entry_is_translated_and_none_is_fuzzy(po):
 
 def test_compiled_catalogue_matches_the_po(po):
     """django.mo is committed (a fresh clone needs no gettext); it must be compiled from the .po."""
-    assert MO_PATH.exists(), "run: python manage.py compilemessages --ignore=.venv"
-    mo = polib.mofile(str(MO_PATH))
+    mo_path = po_path(po.code).with_suffix(".mo")
+    assert mo_path.exists(), "run: python manage.py compilemessages --ignore=.venv"
+    mo = polib.mofile(str(mo_path))
     compiled = {_key(e): _translation(e) for e in mo if e.msgid}
     source = {_key(e): _translation(e) for e in po.translated_entries()}
     assert compiled == source, (
-        "locale/es/LC_MESSAGES/django.mo is out of date: "
+        f"locale/{po.code}/LC_MESSAGES/django.mo is out of date: "
         "run python manage.py compilemessages --ignore=.venv"
     )
 
@@ -120,7 +134,7 @@ def test_catalogue_holds_every_translatable_string_in_the_code(po, tmp_path):
         elif source.exists():
             shutil.copy2(source, tmp_path / name)
     result = subprocess.run(
-        [sys.executable, "manage.py", *MAKEMESSAGES],
+        [sys.executable, "manage.py", *MAKEMESSAGES, "-l", po.code],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -128,14 +142,14 @@ def test_catalogue_holds_every_translatable_string_in_the_code(po, tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    regenerated = polib.pofile(str(tmp_path / PO_PATH.relative_to(BASE_DIR)))
+    regenerated = polib.pofile(str(tmp_path / po_path(po.code).relative_to(BASE_DIR)))
     committed_ids = {_key(e) for e in po}
     current_ids = {_key(e) for e in regenerated}
     missing = sorted(current_ids - committed_ids, key=str)
     stale = sorted(committed_ids - current_ids, key=str)
     assert not missing and not stale, (
-        "locale/es/LC_MESSAGES/django.po is out of step with the code; run "
-        f"python manage.py {' '.join(MAKEMESSAGES)}, translate, then compilemessages.\n"
+        f"locale/{po.code}/LC_MESSAGES/django.po is out of step with the code; run "
+        "make messages, translate, then make messages again.\n"
         f"not in the catalogue: {missing}\nno longer in the code: {stale}"
     )
 
@@ -223,3 +237,17 @@ def test_choosing_spanish_persists_across_pages(client):
 
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert '<html lang="en"' in client.get("/").text
+
+
+@pytest.mark.django_db
+def test_a_language_written_right_to_left_gets_a_right_to_left_page(client, settings):
+    """Issue 18: dir="rtl" and Bootstrap's right-to-left stylesheet, served locally."""
+    settings.LANGUAGES = [*settings.LANGUAGES, ("ar", "Arabic")]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    page = client.get("/").text
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "vendor/bootstrap/css/bootstrap.rtl.min.css" in page
+    assert "العربيّة" in page  # the menu names each language in its own name
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    page = client.get("/").text
+    assert 'dir="rtl"' not in page and "bootstrap.min.css" in page

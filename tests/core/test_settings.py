@@ -124,3 +124,15 @@ def test_a_bucket_setting_keeps_uploads_in_s3_through_django_storages():
         "private-media",
         "private",
     ]
+
+
+def test_interface_languages_come_from_the_environment():
+    """Issue 18: adding a language is a catalogue and a setting, not a code change."""
+    show = "from django.conf import settings as s; print([c for c, _n in s.LANGUAGES])"
+    three = run_manage("shell", "-c", show, PORTAL_LANGUAGES="en,es,pt")
+    assert three.returncode == 0, three.stderr
+    assert "['en', 'es', 'pt']" in three.stdout
+    unknown = run_manage("shell", "-c", show, PORTAL_LANGUAGES="en,xx")
+    assert unknown.returncode != 0 and "'xx' is not a language Django knows" in unknown.stderr
+    no_source = run_manage("shell", "-c", show, PORTAL_LANGUAGES="es")
+    assert no_source.returncode != 0 and "must include English" in no_source.stderr

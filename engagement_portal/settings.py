@@ -188,7 +188,7 @@ LANGUAGE_CODE = "en"
 # English needs its catalogue, locale/<code>/LC_MESSAGES/django.po (README, "Languages");
 # its name and direction (right to left for Arabic, Hebrew, Persian, Urdu...) come from
 # Django's own table of languages, names translated by Django's catalogues.
-PORTAL_LANGUAGES = env.list("PORTAL_LANGUAGES", default=["en", "es"])
+PORTAL_LANGUAGES = env.list("PORTAL_LANGUAGES", default=["en", "es", "ar"])
 
 
 def _language_name(code: str) -> str:

@@ -91,6 +91,7 @@ def build_activity(*, stdout=None, now=None) -> dict[str, int]:
         step("upcoming events", calendar.upcoming)
         step("resident requests", events.resident_requests, world)
         trust = step("trust survey", surveys.trust_survey, world)
+        step("a program and a survey in Arabic", surveys.arabic_offer, world)
         academy = step("citizen academy", selection.academy, world)
         step("Explorer Post 12", selection.explorers, world)
         step("volunteers", volunteers.roster, world, academy)

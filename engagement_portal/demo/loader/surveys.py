@@ -250,3 +250,61 @@ def academy_survey(
         )
     services.close_survey(survey=survey, now=session.starts_at + timedelta(days=7))
     return survey
+
+
+def arabic_offer(world: World) -> Survey:
+    """Eastgate's Coffee with a Cop also runs in Arabic (issue 18): the program lists it,
+    and its short feedback survey is written in English, Spanish and Arabic."""
+    from engagement_portal.accounts.models import Language
+
+    w = world
+    program = w.programs["coffee-with-a-cop-eastgate"]
+    program.languages.add(Language.objects.get(code="ar"))
+    survey = builder.create_survey(
+        owner=w.manager(program),
+        title={
+            "en": "Coffee with a Cop in Eastgate: how was it?",
+            "es": "Café con un policía en Eastgate: ¿qué tal fue?",
+            "ar": "قهوة مع شرطي في إيستغيت: كيف كانت؟",
+        },
+        introduction={
+            "en": "Three short questions. Your answers are anonymous.",
+            "es": "Tres preguntas breves. Sus respuestas son anónimas.",
+            "ar": "ثلاثة أسئلة قصيرة. إجاباتك مجهولة الهوية.",
+        },
+        languages=["en", "es", "ar"],
+        mode=Survey.Mode.ANONYMOUS,
+        program=program,
+        opens_at=w.at(-30, 8),
+    )
+    builder.add_question(
+        survey=survey,
+        kind=Kind.AGREEMENT,
+        required=True,
+        text={
+            "en": "I could talk with the officers about what matters to me.",
+            "es": "Pude hablar con los agentes de lo que me importa.",
+            "ar": "تمكنت من التحدث مع الضباط عما يهمني.",
+        },
+    )
+    builder.add_question(
+        survey=survey,
+        kind=Kind.YES_NO,
+        text={
+            "en": "Was this your first time at Coffee with a Cop?",
+            "es": "¿Era la primera vez que venía a Café con un policía?",
+            "ar": "هل كانت هذه أول مرة تحضر فيها قهوة مع شرطي؟",
+        },
+    )
+    builder.add_question(
+        survey=survey,
+        kind=Kind.LONG_TEXT,
+        text={
+            "en": "What should we talk about next time?",
+            "es": "¿De qué deberíamos hablar la próxima vez?",
+            "ar": "عمّ يجب أن نتحدث في المرة القادمة؟",
+        },
+    )
+    services.open_survey(survey=survey, now=w.at(-30, 8))
+    Survey.objects.filter(pk=survey.pk).update(created_at=w.at(-31, 10))
+    return survey

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.models import Language, Neighbourhood, Resident
+from engagement_portal.core.languages import interface_languages
 from engagement_portal.core.tokens import new_public_id  # noqa: F401 (migrations)
 from programs.models import Program
 
@@ -243,7 +244,7 @@ class Registration(models.Model):
         _("age group"), max_length=10, choices=AgeGroup.choices, blank=True, default=""
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices)
-    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    language = models.CharField(_("language"), max_length=10, choices=interface_languages)
     wants_reminders = models.BooleanField(_("reminders"), default=False)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
     is_sensitive = models.BooleanField(

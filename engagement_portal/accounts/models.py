@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from engagement_portal.core.languages import interface_languages
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -77,7 +79,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150)
     preferred_language = models.CharField(
-        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
+        _("preferred language"), max_length=10, choices=interface_languages, default="en"
     )
     rank = models.CharField(_("rank"), max_length=20, choices=Rank.choices, blank=True)
     unit = models.ForeignKey(
@@ -297,7 +299,7 @@ class Resident(models.Model):
     email_normalised = models.CharField(max_length=254, blank=True, editable=False)
     phone_normalised = models.CharField(max_length=20, blank=True, editable=False)
     preferred_language = models.CharField(
-        _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
+        _("preferred language"), max_length=10, choices=interface_languages, default="en"
     )
     neighbourhood = models.ForeignKey(
         Neighbourhood,

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from engagement_portal.core.languages import interface_languages
 from engagement_portal.core.tokens import new_public_id
 
 
@@ -208,7 +209,7 @@ class PublicComment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    language = models.CharField(max_length=10, choices=interface_languages, default="en")
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED
     )

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from engagement_portal.accounts.models import Neighbourhood
+from engagement_portal.core.languages import interface_languages
 from engagement_portal.core.tokens import new_public_id
 
 
@@ -166,7 +167,7 @@ class ResidentRequest(models.Model):
     preferred_time_2 = models.CharField(_("second choice of time"), max_length=200, blank=True)
     preferred_time_3 = models.CharField(_("third choice of time"), max_length=200, blank=True)
     language = models.CharField(
-        _("language for messages"), max_length=10, choices=settings.LANGUAGES, default="en"
+        _("language for messages"), max_length=10, choices=interface_languages, default="en"
     )
     status = models.CharField(
         _("status"), max_length=14, choices=Status.choices, default=Status.SUBMITTED

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from engagement_portal.core.languages import interface_languages
 from engagement_portal.core.tokens import new_public_id
 
 
@@ -93,7 +94,7 @@ class CohortMember(models.Model):
         related_name="cohort_member",
     )
     language = models.CharField(
-        _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
+        _("language"), max_length=10, choices=interface_languages, default="en"
     )
     status = models.CharField(
         _("status"), max_length=14, choices=Status.choices, default=Status.ACTIVE

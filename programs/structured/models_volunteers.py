@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from engagement_portal.core.languages import interface_languages
 from engagement_portal.core.tokens import new_public_id
 
 
@@ -88,7 +89,7 @@ class Volunteer(models.Model):
         _("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE
     )
     language = models.CharField(
-        _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
+        _("language"), max_length=10, choices=interface_languages, default="en"
     )
     joined_on = models.DateField(_("joined on"), default=timezone.localdate)
     public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)

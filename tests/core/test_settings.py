@@ -136,3 +136,9 @@ def test_interface_languages_come_from_the_environment():
     assert unknown.returncode != 0 and "'xx' is not a language Django knows" in unknown.stderr
     no_source = run_manage("shell", "-c", show, PORTAL_LANGUAGES="es")
     assert no_source.returncode != 0 and "must include English" in no_source.stderr
+
+
+def test_enabling_a_language_needs_no_migration():
+    """Fields that store a language take their choices from a function, not the list."""
+    result = run_manage("makemigrations", "--check", "--dry-run", PORTAL_LANGUAGES="en,es,pt")
+    assert result.returncode == 0, result.stdout + result.stderr

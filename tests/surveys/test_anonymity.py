@@ -296,7 +296,11 @@ def test_publishing_gives_a_group_one_transaction_id_and_a_random_order(postgres
     for column in ("ctid", "id"):
         answered = [secret[row[0]] for row in system_order(Response, column)]
         fixed_points = sum(a == b for a, b in zip(answered, order, strict=True))
-        assert fixed_points <= 8, column  # random: about one coincidence expected
+        # Kept in answering order, all 40 would coincide. Shuffled, each group of 10 keeps
+        # about one answer in place (a random permutation's fixed points), 4 in all; 15 or
+        # more happens about once in 60,000 runs (Poisson with mean 4). The bound was 8,
+        # which a fair shuffle exceeds about once in 50 runs: CI saw 9.
+        assert fixed_points <= 14, column
 
 
 @pg

@@ -170,7 +170,11 @@ def staff_detail(request, pk):
             data if action == "accept" else None,
             programs=programs,
             prefix="accept",
-            initial={"start": initial_start},
+            # With one program to choose, it is chosen.
+            initial={
+                "start": initial_start,
+                "program": programs[0] if len(programs) == 1 else None,
+            },
         ),
         "propose": ProposeForm(data if action == "propose" else None, prefix="propose"),
         "decline": DeclineForm(data if action == "decline" else None, prefix="decline"),

@@ -162,6 +162,7 @@ def staff_detail(request, pk):
     if request.method not in ("GET", "HEAD", "POST"):
         return HttpResponseNotAllowed(["GET", "POST"])
     programs = programs_for_accepting(request.user, resident_request)
+    available = list(programs)  # read once: the choice, the preselection and the notes
     data = request.POST if request.method == "POST" else None
     action = data.get("action") if data else None
     initial_start = resident_request.proposed_start
@@ -173,7 +174,7 @@ def staff_detail(request, pk):
             # With one program to choose, it is chosen.
             initial={
                 "start": initial_start,
-                "program": programs[0] if len(programs) == 1 else None,
+                "program": available[0] if len(available) == 1 else None,
             },
         ),
         "propose": ProposeForm(data if action == "propose" else None, prefix="propose"),
@@ -223,9 +224,9 @@ def staff_detail(request, pk):
         "in_person/requests/staff_detail.html",
         {
             "resident_request": resident_request,
-            "has_programs": programs.exists(),
+            "has_programs": bool(available),
             "programs_of_kind": (
-                [] if programs.exists() else list(active_programs_of_kind(resident_request))
+                [] if available else list(active_programs_of_kind(resident_request))
             ),
             **forms,
         },
